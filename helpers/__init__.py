@@ -1,0 +1,26 @@
+"""Music genre classification helpers: one module per pipeline stage.
+
+The notebooks under ``notebooks/`` are the narrative; every piece of logic they
+run lives here so that it is tested once and shared.
+
+Modules: ``config`` (profiles, dataset resolution, output folders), ``audio``
+(decoding, resampling, segments), ``data`` (layouts, tracks table, check,
+download, synthetic data), ``synth`` (the embedded synthetic dataset),
+``splits`` (random, k-fold and fixed split lists), ``features`` (librosa
+descriptors), ``spectrograms`` (log-mel arrays and PNGs), ``plots`` (figures).
+"""
+
+__version__ = "0.1.0"
+
+GTZAN_GENRES: tuple[str, ...] = (
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
+)

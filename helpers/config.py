@@ -1,0 +1,210 @@
+"""Profiles, dataset resolution and output folders: the first cell of every notebook.
+
+Profiles
+    ``smoke``  tiny settings, seconds per notebook (tests, CI);
+    ``report`` CPU settings used to render the committed notebooks from real data;
+    ``paper``  the seed reports' full settings (GPU or Colab).
+    Chosen by the notebook's ``PROFILE`` parameter, else ``$MGC_PROFILE``, else ``report``.
+
+Dataset (first match wins)
+    1. the notebook's ``DATASET`` parameter (a folder, or ``"synthetic"``);
+    2. ``$MGC_DATASET=synthetic`` (forces the embedded default, used by the tests);
+    3. ``$GTZAN_DIR``;
+    4. ``data/gtzan`` in this repository;
+    5. the embedded synthetic dataset, generated on first use under ``data/synthetic/``.
+    A folder that was asked for but holds no dataset is an error, never a silent fallback.
+
+Outputs
+    ``$MGC_OUTPUT_DIR`` if set (``run_all.sh --in-place`` sets it to the repository
+    root, which renders into the committed ``figures/`` and ``results/``), else
+    ``runs/<profile>-<dataset>/``, so that a user's run never overwrites the
+    committed results.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("MGC_DATA_DIR", REPO_ROOT / "data"))
+CACHE_DIR = DATA_DIR / "cache"
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Settings that scale a notebook's work. Notebooks read them, never hard-code them."""
+
+    name: str
+    synthetic_per_genre: int  # clips per genre of the embedded dataset
+    synthetic_seconds: float  # clip length of the embedded dataset
+    max_clips_per_genre: int | None  # cap on clips processed per genre (None: all)
+    segment_seconds: tuple[float, ...]  # segment variants of the spectrogram PNGs
+    examples_per_genre: int  # clips shown in example figures
+    description: str = ""
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile(
+        name="smoke",
+        synthetic_per_genre=4,
+        synthetic_seconds=10.0,
+        max_clips_per_genre=3,
+        segment_seconds=(3.0, 5.0),
+        examples_per_genre=1,
+        description="tiny settings for tests and CI (seconds per notebook)",
+    ),
+    "report": Profile(
+        name="report",
+        synthetic_per_genre=20,
+        synthetic_seconds=30.0,
+        max_clips_per_genre=None,
+        segment_seconds=(3.0, 5.0, 10.0),
+        examples_per_genre=1,
+        description="CPU settings used to render the committed notebooks",
+    ),
+    "paper": Profile(
+        name="paper",
+        synthetic_per_genre=100,
+        synthetic_seconds=30.0,
+        max_clips_per_genre=None,
+        segment_seconds=(3.0, 5.0, 10.0),
+        examples_per_genre=2,
+        description="the seed reports' full settings (GPU or Colab)",
+    ),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Profile by name; ``None`` reads ``$MGC_PROFILE`` (default ``report``)."""
+    name = name or os.environ.get("MGC_PROFILE") or "report"
+    key = str(name).strip().lower()
+    if key not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}")
+    return PROFILES[key]
+
+
+@dataclass(frozen=True)
+class DatasetChoice:
+    """Which dataset a run uses and why."""
+
+    name: str  # "gtzan" or "synthetic": the label every figure and result carries
+    root: Path
+    source: str  # how it was chosen, for the run's first printed line
+
+    @property
+    def label(self) -> str:
+        return "GTZAN" if self.name == "gtzan" else "synthetic"
+
+
+@dataclass
+class RunConfig:
+    """Everything a notebook needs to know about its run."""
+
+    profile: Profile
+    dataset: DatasetChoice
+    output_dir: Path
+    seed: int = DEFAULT_SEED
+    jobs: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.output_dir / "figures"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.output_dir / "results"
+
+    @property
+    def cache_dir(self) -> Path:
+        return CACHE_DIR
+
+    def artifacts_dir(self, name: str) -> Path:
+        """Run-specific generated data (PNGs, models) that is never committed."""
+        return DATA_DIR / "generated" / f"{self.dataset.name}-{self.profile.name}" / name
+
+    def describe(self) -> str:
+        return (
+            f"Profile: {self.profile.name} ({self.profile.description})\n"
+            f"Dataset: {self.dataset.name} at {self.dataset.root} ({self.dataset.source})\n"
+            f"Outputs: {self.output_dir}"
+        )
+
+
+def resolve_dataset(dataset: str | os.PathLike | None = None, profile: Profile | None = None) -> DatasetChoice:
+    """Pick the dataset as described in the module docstring."""
+    from . import data  # local import: data imports config
+
+    profile = profile or get_profile()
+    if dataset is not None and str(dataset).lower() != "synthetic":
+        return _checked_choice(Path(dataset), "DATASET parameter")
+    if dataset is None and os.environ.get("MGC_DATASET", "").lower() not in ("", "synthetic"):
+        return _checked_choice(Path(os.environ["MGC_DATASET"]), "$MGC_DATASET")
+    force_synthetic = dataset is not None or os.environ.get("MGC_DATASET", "").lower() == "synthetic"
+    if not force_synthetic:
+        if os.environ.get("GTZAN_DIR"):
+            return _checked_choice(Path(os.environ["GTZAN_DIR"]), "$GTZAN_DIR")
+        local = DATA_DIR / "gtzan"
+        if local.is_dir() and any(local.iterdir()):
+            return _checked_choice(local, "data/gtzan")
+    root = data.ensure_synthetic(
+        DATA_DIR / "synthetic" / f"{profile.synthetic_per_genre}x{profile.synthetic_seconds:g}s-seed{DEFAULT_SEED}",
+        per_genre=profile.synthetic_per_genre,
+        seconds=profile.synthetic_seconds,
+        seed=DEFAULT_SEED,
+    )
+    return DatasetChoice("synthetic", root, "embedded default, generated by helpers.synth")
+
+
+def _checked_choice(root: Path, source: str) -> DatasetChoice:
+    from . import data
+
+    layout = data.discover(root)  # raises DatasetNotFoundError with instructions
+    return DatasetChoice(layout.name, root.resolve(), source)
+
+
+def seed_everything(seed: int = DEFAULT_SEED) -> None:
+    """Seed Python and NumPy (and Keras, when it is already imported)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    import sys
+
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(seed)
+
+
+def setup(
+    profile: str | None = None,
+    dataset: str | os.PathLike | None = None,
+    seed: int = DEFAULT_SEED,
+    output_dir: str | os.PathLike | None = None,
+    **profile_overrides: Any,
+) -> RunConfig:
+    """Resolve profile, dataset and output folders, seed the generators and say what was chosen.
+
+    ``profile_overrides`` replace single profile fields (for example
+    ``max_clips_per_genre=5``); an unknown field name is an error naming the valid ones.
+    """
+    chosen = get_profile(profile)
+    if profile_overrides:
+        valid = set(Profile.__dataclass_fields__) - {"name"}
+        unknown = set(profile_overrides) - valid
+        if unknown:
+            raise ValueError(f"unknown profile setting(s) {sorted(unknown)}; valid: {', '.join(sorted(valid))}")
+        chosen = replace(chosen, **profile_overrides)
+    choice = resolve_dataset(dataset, chosen)
+    if output_dir is None:
+        output_dir = os.environ.get("MGC_OUTPUT_DIR") or REPO_ROOT / "runs" / f"{chosen.name}-{choice.name}"
+    cfg = RunConfig(profile=chosen, dataset=choice, output_dir=Path(output_dir).resolve(), seed=seed)
+    for folder in (cfg.figures_dir, cfg.results_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    seed_everything(seed)
+    print(cfg.describe())
+    return cfg

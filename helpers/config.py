@@ -125,9 +125,16 @@ class RunConfig:
     def cache_dir(self) -> Path:
         return CACHE_DIR
 
-    def artifacts_dir(self, name: str) -> Path:
-        """Run-specific generated data (PNGs, models) that is never committed."""
-        return DATA_DIR / "generated" / f"{self.dataset.name}-{self.profile.name}" / name
+    def cache_for(self, kind: str) -> Path:
+        """Cache folder for derived data (PNGs, features) of this run's dataset.
+
+        Keyed by dataset name and a hash of its folder, so two different GTZAN
+        copies never share a cache; never committed.
+        """
+        import hashlib
+
+        key = hashlib.sha1(str(self.dataset.root).encode()).hexdigest()[:8]
+        return CACHE_DIR / kind / f"{self.dataset.name}-{key}"
 
     def describe(self) -> str:
         return (

@@ -105,6 +105,16 @@ def read_split_lists(folder: str | Path, suffix: str = "_filtered.txt") -> dict[
     return lists
 
 
+def find_split_lists(dataset_root: str | Path, suffix: str = "_filtered.txt") -> Path | None:
+    """The folder holding ``train/valid/test<suffix>``: ``<dataset>/splits`` or ``data/splits``; ``None`` if neither."""
+    from .config import DATA_DIR
+
+    for folder in (Path(dataset_root) / "splits", DATA_DIR / "splits"):
+        if all((folder / f"{name}{suffix}").is_file() for name in SPLITS):
+            return folder
+    return None
+
+
 def track_id_of(name: str) -> str:
     """``blues/blues.00012.wav`` or ``blues.00012.au`` -> ``blues.00012``."""
     stem = Path(name).name

@@ -1,0 +1,278 @@
+"""Write the source (unexecuted) notebooks 00-02 from the cell lists below.
+
+The committed notebooks are rendered from these sources by ``run_all.sh
+--in-place``; edit the cells here and re-run this script rather than editing
+the JSON by hand, so that the parameters cell and the set-up stay identical.
+
+    python tools/build_notebooks.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+PARAMETERS = '''\
+PROFILE = None  # "smoke" | "report" | "paper"; None reads $MGC_PROFILE (default "report")
+DATASET = None  # a GTZAN folder or "synthetic"; None: $GTZAN_DIR, else data/gtzan, else synthetic'''
+
+
+def md(text: str):
+    return new_markdown_cell(text.strip())
+
+
+def code(text: str, tags: list[str] | None = None):
+    cell = new_code_cell(text.strip())
+    if tags:
+        cell.metadata["tags"] = tags
+    return cell
+
+
+def header(title: str, intro: str) -> list:
+    return [
+        md(f"# {title}\n\n{intro.strip()}"),
+        md("**Parameters.** `run_all.sh` and papermill override this cell; see `helpers/config.py` for what each profile sets."),
+        code(PARAMETERS, tags=["parameters"]),
+    ]
+
+
+NB00 = header(
+    "00 · Data: inventory, examples and splits",
+    """
+Which dataset this run uses, what is in it (genres, formats, sample rates, durations),
+which files cannot be read, what one clip looks like, and how tracks are split.
+
+The dataset is chosen in this order: the `DATASET` parameter, `$GTZAN_DIR`, `data/gtzan`,
+then the embedded synthetic dataset (generated on first use). Every figure names it.
+""",
+) + [
+    code('''
+from helpers import audio, config, data, plots, splits
+
+cfg = config.setup(PROFILE, DATASET)
+LABEL = cfg.dataset.label
+'''),
+    md("## Inventory\n\nOne row per genre, from the file headers. Unreadable files stay in the table (flagged) so that they can be listed; every later step skips them."),
+    code('''
+layout = data.discover(cfg.dataset.root)
+print(layout.describe())
+tracks = data.load_tracks(layout)
+inventory = data.inventory(tracks)
+inventory
+'''),
+    code('''
+print(data.completeness(tracks) if cfg.dataset.name == "gtzan" else f"{tracks['ok'].sum()} synthetic clips")
+fig = plots.genre_counts(inventory, f"{LABEL}: clips per genre ({len(tracks)} audio files)")
+plots.save(fig, cfg.figures_dir, "00_clips_per_genre");
+'''),
+    md("## Unreadable files\n\nThe Kaggle copy of GTZAN ships `jazz.00054.wav` without a valid header; any such file is listed here and skipped everywhere else."),
+    code('''
+unreadable = tracks.loc[~tracks["ok"], ["track_id", "path", "error"]]
+print(f"{len(unreadable)} unreadable file(s)")
+unreadable
+'''),
+    md("## One clip up close\n\nThe waveform, the linear-frequency STFT and the log-mel spectrogram that the CNN notebooks use (128 mel bands up to 8 kHz)."),
+    code('''
+usable = data.readable(tracks)
+example = usable.iloc[0]
+samples, sr = audio.load(example["path"])
+print(f"{example['track_id']}: {len(samples) / sr:.2f} s at {sr} Hz (decoded from {example['format']}, {example['sample_rate']} Hz, {example['channels']} channel(s))")
+fig = plots.clip_overview(samples, sr, f"{LABEL}: {example['track_id']}")
+plots.save(fig, cfg.figures_dir, "00_clip_overview");
+'''),
+    md("""
+## Splits by track
+
+Splits are decided per track; segments inherit their track's split, so no clip can leak
+between training and test. Two protocols are reported side by side in the experiments:
+
+* the seed report's **random stratified split** (70/10/20, seed 42);
+* the **fault-filtered, artist-conditional split** of Kereliuk, Sturm and Larsen (2015),
+  when its lists are available: it removes GTZAN's repeated and mislabelled clips and keeps
+  each artist on one side, which random splits do not.
+"""),
+    code('''
+random_split = splits.random_split(usable, "70/10/20", seed=cfg.seed)
+print(f"{LABEL}, random stratified 70/10/20 split (seed {cfg.seed}):")
+splits.summary(usable, random_split)
+'''),
+    code('''
+lists_dir = splits.find_split_lists(cfg.dataset.root)
+if lists_dir is None:
+    print("Fault-filtered split lists not found (looked in <dataset>/splits and data/splits).")
+    filtered_split = None
+else:
+    filtered_split = splits.fixed_split(usable, splits.read_split_lists(lists_dir))
+    print(f"{LABEL}, fault-filtered split from {lists_dir}")
+    print("listed:", filtered_split.attrs["listed"], " present here:", filtered_split.attrs["found"])
+    display(splits.summary(usable, filtered_split))
+'''),
+    md("Cutting every clip into 3-s segments: each segment carries its track's split, and the check below would fail if any track had segments on two sides."),
+    code('''
+segments = splits.segment_table(usable, 3.0, random_split)
+splits.assert_no_leakage(segments)
+print(f"{len(segments)} segments of 3 s from {segments['track_id'].nunique()} tracks; "
+      f"clips shorter than 3 s: {len(segments.attrs['too_short'])}; no track spans two splits")
+segments.groupby("split").size()
+'''),
+]
+
+NB01 = header(
+    "01 · Exploratory analysis: brightness and tempo by genre",
+    """
+The main seed report's figures 2 and 3: box plots of the **spectral-centroid mean** (how
+bright a clip sounds) and of the **tempo** per genre, then one waveform and mel-spectrogram
+example per genre.
+
+When the dataset ships the Kaggle `features_30_sec.csv`, the box plots use all of its rows;
+the same two descriptors are also computed by this repository from the audio that is present.
+""",
+) + [
+    code('''
+from helpers import audio, config, data, features, plots
+
+cfg = config.setup(PROFILE, DATASET)
+LABEL = cfg.dataset.label
+layout = data.discover(cfg.dataset.root)
+tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profile.max_clips_per_genre)
+print(f"{len(tracks)} readable audio clips used here")
+'''),
+    md("## From the features CSV\n\nAll rows of the Kaggle features table, when the dataset has one."),
+    code('''
+csv_table = data.features_table(layout)
+if csv_table is None:
+    print("No features_30_sec.csv in this dataset: the box plots below are computed from the audio only.")
+else:
+    csv_eda = csv_table[["track_id", "genre", *features.EDA_COLUMNS]]
+    source = f"{LABEL}, features_30_sec.csv ({len(csv_eda)} clips)"
+    fig = plots.box_by_genre(csv_eda, "spectral_centroid_mean", f"{source}: spectral centroid mean", "Hz")
+    plots.save(fig, cfg.figures_dir, "01_centroid_by_genre_csv")
+    fig = plots.box_by_genre(csv_eda, "tempo", f"{source}: tempo", "BPM")
+    plots.save(fig, cfg.figures_dir, "01_tempo_by_genre_csv")
+'''),
+    md("## From the audio, computed here\n\nThe same descriptors computed with librosa from the clips present (`helpers.features.eda_table`); silent clips give NaN, unreadable ones are listed and skipped."),
+    code('''
+audio_eda = features.eda_table(tracks, jobs=cfg.jobs)
+print(f"computed for {len(audio_eda)} clips; skipped: {audio_eda.attrs['skipped'] or 'none'}")
+source = f"{LABEL}, computed from {len(audio_eda)} audio clips"
+fig = plots.box_by_genre(audio_eda, "spectral_centroid_mean", f"{source}: spectral centroid mean", "Hz")
+plots.save(fig, cfg.figures_dir, "01_centroid_by_genre_audio")
+fig = plots.box_by_genre(audio_eda, "tempo", f"{source}: tempo", "BPM")
+plots.save(fig, cfg.figures_dir, "01_tempo_by_genre_audio");
+'''),
+    md("What to look at: the genre medians, in order. Brightness separates genres far better than tempo, whose boxes overlap almost everywhere (and whose estimates suffer from octave errors: half or double the felt tempo)."),
+    code('''
+import pandas as pd
+
+tables = {"audio (computed here)": audio_eda}
+if csv_table is not None:
+    tables = {"features CSV": csv_eda, **tables}
+medians = pd.concat({name: t.groupby("genre")[list(features.EDA_COLUMNS)].median() for name, t in tables.items()}, axis=1)
+medians.round(1).sort_values(medians.columns[0])
+'''),
+    md("## One example per genre\n\nThe first readable clip of each genre: waveform on the left, log-mel spectrogram (128 bands, up to 8 kHz) on the right."),
+    code('''
+examples = []
+for genre, group in tracks.groupby("genre"):
+    for _, track in group.head(cfg.profile.examples_per_genre).iterrows():
+        samples, sr = audio.load(track["path"])
+        examples.append((track["track_id"], samples))
+fig = plots.genre_examples(examples, sr, f"{LABEL}: one clip per genre")
+plots.save(fig, cfg.figures_dir, "01_examples_per_genre");
+'''),
+]
+
+NB02 = header(
+    "02 · Mel-spectrogram images",
+    """
+The PNG images the CNN notebooks train on, made as the main seed report made them:
+128 mel bands up to 8000 Hz, power in dB relative to the maximum, min-max normalised,
+no axes, resized to 128 x 128 grayscale, one folder per genre. Besides whole clips,
+3-, 5- and 10-s segment variants (one image per whole segment).
+
+Images live in a cache folder outside git. Re-running skips every image that is newer than
+its audio file and was made with the same parameters.
+""",
+) + [
+    code('''
+from pathlib import Path
+
+from helpers import config, data, plots, spectrograms
+
+cfg = config.setup(PROFILE, DATASET)
+LABEL = cfg.dataset.label
+tracks = data.limit_per_genre(data.readable(data.load_tracks(cfg.dataset.root)), cfg.profile.max_clips_per_genre)
+out_dir = cfg.cache_for("spectrograms")
+params = spectrograms.MelParams()
+print(f"{len(tracks)} clips -> {out_dir}\\n{params}")
+'''),
+    md("## Render\n\nWhole clips plus the profile's segment lengths, in parallel, with a progress bar."),
+    code('''
+index = spectrograms.render_pngs(tracks, out_dir, cfg.profile.segment_seconds, params=params, jobs=cfg.jobs)
+print(f"rendered {index.attrs['rendered']}, already up to date {index.attrs['skipped']}, failed {len(index.attrs['failed'])}")
+index.to_csv(out_dir / "index.csv", index=False)
+index.pivot_table(index="genre", columns="variant", values="path", aggfunc="count")
+'''),
+    md("A second call finds every image up to date and renders nothing:"),
+    code('''
+again = spectrograms.render_pngs(tracks, out_dir, cfg.profile.segment_seconds, params=params, jobs=cfg.jobs, progress=False)
+print(f"second run: rendered {again.attrs['rendered']}, up to date {again.attrs['skipped']}")
+assert again.attrs["rendered"] == 0
+'''),
+    md("## What the network sees\n\nOne whole-clip image per genre (128 x 128, low frequencies at the bottom):"),
+    code('''
+clips = index[index["variant"] == spectrograms.CLIP_VARIANT].groupby("genre").head(1)
+fig = plots.image_grid(clips["path"], clips["track_id"], f"{LABEL}: whole-clip mel-spectrogram PNGs (128x128)")
+plots.save(fig, cfg.figures_dir, "02_png_per_genre");
+'''),
+    md("The segment variants of one clip: each segment is its own training example and inherits its clip's split."),
+    code('''
+first = index["track_id"].iloc[0]
+for variant in [v for v in index["variant"].unique() if v != spectrograms.CLIP_VARIANT]:
+    segs = index[(index["track_id"] == first) & (index["variant"] == variant)]
+    fig = plots.image_grid(segs["path"], [f"segment {s:.0f}" for s in segs["segment"]],
+                           f"{LABEL}: {first} cut into {variant} segments ({len(segs)} images)", columns=min(10, len(segs)))
+    plots.save(fig, cfg.figures_dir, f"02_segments_{variant}")
+'''),
+    md("## Compared with the Kaggle images\n\nThe Kaggle `images_original` PNGs were drawn with matplotlib inside a white border (432 x 288 RGBA). Cropped, they show the same kind of picture in a colour map; the CNN notebook can train on either."),
+    code('''
+layout = data.discover(cfg.dataset.root)
+if layout.images_dir is None:
+    print("This dataset has no images_original folder.")
+else:
+    from PIL import Image
+
+    pairs = clips.head(4)
+    kaggle = [layout.images_dir / g / t.replace(".", "") for g, t in zip(pairs["genre"], pairs["track_id"])]
+    kaggle = [p.with_suffix(".png") for p in kaggle]
+    cropped = []
+    for path in kaggle:
+        target = out_dir / "kaggle_cropped" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        spectrograms.crop_kaggle_image(Image.open(path)).save(target)
+        cropped.append(target)
+    fig = plots.image_grid(list(pairs["path"]) + cropped,
+                           [f"ours: {t}" for t in pairs["track_id"]] + [f"Kaggle, cropped: {p.stem}" for p in kaggle],
+                           f"{LABEL}: this repository's PNGs (top) and Kaggle images_original (bottom)", columns=4, rgb=True)
+    plots.save(fig, cfg.figures_dir, "02_ours_vs_kaggle")
+'''),
+]
+
+
+def write(name: str, cells: list) -> None:
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    path = NOTEBOOKS / name
+    nbformat.write(notebook, path)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    write("00_data.ipynb", NB00)
+    write("01_eda.ipynb", NB01)
+    write("02_spectrograms.ipynb", NB02)

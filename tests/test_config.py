@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+
+from helpers import config, synth
+
+from .conftest import write_tone
+
+
+def test_unknown_profile_names_the_valid_ones(monkeypatch):
+    with pytest.raises(ValueError, match="valid profiles: smoke, report, paper"):
+        config.get_profile("fast")
+    monkeypatch.setenv("MGC_PROFILE", "Paper")
+    assert config.get_profile().name == "paper"
+    monkeypatch.delenv("MGC_PROFILE")
+    assert config.get_profile().name == "report"
+
+
+def test_gtzan_dir_that_is_not_a_dataset_is_an_error_not_a_fallback(monkeypatch, tmp_path):
+    monkeypatch.delenv("MGC_DATASET", raising=False)
+    monkeypatch.setenv("GTZAN_DIR", str(tmp_path / "nope"))
+    with pytest.raises(FileNotFoundError, match="How to get GTZAN"):
+        config.resolve_dataset()
+
+
+def test_gtzan_dir_is_used_and_labelled(monkeypatch, tmp_path):
+    write_tone(tmp_path / "genres_original" / "blues" / "blues.00000.wav")
+    monkeypatch.delenv("MGC_DATASET", raising=False)
+    monkeypatch.setenv("GTZAN_DIR", str(tmp_path))
+    choice = config.resolve_dataset()
+    assert (choice.name, choice.source, choice.label) == ("gtzan", "$GTZAN_DIR", "GTZAN")
+
+
+def test_synthetic_default_is_generated_once(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "DATA_DIR", tmp_path)
+    monkeypatch.setenv("MGC_DATASET", "synthetic")
+    profile = config.get_profile("smoke")
+    choice = config.resolve_dataset(profile=profile)
+    assert choice.name == "synthetic" and (choice.root / synth.MARKER_FILE).is_file()
+    assert len(list(choice.root.glob("genres_original/*/*.wav"))) == 10 * profile.synthetic_per_genre
+
+
+def test_setup_outputs_overrides_and_seed(monkeypatch, tmp_path, synthetic_dir, capsys):
+    monkeypatch.delenv("MGC_OUTPUT_DIR", raising=False)
+    cfg = config.setup("smoke", synthetic_dir, output_dir=tmp_path / "out", max_clips_per_genre=1)
+    assert cfg.profile.max_clips_per_genre == 1 and cfg.dataset.name == "synthetic"
+    assert cfg.figures_dir.is_dir() and cfg.results_dir.is_dir()
+    assert "Dataset: synthetic" in capsys.readouterr().out
+    assert cfg.cache_for("spectrograms").name.startswith("synthetic-")
+    with pytest.raises(ValueError, match="valid:"):
+        config.setup("smoke", synthetic_dir, output_dir=tmp_path, max_clip=3)
+    default = config.setup("smoke", synthetic_dir)
+    assert default.output_dir == (config.REPO_ROOT / "runs" / "smoke-synthetic").resolve()
+    monkeypatch.setenv("MGC_OUTPUT_DIR", str(tmp_path / "inplace"))
+    assert config.setup("smoke", synthetic_dir).output_dir == Path(tmp_path / "inplace").resolve()

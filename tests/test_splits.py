@@ -1,0 +1,104 @@
+import pandas as pd
+import pytest
+
+from helpers import GTZAN_GENRES, splits
+
+
+def make_tracks(per_genre=100, duration=30.0):
+    rows = [dict(track_id=f"{g}.{i:05d}", genre=g, duration=duration) for g in GTZAN_GENRES for i in range(per_genre)]
+    return pd.DataFrame(rows)
+
+
+def test_random_split_is_stratified_seeded_and_70_10_20():
+    tracks = make_tracks()
+    split = splits.random_split(tracks, "70/10/20", seed=42)
+    counts = pd.crosstab(tracks["genre"], split)
+    assert (counts["train"] == 70).all() and (counts["valid"] == 10).all() and (counts["test"] == 20).all()
+    assert split.equals(splits.random_split(tracks, "70/10/20", seed=42))
+    assert not split.equals(splits.random_split(tracks, "70/10/20", seed=1))
+
+
+def test_80_20_and_tiny_genres():
+    tracks = make_tracks(per_genre=3)
+    split = splits.random_split(tracks, "80/20", seed=0)
+    assert set(split) == {"train", "test"}
+    assert (pd.crosstab(tracks["genre"], split)["test"] >= 1).all()  # every genre is tested
+
+
+@pytest.mark.parametrize("bad", ["70/10", "a/b/c", (0.5, 0.5, 0.5), "1/2/3/4"])
+def test_bad_fractions_are_explained(bad):
+    if bad == "70/10":  # two parts mean train/test: valid, normalised
+        assert splits.parse_fractions(bad) == pytest.approx((0.875, 0.0, 0.125))
+        return
+    with pytest.raises(ValueError):
+        splits.parse_fractions(bad)
+
+
+def test_kfold_balanced_and_stratified():
+    tracks = make_tracks(per_genre=20)
+    fold = splits.kfold(tracks, k=5, seed=0)
+    assert fold.value_counts().tolist() == [40] * 5
+    assert (pd.crosstab(tracks["genre"], fold) == 4).all().all()
+    with pytest.raises(ValueError):
+        splits.kfold(tracks, k=1)
+
+
+def test_fixed_split_from_lists(tmp_path):
+    tracks = make_tracks(per_genre=3)
+    for name, entries in {"train": ["blues/blues.00000.wav", "rock/rock.00002.wav"], "valid": ["blues/blues.00001.wav"],
+                          "test": ["blues/blues.00002.wav", "jazz/jazz.00099.wav"]}.items():
+        (tmp_path / f"{name}_filtered.txt").write_text("\n".join(entries) + "\n")
+    lists = splits.read_split_lists(tmp_path)
+    split = splits.fixed_split(tracks, lists)
+    assert split[tracks["track_id"] == "blues.00001"].item() == "valid"
+    assert split[tracks["track_id"] == "pop.00000"].item() == ""  # in no list
+    assert split.attrs["listed"] == {"train": 2, "valid": 1, "test": 2}
+    assert split.attrs["found"] == {"train": 2, "valid": 1, "test": 1}  # jazz.00099 absent here
+    table = splits.summary(tracks, split)
+    assert table.loc["total", "unused"] == 26
+    with pytest.raises(ValueError, match="both"):
+        splits.fixed_split(tracks, {"train": ["blues.00000.wav"], "test": ["blues/blues.00000.au"]})
+    with pytest.raises(ValueError, match="valid: train"):
+        splits.fixed_split(tracks, {"holdout": []})
+    with pytest.raises(FileNotFoundError, match="missing"):
+        splits.read_split_lists(tmp_path / "nowhere")
+
+
+def test_segments_inherit_their_tracks_split_and_short_clips_are_listed():
+    tracks = make_tracks(per_genre=4)
+    tracks.loc[0, "duration"] = 2.0  # shorter than one segment
+    split = splits.random_split(tracks, "50/20/30", seed=3)
+    segments = splits.segment_table(tracks, 3.0, split)
+    assert segments.attrs["too_short"] == ["blues.00000"]
+    assert len(segments) == (len(tracks) - 1) * 10
+    splits.assert_no_leakage(segments)
+    merged = segments.merge(tracks.assign(track_split=split)[["track_id", "track_split"]], on="track_id")
+    assert (merged["split"] == merged["track_split"]).all()
+
+
+def test_leakage_check_fails_on_segment_level_split():
+    """Splitting segments instead of tracks puts one track on both sides: the check must catch it."""
+    tracks = make_tracks(per_genre=4)
+    segments = splits.segment_table(tracks, 3.0)
+    segments["split"] = splits.random_split(segments.assign(genre=segments["genre"]), "70/10/20", seed=0).values
+    with pytest.raises(AssertionError, match="several splits"):
+        splits.assert_no_leakage(segments)
+
+
+def test_real_fault_filtered_lists(real_gtzan):
+    from helpers import data
+
+    lists = splits.read_split_lists(real_gtzan / "splits")
+    assert {k: len(v) for k, v in lists.items()} == {"train": 443, "valid": 197, "test": 290}
+    table = data.features_table(data.discover(real_gtzan))
+    split = splits.fixed_split(table, lists)
+    assert split.attrs["found"] == {"train": 443, "valid": 197, "test": 290}
+    assert splits.find_split_lists(real_gtzan) == real_gtzan / "splits"
+
+
+def test_cli(synthetic_dir, tmp_path, capsys):
+    out = tmp_path / "split.csv"
+    assert splits.main(["random", str(synthetic_dir), "--fractions", "80/20", "--out", str(out)]) == 0
+    assert set(pd.read_csv(out)["split"]) == {"train", "test"}
+    assert splits.main(["random", str(synthetic_dir), "--fractions", "x"]) == 2
+    assert splits.main(["fixed", str(synthetic_dir), str(tmp_path)]) == 2

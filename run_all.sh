@@ -77,14 +77,20 @@ fi
 
 # ---------------------------------------------------------------- which dataset, where outputs go
 export MGC_PROFILE=$PROFILE
+export MGC_BATCH=1  # progress bars print rarely in rendered notebooks
+# Notebooks run with notebooks/ as working directory: make dataset paths absolute first.
+absolute() { if [ -e "$1" ]; then (cd "$1" && pwd); else echo "$1"; fi; }
 if [ -n "$DATASET" ]; then
-  export MGC_DATASET=$DATASET
+  export MGC_DATASET=$(absolute "$DATASET")
+fi
+if [ -n "${GTZAN_DIR:-}" ]; then
+  export GTZAN_DIR=$(absolute "$GTZAN_DIR")
 fi
 # Resolving may generate the synthetic dataset first; its name is the last line printed.
 DATASET_NAME=$("$PY" -c 'from helpers import config; print(config.resolve_dataset().name)' | tail -n 1)
 if [ "$IN_PLACE" = 1 ]; then
   export MGC_OUTPUT_DIR=$REPO
-  NB_OUT=$REPO/notebooks
+  NB_OUT=$REPO/runs/in-place  # each notebook is copied over notebooks/ only once it ran without error
 else
   export MGC_OUTPUT_DIR=$REPO/runs/$PROFILE-$DATASET_NAME
   NB_OUT=$MGC_OUTPUT_DIR/notebooks
@@ -106,5 +112,9 @@ for nb in notebooks/[0-9][0-9]_*.ipynb; do
     echo "FAILED: $nb (the executed copy with the error is $NB_OUT/$name)" >&2
     exit 1
   fi
+  if [ "$IN_PLACE" = 1 ]; then
+    cp "$NB_OUT/$name" "$nb"
+  fi
 done
-echo "==> all notebooks ran in $(( $(date +%s) - START )) s; executed copies in $NB_OUT, figures in $MGC_OUTPUT_DIR/figures"
+[ "$IN_PLACE" = 1 ] && NB_OUT=$REPO/notebooks
+echo "==> all notebooks ran in $(( $(date +%s) - START )) s; executed notebooks in $NB_OUT, figures in $MGC_OUTPUT_DIR/figures"

@@ -7,5 +7,5 @@ cd "$(dirname "$0")"
 ./run_all.sh --setup-only
 VENV=${MGC_VENV:-.venv}
 if [ "$VENV" = none ]; then PY=${PYTHON:-python3}; else PY=$VENV/bin/python; fi
-export MGC_PROFILE=smoke MGC_DATASET=synthetic
+export MGC_PROFILE=smoke MGC_DATASET=synthetic MGC_BATCH=1
 exec "$PY" -m pytest --nbval-lax -p no:cacheprovider "$@"

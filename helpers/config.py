@@ -139,8 +139,8 @@ class RunConfig:
     def describe(self) -> str:
         return (
             f"Profile: {self.profile.name} ({self.profile.description})\n"
-            f"Dataset: {self.dataset.name} at {self.dataset.root} ({self.dataset.source})\n"
-            f"Outputs: {self.output_dir}"
+            f"Dataset: {self.dataset.name} at {display_path(self.dataset.root)} ({self.dataset.source})\n"
+            f"Outputs: {display_path(self.output_dir)}"
         )
 
 
@@ -172,8 +172,32 @@ def resolve_dataset(dataset: str | os.PathLike | None = None, profile: Profile |
 def _checked_choice(root: Path, source: str) -> DatasetChoice:
     from . import data
 
+    root = root.expanduser()
+    if not root.is_absolute() and not root.exists() and (REPO_ROOT / root).exists():
+        root = REPO_ROOT / root  # a path given relative to the repository, used from notebooks/
+
     layout = data.discover(root)  # raises DatasetNotFoundError with instructions
     return DatasetChoice(layout.name, root.resolve(), source)
+
+
+def progress(iterable=None, **kwargs):
+    """A text progress bar (tqdm). In batch runs (``$MGC_BATCH`` set by run_all.sh and
+    run_tests.sh) it prints at most every 30 s, so rendered notebooks keep a few lines
+    of progress instead of hundreds."""
+    from tqdm import tqdm
+
+    if os.environ.get("MGC_BATCH"):
+        kwargs.setdefault("mininterval", 30.0)
+        kwargs.setdefault("maxinterval", 60.0)
+    kwargs.setdefault("dynamic_ncols", False)
+    return tqdm(iterable, **kwargs)
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """A path as readers should see it: relative to the repository when that is shorter."""
+    path = Path(path).resolve()
+    relative = os.path.relpath(path, REPO_ROOT)
+    return relative if len(relative) < len(str(path)) else str(path)
 
 
 def seed_everything(seed: int = DEFAULT_SEED) -> None:

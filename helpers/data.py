@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import GTZAN_GENRES, audio, synth
+from .config import progress as progress_bar
 
 HOW_TO_GET_GTZAN = """\
 How to get GTZAN (about 1.2 GB, 1000 clips of 30 s):
@@ -69,9 +70,11 @@ class Layout:
     genres: tuple[str, ...] = field(default=())
 
     def describe(self) -> str:
-        parts = [f"{self.name} ({self.kind} layout) at {self.root}"]
+        from .config import display_path
+
+        parts = [f"{self.name} ({self.kind} layout) at {display_path(self.root)}"]
         for label, part in (("audio", self.audio_dir), ("images", self.images_dir), ("features CSV", self.features_csv)):
-            parts.append(f"  {label}: {part if part else 'absent'}")
+            parts.append(f"  {label}: {display_path(part) if part else 'absent'}")
         return "\n".join(parts)
 
 
@@ -244,9 +247,7 @@ def check(root: str | os.PathLike, decode: bool = False) -> int:
         warnings.simplefilter("ignore")  # the table below lists unreadable files
         tracks = load_tracks(layout)
     if decode:
-        from tqdm.auto import tqdm
-
-        for i in tqdm(tracks.index[tracks["ok"]], desc="decoding", unit="clip"):
+        for i in progress_bar(tracks.index[tracks["ok"]], desc="decoding", unit="clip"):
             try:
                 audio.load(tracks.at[i, "path"], sr=None)
             except audio.AudioError as error:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .data import HOW_TO_GET_GTZAN
+from .config import progress as progress_bar
 
 CHUNK = 1 << 20
 
@@ -93,9 +94,7 @@ def fetch(url: str, dest: str | Path, md5: str | None = None, timeout: float = 2
             resumed = offset and response.status == 206
             total = response.headers.get("Content-Length")
             total = int(total) + (offset if resumed else 0) if total else None
-            from tqdm.auto import tqdm
-
-            with open(part, "ab" if resumed else "wb") as handle, tqdm(
+            with open(part, "ab" if resumed else "wb") as handle, progress_bar(
                 total=total, initial=offset if resumed else 0, unit="B", unit_scale=True,
                 desc=dest.name, disable=not progress,
             ) as bar:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import audio
+from .config import progress as progress_bar
 
 EDA_COLUMNS = ("spectral_centroid_mean", "tempo")
 
@@ -40,6 +41,31 @@ def spectral_centroid_mean(samples: np.ndarray, sr: int) -> float:
     return float(np.mean(librosa.feature.spectral_centroid(y=samples, sr=sr)))
 
 
+def eta_squared(table: pd.DataFrame, column: str, by: str = "genre") -> float:
+    """Share of a descriptor's variance explained by genre (between-group / total sum of squares)."""
+    values = table[[by, column]].dropna()
+    grand = values[column].mean()
+    total = ((values[column] - grand) ** 2).sum()
+    groups = values.groupby(by)[column]
+    between = (groups.count() * (groups.mean() - grand) ** 2).sum()
+    return float(between / total) if total > 0 else float("nan")
+
+
+def compare_with_reference(ours: pd.DataFrame, reference: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """Per descriptor, on the tracks both tables share: count, median relative difference, share within 1 %."""
+    both = ours.merge(reference, on="track_id", suffixes=("_ours", "_reference"))
+    rows = {}
+    for column in columns:
+        a, b = both[f"{column}_ours"], both[f"{column}_reference"]
+        relative = ((a - b).abs() / b.abs().where(b != 0)).dropna()
+        rows[column] = {
+            "clips": int(len(relative)),
+            "median relative difference": float(relative.median()) if len(relative) else float("nan"),
+            "share within 1 %": float((relative <= 0.01).mean()) if len(relative) else float("nan"),
+        }
+    return pd.DataFrame(rows).T
+
+
 def _eda_row(path: str) -> dict[str, float] | str:
     try:
         samples, sr = audio.load(path)
@@ -55,12 +81,10 @@ def eda_table(tracks: pd.DataFrame, jobs: int = 1, progress: bool = True) -> pd.
     silent clip gets NaN (no centroid, no tempo), never a made-up number.
     """
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
     usable = tracks[tracks["ok"]]
     results = Parallel(n_jobs=jobs, return_as="generator")(delayed(_eda_row)(p) for p in usable["path"])
     rows, skipped = [], []
-    for (_, track), result in zip(usable.iterrows(), tqdm(results, total=len(usable), desc="EDA features", unit="clip", disable=not progress)):
+    for (_, track), result in zip(usable.iterrows(), progress_bar(results, total=len(usable), desc="EDA features", unit="clip", disable=not progress)):
         if isinstance(result, str):
             skipped.append(result)
         else:

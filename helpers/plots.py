@@ -18,7 +18,8 @@ import pandas as pd
 from .spectrograms import MelParams, log_mel
 
 GENRE_PALETTE = "tab10"
-DPI = 90
+DPI = 90  # saved figures
+plt.rcParams["figure.dpi"] = 80  # inline figures: keeps rendered notebooks small
 
 
 def save(fig: matplotlib.figure.Figure, folder: str | Path, name: str) -> Path:
@@ -125,8 +126,8 @@ def box_by_genre(table: pd.DataFrame, column: str, title: str, ylabel: str) -> m
     return fig
 
 
-def image_grid(paths: Sequence[str | Path], labels: Sequence[str], title: str, columns: int = 5, rgb: bool = False) -> matplotlib.figure.Figure:
-    """Show image files in a grid with one label under each."""
+def image_grid(paths: Sequence[str | Path], labels: Sequence[str], title: str, columns: int = 5) -> matplotlib.figure.Figure:
+    """Show image files in a grid, each titled by its label; grayscale images are drawn in gray."""
     from PIL import Image
 
     rows = int(np.ceil(len(paths) / columns))
@@ -135,7 +136,7 @@ def image_grid(paths: Sequence[str | Path], labels: Sequence[str], title: str, c
         ax.axis("off")
     for ax, path, label in zip(axes.flat, paths, labels):
         image = Image.open(path)
-        ax.imshow(np.asarray(image), cmap=None if rgb else "gray", vmin=0, vmax=255, aspect="auto")
+        ax.imshow(np.asarray(image), cmap="gray" if image.mode == "L" else None, vmin=0, vmax=255, aspect="auto")
         ax.set_title(label, fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import audio
+from .config import progress as progress_bar
 
 CLIP_VARIANT = "clip"  # whole clip (30 s in GTZAN)
 
@@ -132,8 +133,6 @@ def render_pngs(
     ``attrs`` ``rendered``, ``skipped`` (image counts) and ``failed`` (messages).
     """
     from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
     out_dir = Path(out_dir)
     variants: list[float | None] = ([None] if include_clip else []) + [float(s) for s in segment_seconds]
     wanted = asdict(params)
@@ -162,7 +161,7 @@ def render_pngs(
         results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
             delayed(_render_track)(path, images, params) for path, images in todo
         )
-        for written, error in tqdm(results, total=len(todo), desc="rendering spectrograms", unit="track", disable=not progress):
+        for written, error in progress_bar(results, total=len(todo), desc="rendering spectrograms", unit="track", disable=not progress):
             rendered += written
             if error:
                 failed.append(error)

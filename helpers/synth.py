@@ -38,6 +38,7 @@ import numpy as np
 import soundfile as sf
 
 from . import GTZAN_GENRES
+from .config import progress as progress_bar
 
 SAMPLE_RATE = 22050
 MARKER_FILE = "SYNTHETIC.json"
@@ -242,10 +243,8 @@ def write_dataset(out: str | Path, per_genre: int = 20, seconds: float = 30.0, s
     if seconds <= 0:
         raise ValueError(f"seconds must be positive, got {seconds}")
     out = Path(out)
-    from tqdm.auto import tqdm
-
     jobs = [(g, i) for g in GTZAN_GENRES for i in range(per_genre)]
-    for genre, index in tqdm(jobs, desc="synthesizing clips", disable=not progress, unit="clip"):
+    for genre, index in progress_bar(jobs, desc="synthesizing clips", disable=not progress, unit="clip"):
         folder = out / "genres_original" / genre
         folder.mkdir(parents=True, exist_ok=True)
         samples = render_clip(genre, index, seconds, seed)

@@ -40,3 +40,20 @@ def test_cli(synthetic_dir, tmp_path):
     out = tmp_path / "eda.csv"
     assert features.main(["eda", str(synthetic_dir), "--out", str(out), "--jobs", "1"]) == 0
     assert len(pd.read_csv(out)) == 30
+
+
+def test_eta_squared_bounds():
+    perfect = pd.DataFrame({"genre": ["a", "a", "b", "b"], "x": [1.0, 1.0, 5.0, 5.0]})
+    none = pd.DataFrame({"genre": ["a", "b", "a", "b"], "x": [1.0, 1.0, 5.0, 5.0]})
+    assert features.eta_squared(perfect, "x") == 1.0
+    assert features.eta_squared(none, "x") == 0.0
+    assert np.isnan(features.eta_squared(perfect.assign(x=2.0), "x"))
+
+
+def test_compare_with_reference():
+    ours = pd.DataFrame({"track_id": ["a", "b", "c"], "x": [100.0, 105.0, 1.0]})
+    ref = pd.DataFrame({"track_id": ["a", "b", "d"], "x": [100.0, 100.0, 0.0]})
+    table = features.compare_with_reference(ours, ref, ["x"])
+    assert table.loc["x", "clips"] == 2
+    assert table.loc["x", "median relative difference"] == 0.025
+    assert table.loc["x", "share within 1 %"] == 0.5

@@ -10,7 +10,13 @@ download, synthetic data), ``synth`` (the embedded synthetic dataset),
 descriptors), ``spectrograms`` (log-mel arrays and PNGs), ``plots`` (figures).
 """
 
+import warnings
+
 __version__ = "0.1.0"
+
+# pooch (a librosa dependency) imports tqdm.auto, which warns in notebooks without
+# ipywidgets; our progress bars are plain text on purpose (see config.progress).
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 GTZAN_GENRES: tuple[str, ...] = (
     "blues",

@@ -158,6 +158,15 @@ def load_tracks(root: str | os.PathLike | Layout, probe: bool = True) -> pd.Data
     return tracks
 
 
+def tracks_for_cli(root: str | os.PathLike) -> pd.DataFrame | None:
+    """:func:`load_tracks` for command lines: prints the reason and returns ``None`` when ``root`` is no dataset."""
+    try:
+        return load_tracks(root)
+    except DatasetNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+
+
 def readable(tracks: pd.DataFrame) -> pd.DataFrame:
     """The rows whose audio can be decoded (keeps the table's attributes)."""
     return tracks[tracks["ok"]].reset_index(drop=True)

@@ -104,10 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     p_eda.add_argument("--out", type=Path, required=True)
     p_eda.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    try:
-        tracks = data.load_tracks(args.root)
-    except data.DatasetNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
+    tracks = data.tracks_for_cli(args.root)
+    if tracks is None:
         return 2
     table = eda_table(tracks, jobs=args.jobs)
     table.to_csv(args.out, index=False)

@@ -38,8 +38,9 @@ def genre_counts(inventory: pd.DataFrame, title: str) -> matplotlib.figure.Figur
     for x, n in enumerate(inventory["clips"]):
         ax.text(x, n, str(n), ha="center", va="bottom", fontsize=8)
     ax.set_ylabel("clips")
+    ax.set_ylim(0, max(1, inventory["clips"].max()) * 1.25)  # room for the counts and the legend
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper center", fontsize=8, ncol=2, frameon=False)
     ax.tick_params(axis="x", rotation=45)
     fig.tight_layout()
     return fig
@@ -84,6 +85,8 @@ def clip_overview(samples: np.ndarray, sr: int, title: str, params: MelParams = 
     stft_db = librosa.amplitude_to_db(np.abs(librosa.stft(samples, n_fft=params.n_fft, hop_length=params.hop_length)), ref=np.max)
     librosa.display.specshow(stft_db, sr=sr, hop_length=params.hop_length, x_axis="time", y_axis="linear", ax=axes[1], cmap="magma")
     axes[1].set_title(f"STFT magnitude (n_fft={params.n_fft}, hop={params.hop_length})")
+    axes[0].set_xlabel("")
+    axes[1].set_xlabel("")
     _mel(axes[2], samples, params)
     axes[2].set_title(f"log-mel spectrogram ({params.n_mels} bands, fmax {params.fmax:g} Hz)")
     fig.suptitle(title)

@@ -193,10 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     p_render.add_argument("--segments", type=float, nargs="*", default=[3.0, 5.0, 10.0], help="segment lengths in seconds")
     p_render.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    try:
-        tracks = data.load_tracks(args.root)
-    except data.DatasetNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
+    tracks = data.tracks_for_cli(args.root)
+    if tracks is None:
         return 2
     index = render_pngs(tracks, args.out, args.segments, jobs=args.jobs)
     print(index.groupby("variant").size().to_string())

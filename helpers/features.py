@@ -82,12 +82,13 @@ def _reflect(j: int, n: int) -> int:
     return m if m < n else period - 1 - m
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, boundscheck=False)
 def _running_median_rows(x: np.ndarray, width: int) -> np.ndarray:
     """Median over a centred window of ``width`` (odd) along each row, 'reflect' borders.
 
     Equals ``scipy.ndimage.median_filter(x, size=(1, width), mode="reflect")``.
-    The window is kept sorted; each step removes one value and inserts one.
+    The window is kept sorted; each step removes one value and inserts one, which
+    for a window of 31 is several times faster than scipy's generic rank filter.
     """
     rows, n = x.shape
     half = width // 2
@@ -100,17 +101,19 @@ def _running_median_rows(x: np.ndarray, width: int) -> np.ndarray:
         window.sort()
         out[r, 0] = window[half]
         for i in range(1, n):
-            old, new = row[_reflect(i - 1 - half, n)], row[_reflect(i + half, n)]
-            # remove `old` (binary search), then insert `new`, shifting in between
-            lo, hi = 0, width - 1
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if window[mid] < old:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            pos = lo
-            if new >= old:
+            j_old, j_new = i - 1 - half, i + half
+            # reflect only near the borders: a modulo per sample costs more than the median itself
+            old = row[j_old] if j_old >= 0 else row[_reflect(j_old, n)]
+            new = row[j_new] if j_new < n else row[_reflect(j_new, n)]
+            if old == new:
+                out[r, i] = window[half]
+                continue
+            # Replace `old` by `new`, shifting the values in between: a linear scan
+            # beats a binary search at this window size (fewer mispredicted branches).
+            pos = 0
+            while window[pos] < old:
+                pos += 1
+            if new > old:
                 while pos + 1 < width and window[pos + 1] < new:
                     window[pos] = window[pos + 1]
                     pos += 1
@@ -133,16 +136,24 @@ def median_filter_freq(S: np.ndarray, width: int) -> np.ndarray:
     return _running_median_rows(np.ascontiguousarray(S.T), width).T
 
 
-def hpss_from_stft(D: np.ndarray, kernel: int = 31) -> tuple[np.ndarray, np.ndarray]:
-    """librosa.decompose.hpss (margin 1, power 2) on a complex STFT, with the fast median filters."""
+def hpss_masks(magnitude: np.ndarray, kernel: int = 31) -> tuple[np.ndarray, np.ndarray]:
+    """librosa.decompose.hpss's soft masks (margin 1, power 2), with the fast median filters.
+
+    With margin 1 the two masks sum to one, so the percussive mask is ``1 - harmonic``.
+    """
     import librosa
 
-    S, phase = librosa.magphase(D)
-    harm = median_filter_time(S, kernel)
-    perc = median_filter_freq(S, kernel)
+    harm = median_filter_time(magnitude, kernel)
+    perc = median_filter_freq(magnitude, kernel)
     mask_harm = librosa.util.softmask(harm, perc, power=2.0, split_zeros=True)
-    mask_perc = librosa.util.softmask(perc, harm, power=2.0, split_zeros=True)
-    return (S * mask_harm) * phase, (S * mask_perc) * phase
+    return mask_harm, 1.0 - mask_harm
+
+
+def hpss_from_stft(D: np.ndarray, kernel: int = 31) -> tuple[np.ndarray, np.ndarray]:
+    """Harmonic and percussive STFTs, as ``librosa.decompose.hpss(D)`` returns them."""
+    mask_harm, mask_perc = hpss_masks(np.abs(D), kernel)
+    # librosa computes (|D| * mask) * phase; D * mask is the same up to float rounding.
+    return D * mask_harm, D * mask_perc
 
 
 # ----------------------------------------------------------------------------- per clip
@@ -163,13 +174,17 @@ def clip_features(samples: np.ndarray, sr: int = audio.DEFAULT_SAMPLE_RATE, para
     row: dict[str, float] = {}
     row |= _mean_var("chroma_stft", librosa.feature.chroma_stft(S=power, sr=sr, n_fft=n_fft, hop_length=hop))
     row |= _mean_var("rms", librosa.feature.rms(y=samples, frame_length=n_fft, hop_length=hop))
-    row |= _mean_var("spectral_centroid", librosa.feature.spectral_centroid(S=magnitude, sr=sr, n_fft=n_fft, hop_length=hop))
-    row |= _mean_var("spectral_bandwidth", librosa.feature.spectral_bandwidth(S=magnitude, sr=sr, n_fft=n_fft, hop_length=hop))
+    centroid = librosa.feature.spectral_centroid(S=magnitude, sr=sr, n_fft=n_fft, hop_length=hop)
+    row |= _mean_var("spectral_centroid", centroid)
+    row |= _mean_var("spectral_bandwidth", librosa.feature.spectral_bandwidth(S=magnitude, sr=sr, n_fft=n_fft, hop_length=hop, centroid=centroid))
     row |= _mean_var("rolloff", librosa.feature.spectral_rolloff(S=magnitude, sr=sr, n_fft=n_fft, hop_length=hop))
     row |= _mean_var("zero_crossing_rate", librosa.feature.zero_crossing_rate(samples, frame_length=n_fft, hop_length=hop))
-    harmonic, percussive = hpss_from_stft(D, params.hpss_kernel)
-    row |= _mean_var("harmony", librosa.istft(harmonic, hop_length=hop, n_fft=n_fft, length=len(samples), dtype=samples.dtype))
-    row |= _mean_var("perceptr", librosa.istft(percussive, hop_length=hop, n_fft=n_fft, length=len(samples), dtype=samples.dtype))
+    mask_harm, _ = hpss_masks(magnitude, params.hpss_kernel)
+    harmonic = librosa.istft(D * mask_harm, hop_length=hop, n_fft=n_fft, length=len(samples), dtype=samples.dtype)
+    row |= _mean_var("harmony", harmonic)
+    # The masks sum to one and the STFT inverts exactly, so the percussive waveform is the
+    # rest of the signal: one inverse STFT instead of two, same numbers up to float rounding.
+    row |= _mean_var("perceptr", samples - harmonic)
     mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sr, n_fft=n_fft, hop_length=hop))
     envelope = librosa.onset.onset_strength(S=mel_db, sr=sr, hop_length=hop, aggregate=np.median)
     row["tempo"] = float(librosa.feature.tempo(onset_envelope=envelope, sr=sr, hop_length=hop)[0])

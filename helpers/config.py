@@ -31,6 +31,10 @@ from typing import Any
 
 import numpy as np
 
+# TensorFlow's C++ start-up logging (no-GPU notices, CPU instruction sets) drowns
+# notebook outputs; Python errors still raise. Set TF_CPP_MIN_LOG_LEVEL=0 to see it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("MGC_DATA_DIR", REPO_ROOT / "data"))
 CACHE_DIR = DATA_DIR / "cache"
@@ -48,6 +52,10 @@ class Profile:
     segment_seconds: tuple[float, ...]  # segment variants of the spectrogram PNGs
     examples_per_genre: int  # clips shown in example figures
     description: str = ""
+    ci_resamples: int = 1000  # bootstrap resamples of the test set for 95 % intervals
+    retrain_resamples: int = 100  # bootstrap study: models refit on resampled training sets
+    curve_repeats: int = 3  # training-size curve: subsets drawn per size
+    model_params: dict = field(default_factory=dict)  # per-model overrides (smoke: tiny models)
 
 
 PROFILES: dict[str, Profile] = {
@@ -59,6 +67,15 @@ PROFILES: dict[str, Profile] = {
         segment_seconds=(3.0, 5.0),
         examples_per_genre=1,
         description="tiny settings for tests and CI (seconds per notebook)",
+        ci_resamples=100,
+        retrain_resamples=3,
+        curve_repeats=1,
+        model_params={
+            "random-forest": {"n_estimators": 50},
+            "xgboost": {"n_estimators": 20},
+            "xgboost-tuned": {"n_estimators": 40},
+            "dense-net": {"epochs": 3},
+        },
     ),
     "report": Profile(
         name="report",
@@ -77,6 +94,7 @@ PROFILES: dict[str, Profile] = {
         segment_seconds=(3.0, 5.0, 10.0),
         examples_per_genre=2,
         description="the seed reports' full settings (GPU or Colab)",
+        curve_repeats=5,
     ),
 }
 

@@ -165,9 +165,20 @@ def _mean_var(name: str, values: np.ndarray) -> dict[str, float]:
 
 def clip_features(samples: np.ndarray, sr: int = audio.DEFAULT_SAMPLE_RATE, params: FeatureParams = FeatureParams()) -> dict[str, float]:
     """The 57 Kaggle features of one mono signal from a single STFT (see the module docstring)."""
+    import warnings
+
     import librosa
 
     n_fft, hop = params.n_fft, params.hop_length
+    with warnings.catch_warnings():
+        # Silence and pure tones have no pitch to estimate tuning from; librosa then uses 0.
+        warnings.filterwarnings("ignore", message="Trying to estimate tuning")
+        return _clip_features(samples, sr, params, n_fft, hop)
+
+
+def _clip_features(samples: np.ndarray, sr: int, params: FeatureParams, n_fft: int, hop: int) -> dict[str, float]:
+    import librosa
+
     D = librosa.stft(samples, n_fft=n_fft, hop_length=hop)
     magnitude = np.abs(D)
     power = magnitude**2

@@ -144,3 +144,87 @@ def image_grid(paths: Sequence[str | Path], labels: Sequence[str], title: str, c
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def confusion(record: dict, title: str | None = None, normalize: bool = True) -> matplotlib.figure.Figure:
+    """Confusion matrix of a results record (rows: true genre; normalised per row by default)."""
+    import seaborn as sns
+
+    labels = record["confusion"]["labels"]
+    matrix = np.array(record["confusion"]["matrix"], dtype=float)
+    shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
+    fig, ax = plt.subplots(figsize=(6.4, 5.4))
+    sns.heatmap(shown, annot=matrix.astype(int), fmt="d", cmap="Blues", vmin=0, vmax=1 if normalize else None,
+                xticklabels=labels, yticklabels=labels, cbar_kws={"label": "share of the true genre" if normalize else "clips"}, ax=ax)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    accuracy = record["metrics"]["accuracy"]
+    ax.set_title(title or f"{record['dataset']}, {record['protocol']}: {record['model']} "
+                 f"(accuracy {accuracy['value']:.3f}, n={record['sizes']['test']})", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_by_protocol(records: Sequence[dict], title: str, metric: str = "accuracy") -> matplotlib.figure.Figure:
+    """Grouped bars: one group per model, one bar per protocol, with 95 % bootstrap intervals."""
+    models = list(dict.fromkeys(r["model"] for r in records))
+    protocols = list(dict.fromkeys(r["protocol"] for r in records))
+    width = 0.8 / max(1, len(protocols))
+    fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(models)), 3.8))
+    for p, protocol in enumerate(protocols):
+        for m, model in enumerate(models):
+            match = [r for r in records if r["model"] == model and r["protocol"] == protocol]
+            if not match:
+                continue
+            value = match[0]["metrics"][metric]
+            x = m + (p - (len(protocols) - 1) / 2) * width
+            ax.bar(x, value["value"], width, color=plt.get_cmap("tab10")(p), label=protocol if m == 0 else None)
+            ax.errorbar(x, value["value"], yerr=[[value["value"] - value["ci_low"]], [value["ci_high"] - value["value"]]], color="black", capsize=3)
+    ax.set_xticks(range(len(models)), models, rotation=20)
+    ax.set_ylabel(f"test {metric.replace('_', ' ')}")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8, loc="upper left", ncol=len(protocols))
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def bootstrap_box(study: pd.DataFrame, title: str) -> matplotlib.figure.Figure:
+    """Box plots of accuracy and macro F1 over retrained models."""
+    fig, ax = plt.subplots(figsize=(5, 3.8))
+    ax.boxplot([study["accuracy"], study["macro_f1"]], tick_labels=["accuracy", "macro F1"], widths=0.5)
+    for i, column in enumerate(("accuracy", "macro_f1"), start=1):
+        jitter = np.random.default_rng(0).normal(i, 0.04, len(study))
+        ax.scatter(jitter, study[column], s=8, alpha=0.4, color="tab:blue")
+    ax.set_ylabel("test score")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def learning_curve(curve: pd.DataFrame, title: str) -> matplotlib.figure.Figure:
+    """Test accuracy against training-set size with its interval."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    ax.plot(curve["train_size"], curve["accuracy"], marker="o")
+    ax.fill_between(curve["train_size"], curve["ci_low"], curve["ci_high"], alpha=0.25, label="95% interval")
+    ax.set_xlabel("training clips")
+    ax.set_ylabel("test accuracy")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def parity_bars(table: pd.DataFrame, title: str, threshold: float = 0.02) -> matplotlib.figure.Figure:
+    """Per feature, median |ours - reference| in units of the feature's std, with the target line."""
+    column = "median |deviation| / std"
+    fig, ax = plt.subplots(figsize=(12, 3.6))
+    ax.bar(range(len(table)), table[column], color="tab:blue")
+    ax.axhline(threshold, color="tab:red", linestyle="--", label=f"target {threshold:.0%} of std")
+    ax.set_xticks(range(len(table)), table.index, rotation=90, fontsize=7)
+    ax.set_ylabel("median |dev.| / std")
+    ax.set_yscale("symlog", linthresh=1e-4)
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -59,6 +59,10 @@ def _allocate(n: int, fractions: tuple[float, float, float]) -> tuple[int, int, 
         if fractions[i] > 0 and counts[i] == 0 and counts[0] > 1:
             counts[i] += 1
             counts[0] -= 1
+    if fractions[0] > 0 and counts[0] == 0 and n > 0:  # ... and in training
+        donor = int(np.argmax(counts))
+        counts[donor] -= 1
+        counts[0] += 1
     return int(counts[0]), int(counts[1]), int(counts[2])
 
 

@@ -1,0 +1,245 @@
+"""Metrics with bootstrap confidence intervals, one results schema, summary tables.
+
+Every experiment ends in :func:`evaluate`, which turns test-set predictions into
+one **results record** and :func:`save` writes it as JSON under ``results/``::
+
+    {
+      "schema": 1,
+      "experiment": "features_ml",        # notebook or study
+      "model": "xgboost-tuned",
+      "dataset": "gtzan",                 # or "synthetic"
+      "representation": "features_30_sec.csv",
+      "protocol": "random-80/20",         # split protocol
+      "sizes": {"train": 800, "valid": 0, "test": 200},
+      "metrics": {"accuracy": {"value": .., "ci_low": .., "ci_high": ..},
+                  "macro_f1": {...}},
+      "per_genre": {"blues": {"precision": .., "recall": .., "f1": .., "support": ..}, ...},
+      "confusion": {"labels": [...], "matrix": [[...]]},
+      "train_seconds": 9.8,
+      "params": {...},
+      "bootstrap": {"resamples": 1000, "level": 0.95, "seed": 42},
+      "versions": {"python": .., "numpy": .., ...},
+      "created": "2026-11-23T07:00:00+00:00"
+    }
+
+Tables and figures of results are built from these files (:func:`summary_table`),
+never typed by hand.
+
+Command line::
+
+    python -m helpers.evaluate summary [RESULTS_DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import re
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SCHEMA_VERSION = 1
+VERSIONED_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost", "librosa", "tensorflow", "keras", "keras-tuner")
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def _accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.mean(y_true == y_pred)) if len(y_true) else float("nan")
+
+
+def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y_true, y_pred, labels=list(labels), average="macro", zero_division=0))
+
+
+def bootstrap_interval(
+    y_true: Sequence, y_pred: Sequence, labels: Sequence, resamples: int = 1000, level: float = 0.95, seed: int = 42
+) -> dict[str, tuple[float, float]]:
+    """Percentile bootstrap over test items: ``{"accuracy": (low, high), "macro_f1": (low, high)}``."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    n = len(y_true)
+    if n == 0 or resamples < 1:
+        return {"accuracy": (float("nan"),) * 2, "macro_f1": (float("nan"),) * 2}
+    rng = np.random.default_rng(seed)
+    index = rng.integers(0, n, size=(resamples, n))
+    accuracies = (y_true[index] == y_pred[index]).mean(axis=1)
+    f1s = np.array([_macro_f1(y_true[i], y_pred[i], labels) for i in index])
+    tail = (1 - level) / 2 * 100
+    return {
+        "accuracy": tuple(float(v) for v in np.percentile(accuracies, [tail, 100 - tail])),
+        "macro_f1": tuple(float(v) for v in np.percentile(f1s, [tail, 100 - tail])),
+    }
+
+
+def evaluate(
+    y_true: Sequence,
+    y_pred: Sequence,
+    labels: Sequence[str],
+    *,
+    experiment: str,
+    model: str,
+    dataset: str,
+    protocol: str,
+    representation: str = "",
+    sizes: dict[str, int] | None = None,
+    train_seconds: float | None = None,
+    params: dict | None = None,
+    resamples: int = 1000,
+    seed: int = 42,
+    notes: str = "",
+) -> dict:
+    """One results record (see the module docstring) from test labels and predictions."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    labels = list(labels)
+    unknown = set(np.unique(y_true)) - set(labels)
+    if unknown:
+        raise ValueError(f"labels {sorted(unknown)} are in y_true but not in labels {labels}")
+    intervals = bootstrap_interval(y_true, y_pred, labels, resamples=resamples, seed=seed)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "schema": SCHEMA_VERSION,
+        "experiment": experiment,
+        "model": model,
+        "dataset": dataset,
+        "representation": representation,
+        "protocol": protocol,
+        "sizes": {"train": 0, "valid": 0, "test": int(len(y_true)), **(sizes or {})},
+        "metrics": {
+            "accuracy": {"value": _accuracy(y_true, y_pred), "ci_low": intervals["accuracy"][0], "ci_high": intervals["accuracy"][1]},
+            "macro_f1": {"value": _macro_f1(y_true, y_pred, labels), "ci_low": intervals["macro_f1"][0], "ci_high": intervals["macro_f1"][1]},
+        },
+        "per_genre": {
+            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        },
+        "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+        "train_seconds": None if train_seconds is None else float(train_seconds),
+        "params": _jsonable(params or {}),
+        "bootstrap": {"resamples": resamples, "level": 0.95, "seed": seed},
+        "versions": library_versions(),
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "notes": notes,
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
+
+
+def save(record: dict, results_dir: str | Path) -> Path:
+    """Write ``results_dir/<experiment>/<dataset>__<model>__<protocol>.json`` (replacing an older run of the same)."""
+    folder = Path(results_dir) / _slug(record["experiment"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{_slug(record['dataset'])}__{_slug(record['model'])}__{_slug(record['protocol'])}.json"
+    path.write_text(json.dumps(record, indent=1) + "\n")
+    return path
+
+
+REQUIRED_KEYS = ("schema", "experiment", "model", "dataset", "protocol", "sizes", "metrics", "train_seconds", "params", "versions")
+
+
+def load_all(results_dir: str | Path) -> list[dict]:
+    """Every results record under ``results_dir`` (recursively); files that are not records are reported."""
+    records = []
+    for path in sorted(Path(results_dir).rglob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: not valid JSON ({error})") from error
+        missing = [k for k in REQUIRED_KEYS if k not in record]
+        if missing:
+            raise ValueError(f"{path}: not a results record, missing {missing}")
+        record["_path"] = str(path)
+        records.append(record)
+    return records
+
+
+def summary_table(records: Sequence[dict] | str | Path) -> pd.DataFrame:
+    """One row per record: dataset, protocol, model, sizes, accuracy and macro F1 with 95 % intervals, train time."""
+    if isinstance(records, (str, Path)):
+        records = load_all(records)
+    rows = []
+    for r in records:
+        acc, f1 = r["metrics"]["accuracy"], r["metrics"]["macro_f1"]
+        rows.append(
+            {
+                "experiment": r["experiment"],
+                "dataset": r["dataset"],
+                "protocol": r["protocol"],
+                "model": r["model"],
+                "train": r["sizes"].get("train"),
+                "test": r["sizes"].get("test"),
+                "accuracy": acc["value"],
+                "accuracy 95% CI": f"{acc['ci_low']:.3f}-{acc['ci_high']:.3f}",
+                "macro F1": f1["value"],
+                "macro F1 95% CI": f"{f1['ci_low']:.3f}-{f1['ci_high']:.3f}",
+                "train s": r["train_seconds"],
+            }
+        )
+    columns = ["experiment", "dataset", "protocol", "model", "train", "test", "accuracy", "accuracy 95% CI", "macro F1", "macro F1 95% CI", "train s"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def side_by_side(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFrame:
+    """Models as rows, protocols as columns, cells ``value [low, high]``: the honest-evaluation table."""
+    cells = {}
+    for r in records:
+        m = r["metrics"][metric]
+        cells.setdefault(r["model"], {})[r["protocol"]] = f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
+    return pd.DataFrame(cells).T.rename_axis(f"{metric} (95% CI)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.evaluate", description="Summarise results records.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_summary = sub.add_parser("summary", help="one line per results record")
+    p_summary.add_argument("results_dir", nargs="?", type=Path, default=Path("results"))
+    args = parser.parse_args(argv)
+    try:
+        table = summary_table(args.results_dir)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if table.empty:
+        print(f"no results records under {args.results_dir}")
+        return 1
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
+        print(table.round(3).to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -75,6 +75,7 @@ PROFILES: dict[str, Profile] = {
             "xgboost": {"n_estimators": 20},
             "xgboost-tuned": {"n_estimators": 40},
             "dense-net": {"epochs": 3},
+            "lstm": {"epochs": 2},
         },
     ),
     "report": Profile(

@@ -46,6 +46,8 @@ import numpy as np
 import pandas as pd
 
 SCHEMA_VERSION = 1
+# Seed protocol first, the honest one last, in every table.
+PROTOCOL_ORDER = ("random-70/10/20", "random-80/20", "5-fold-cv", "fault-filtered")
 VERSIONED_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost", "librosa", "tensorflow", "keras", "keras-tuner")
 
 
@@ -219,7 +221,9 @@ def side_by_side(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFr
     for r in records:
         m = r["metrics"][metric]
         cells.setdefault(r["model"], {})[r["protocol"]] = f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
-    return pd.DataFrame(cells).T.rename_axis(f"{metric} (95% CI)")
+    table = pd.DataFrame(cells).T
+    order = sorted(table.columns, key=lambda p: PROTOCOL_ORDER.index(p) if p in PROTOCOL_ORDER else len(PROTOCOL_ORDER))
+    return table[order].rename_axis(f"{metric} (95% CI)")
 
 
 def main(argv: list[str] | None = None) -> int:

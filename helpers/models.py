@@ -26,6 +26,7 @@ XGB_TUNED: dict[str, Any] = dict(
     learning_rate=0.05, gamma=0, colsample_bytree=0.6,
 )
 FEATURE_MODELS: tuple[str, ...] = ("knn", "random-forest", "xgboost", "xgboost-tuned", "svm-rbf", "dense-net")
+SEQUENCE_MODELS: tuple[str, ...] = ("lstm",)
 
 
 class DenseNetClassifier(ClassifierMixin, BaseEstimator):
@@ -74,7 +75,7 @@ class DenseNetClassifier(ClassifierMixin, BaseEstimator):
         steps = self.epochs * -(-len(X) // self.batch_size)
         # Tracing a graph costs seconds; for a few dozen steps (smoke runs) eager is faster.
         eager = steps < 100 if self.run_eagerly == "auto" else bool(self.run_eagerly)
-        self.model_ = self._build(X.shape[1], int(y.max()) + 1, eager)
+        self.model_ = self._build(self._input_shape(X), int(y.max()) + 1, eager)
         callbacks = [keras.callbacks.EarlyStopping(patience=self.patience, restore_best_weights=True)] if self.validation_split else []
         start = time.perf_counter()
         self.history_ = self.model_.fit(
@@ -84,11 +85,57 @@ class DenseNetClassifier(ClassifierMixin, BaseEstimator):
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
+    def _input_shape(self, X):
+        return X.shape[1]
+
     def predict_proba(self, X):
         return self.model_.predict(np.asarray(X, dtype=np.float32), verbose=0)
 
     def predict(self, X):
         return np.argmax(self.predict_proba(X), axis=1)
+
+
+class LSTMClassifier(DenseNetClassifier):
+    """An LSTM over per-frame feature sequences ``(n, steps, features)``.
+
+    Each feature is standardised with training statistics; two stacked LSTM
+    layers (64, 32), dropout, a dense layer and a softmax.
+    """
+
+    def __init__(self, units=(64, 32), dropout=0.3, learning_rate=1e-3, epochs=60, batch_size=32, patience=10,
+                 validation_split=0.1, seed=42, verbose=0, run_eagerly="auto"):
+        super().__init__(units=units, dropout=dropout, learning_rate=learning_rate, epochs=epochs, batch_size=batch_size,
+                         patience=patience, validation_split=validation_split, seed=seed, verbose=verbose, run_eagerly=run_eagerly)
+
+    def _build(self, input_shape, n_classes: int, eager: bool = False):
+        import keras
+
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(self.seed)
+        layers = [keras.Input(input_shape)]
+        for i, width in enumerate(self.units):
+            layers.append(keras.layers.LSTM(width, return_sequences=i < len(self.units) - 1))
+            layers.append(keras.layers.Dropout(self.dropout))
+        layers += [keras.layers.Dense(64, activation="relu"), keras.layers.Dense(n_classes, activation="softmax")]
+        model = keras.Sequential(layers)
+        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], jit_compile=False, run_eagerly=eager)
+        return model
+
+    def fit(self, X, y):
+        X = np.asarray(X, dtype=np.float32)
+        self.mean_ = X.mean(axis=(0, 1), keepdims=True)
+        self.std_ = X.std(axis=(0, 1), keepdims=True) + 1e-6
+        return super().fit(self._scale(X), y)
+
+    def _scale(self, X):
+        return (np.asarray(X, dtype=np.float32) - self.mean_) / self.std_
+
+    def predict_proba(self, X):
+        return self.model_.predict(self._scale(X), verbose=0)
+
+    def _input_shape(self, X):
+        return X.shape[1:]
 
 
 def feature_model(name: str, seed: int = 42, jobs: int = 1, **overrides: Any) -> Pipeline:
@@ -112,6 +159,8 @@ def feature_model(name: str, seed: int = 42, jobs: int = 1, **overrides: Any) ->
         model = SVC(**{"kernel": "rbf", "C": 10.0, "gamma": "scale", "random_state": seed, **overrides})
     elif name == "dense-net":
         model = DenseNetClassifier(**{"seed": seed, **overrides})
+    elif name == "lstm":
+        return LSTMClassifier(**{"seed": seed, **overrides})  # scales its sequences itself
     else:
-        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(FEATURE_MODELS)}")
+        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(FEATURE_MODELS + SEQUENCE_MODELS)}")
     return make_pipeline(StandardScaler(), model)

@@ -74,13 +74,17 @@ def run_protocol(
     params: dict | None = None,
     lists_dir=None,
     resamples: int = 1000,
+    X: np.ndarray | None = None,
 ) -> tuple[dict, pd.DataFrame]:
     """Fit and score one model under one protocol.
 
+    ``X`` (aligned with ``table``'s rows) replaces ``table[feature_columns]``,
+    for inputs that are not columns, such as per-frame sequences.
     Returns the results record and the test predictions (``track_id, genre, predicted``).
     """
     y, labels = encode_labels(table["genre"])
-    X = table[list(feature_columns)].to_numpy(dtype=np.float64)
+    if X is None:
+        X = table[list(feature_columns)].to_numpy(dtype=np.float64)
     split = protocol_split(table, protocol, seed=seed, lists_dir=lists_dir)
     predicted = np.full(len(table), -1)
     seconds = 0.0

@@ -6,8 +6,10 @@ run lives here so that it is tested once and shared.
 Modules: ``config`` (profiles, dataset resolution, output folders), ``audio``
 (decoding, resampling, segments), ``data`` (layouts, tracks table, check,
 download, synthetic data), ``synth`` (the embedded synthetic dataset),
-``splits`` (random, k-fold and fixed split lists), ``features`` (librosa
-descriptors), ``spectrograms`` (log-mel arrays and PNGs), ``plots`` (figures).
+``splits`` (random, k-fold and fixed split lists), ``features`` (the Kaggle
+57-feature set, fast and cached), ``spectrograms`` (log-mel arrays and PNGs),
+``models`` (every classifier), ``training`` (protocols and studies),
+``evaluate`` (metrics, intervals, results records), ``plots`` (figures).
 """
 
 import warnings

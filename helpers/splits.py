@@ -109,13 +109,25 @@ def read_split_lists(folder: str | Path, suffix: str = "_filtered.txt") -> dict[
     return lists
 
 
-def find_split_lists(dataset_root: str | Path, suffix: str = "_filtered.txt") -> Path | None:
-    """The folder holding ``train/valid/test<suffix>``: ``<dataset>/splits`` or ``data/splits``; ``None`` if neither."""
+def find_split_lists(dataset_root: str | Path, suffix: str = "_filtered.txt", download: bool = False) -> Path | None:
+    """The folder holding ``train/valid/test<suffix>``: ``<dataset>/splits`` or ``data/splits``.
+
+    With ``download=True`` and neither present, the published fault-filtered lists are
+    fetched into ``data/splits`` (checksum-verified); ``None`` if that fails too (offline),
+    after saying why.
+    """
     from .config import DATA_DIR
 
     for folder in (Path(dataset_root) / "splits", DATA_DIR / "splits"):
         if all((folder / f"{name}{suffix}").is_file() for name in SPLITS):
             return folder
+    if download and suffix == "_filtered.txt":
+        from . import download as downloads
+
+        try:
+            return downloads.download_split_lists(DATA_DIR / "splits")
+        except downloads.DownloadError as error:
+            print(f"Fault-filtered split lists unavailable ({error}); put train/valid/test_filtered.txt in {DATA_DIR / 'splits'}")
     return None
 
 

@@ -152,3 +152,24 @@ def test_extract_zip_and_refuse_path_traversal(tmp_path):
     not_archive.write_text("hello")
     with pytest.raises(download.DownloadError, match="not a tar or zip"):
         download.extract(not_archive, tmp_path / "out3")
+
+
+def test_split_lists_download_with_checksums(server, tmp_path, monkeypatch, real_gtzan):
+    """The published fault-filtered lists, served locally from the real copies, pass the recorded SHA-256."""
+    root, base = server
+    for name in ("train", "valid", "test"):
+        (root / f"{name}_filtered.txt").write_bytes((real_gtzan / "splits" / f"{name}_filtered.txt").read_bytes())
+    dest = download.download_split_lists(tmp_path / "splits", url_template=base + "/{name}_filtered.txt")
+    from helpers import splits
+
+    assert {k: len(v) for k, v in splits.read_split_lists(dest).items()} == {"train": 443, "valid": 197, "test": 290}
+
+
+def test_split_lists_bad_checksum_and_offline(server, tmp_path):
+    root, base = server
+    for name in ("train", "valid", "test"):
+        (root / f"{name}_filtered.txt").write_text("blues/blues.00000.wav\n")
+    with pytest.raises(download.DownloadError, match="checksum mismatch"):
+        download.download_split_lists(tmp_path / "splits", url_template=base + "/{name}_filtered.txt")
+    with pytest.raises(download.DownloadError, match="cannot connect"):
+        download.download_split_lists(tmp_path / "splits", url_template="http://127.0.0.1:9/{name}_filtered.txt", timeout=2)

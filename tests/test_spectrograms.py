@@ -1,5 +1,6 @@
 import json
 import os
+import time
 
 import numpy as np
 import pytest
@@ -47,7 +48,7 @@ def test_render_is_idempotent_and_tracks_parameters_and_sources(small_tracks, tm
 
     # A newer source file re-renders that track's images only.
     source = small_tracks["path"].iloc[0]
-    future = os.stat(source).st_mtime + 10
+    future = time.time() + 60  # newer than the images just written
     os.utime(source, (future, future))
     touched = spectrograms.render_pngs(small_tracks, out, segment_seconds=(3.0,), jobs=1, progress=False)
     assert touched.attrs["rendered"] == 3

@@ -215,6 +215,17 @@ def summary_table(records: Sequence[dict] | str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def metric_matrix(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFrame:
+    """Models as rows, protocols as columns (seed protocol first), cells the metric's value."""
+    table = pd.DataFrame({(r["model"], r["protocol"]): [r["metrics"][metric]["value"]] for r in records}).T[0].unstack()
+    models = list(dict.fromkeys(r["model"] for r in records))
+    return table.loc[models, _protocol_order(table.columns)]
+
+
+def _protocol_order(protocols) -> list[str]:
+    return sorted(protocols, key=lambda p: PROTOCOL_ORDER.index(p) if p in PROTOCOL_ORDER else len(PROTOCOL_ORDER))
+
+
 def side_by_side(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFrame:
     """Models as rows, protocols as columns, cells ``value [low, high]``: the honest-evaluation table."""
     cells = {}
@@ -222,8 +233,7 @@ def side_by_side(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFr
         m = r["metrics"][metric]
         cells.setdefault(r["model"], {})[r["protocol"]] = f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
     table = pd.DataFrame(cells).T
-    order = sorted(table.columns, key=lambda p: PROTOCOL_ORDER.index(p) if p in PROTOCOL_ORDER else len(PROTOCOL_ORDER))
-    return table[order].rename_axis(f"{metric} (95% CI)")
+    return table[_protocol_order(table.columns)].rename_axis(f"{metric} (95% CI)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -374,7 +374,8 @@ def extract(
     usable = tracks[tracks["ok"]].reset_index(drop=True)
     results = Parallel(n_jobs=jobs, return_as="generator")(delayed(file_rows)(p, params, cache_dir) for p in usable["path"])
     rows, skipped, silent, too_short = [], [], [], []
-    for (_, track), result in zip(usable.iterrows(), progress_bar(results, total=len(usable), desc="features", unit="clip", disable=not progress)):
+    # The bar comes first in zip() so that it sees the end of its iterator and closes at 100 %.
+    for result, (_, track) in zip(progress_bar(results, total=len(usable), desc="features", unit="clip", disable=not progress), usable.iterrows()):
         if isinstance(result, str):
             skipped.append(result)
             continue

@@ -71,6 +71,10 @@ class DenseNetClassifier(ClassifierMixin, BaseEstimator):
 
         X = np.asarray(X, dtype=np.float32)
         y = np.asarray(y)
+        # Keras takes the validation share from the *end* of the arrays, and tables are
+        # often sorted by genre: shuffle first, or validation holds a single genre.
+        order = np.random.default_rng(self.seed).permutation(len(y))
+        X, y = X[order], y[order]
         self.classes_ = np.unique(y)
         steps = self.epochs * -(-len(X) // self.batch_size)
         # Tracing a graph costs seconds; for a few dozen steps (smoke runs) eager is faster.

@@ -48,3 +48,16 @@ def test_run_all_rejects_bad_options(args, message):
 def test_ci_calls_the_readme_test_command():
     assert "./run_tests.sh" in (REPO / ".ci" / "run").read_text()
     assert "./run_tests.sh" in (REPO / "README.md").read_text()
+
+
+def test_committed_notebooks_match_their_sources_in_tools():
+    """Rendered notebooks keep the cells of tools/build_notebooks.py (papermill's injected cell aside)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_notebooks", REPO / "tools" / "build_notebooks.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    assert sorted(builder.BUILDS) == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        committed = [c.source for c in nbformat.read(path, as_version=4).cells if "injected-parameters" not in c.metadata.get("tags", [])]
+        assert committed == [c.source for c in builder.BUILDS[path.name]], f"{path.name} differs from tools/build_notebooks.py"

@@ -168,3 +168,62 @@ def feature_model(name: str, seed: int = 42, jobs: int = 1, **overrides: Any) ->
     else:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(FEATURE_MODELS + SEQUENCE_MODELS)}")
     return make_pipeline(StandardScaler(), model)
+
+
+# ----------------------------------------------------------------------------- spectrogram networks
+
+CNN_MODELS: tuple[str, ...] = ("base-cnn", "small-cnn", "crnn")
+
+# The main seed report's base CNN: three convolution blocks (conv, max pooling, dropout),
+# dense 128, softmax; Adam 1e-3.
+BASE_CNN: dict[str, Any] = dict(filters=(32, 64, 128), kernel_size=3, pool_size=2, dropout=0.25, dense_units=128,
+                                dense_dropout=0.5, learning_rate=1e-3)
+# The 3-s-segment report's small CNN (64 mel bins): conv 64 3x3, then 3x5, max pooling 2x4, dropout 0.2, dense 32.
+SMALL_CNN: dict[str, Any] = dict(filters=(64, 64), kernel_sizes=((3, 3), (3, 5)), pool_size=(2, 4), dropout=0.2,
+                                 dense_units=32, learning_rate=1e-3)
+CRNN: dict[str, Any] = dict(filters=(32, 64, 64), kernel_size=3, pool_size=2, dropout=0.25, lstm_units=64, learning_rate=1e-3)
+
+
+def spectrogram_model(name: str, input_shape: tuple[int, int, int], n_classes: int, seed: int = 42, **overrides: Any):
+    """A compiled Keras network on ``(mel bands, frames, channels)`` inputs, built from plain parameters.
+
+    ``name`` is one of ``CNN_MODELS``; ``overrides`` replace entries of its parameter dict
+    (``BASE_CNN``, ``SMALL_CNN``, ``CRNN``), so a tuner and a notebook build the same network.
+    """
+    import keras
+
+    defaults = {"base-cnn": BASE_CNN, "small-cnn": SMALL_CNN, "crnn": CRNN}
+    if name not in defaults:
+        raise ValueError(f"unknown model {name!r}; valid spectrogram models: {', '.join(CNN_MODELS)}")
+    unknown = set(overrides) - set(defaults[name])
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {sorted(unknown)} for {name}; valid: {', '.join(defaults[name])}")
+    p = {**defaults[name], **overrides}
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input(input_shape)
+    x = inputs
+    if name == "small-cnn":
+        for filters, kernel in zip(p["filters"], p["kernel_sizes"]):
+            x = keras.layers.Conv2D(filters, kernel, padding="same", activation="relu")(x)
+            x = keras.layers.MaxPooling2D(p["pool_size"], padding="same")(x)
+            x = keras.layers.Dropout(p["dropout"])(x)
+        x = keras.layers.Flatten()(x)
+        x = keras.layers.Dense(p["dense_units"], activation="relu")(x)
+    else:
+        for filters in p["filters"]:
+            x = keras.layers.Conv2D(filters, p["kernel_size"], padding="same", activation="relu")(x)
+            x = keras.layers.MaxPooling2D(p["pool_size"], padding="same")(x)
+            x = keras.layers.Dropout(p["dropout"])(x)
+        if name == "base-cnn":
+            x = keras.layers.Flatten()(x)
+            x = keras.layers.Dense(p["dense_units"], activation="relu")(x)
+            x = keras.layers.Dropout(p["dense_dropout"])(x)
+        else:  # CRNN: the frequency axis folded into channels, an LSTM over time
+            x = keras.layers.Permute((2, 1, 3))(x)
+            x = keras.layers.Reshape((x.shape[1], x.shape[2] * x.shape[3]))(x)
+            x = keras.layers.LSTM(p["lstm_units"])(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    model.compile(optimizer=keras.optimizers.Adam(p["learning_rate"]), loss="categorical_crossentropy", metrics=["accuracy"])
+    return model

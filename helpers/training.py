@@ -165,3 +165,53 @@ def training_size_curve(
         rows.append({"fraction": fraction, "train_size": int(round(fraction * len(y_train))), "accuracy": float(np.mean(accuracies)),
                      "ci_low": float(min(lows)), "ci_high": float(max(highs)), "fits": len(accuracies)})
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- trained-model artifacts
+
+
+def save_artifact(model, folder, *, name: str, genres: Sequence[str], preprocessing: dict, dataset: str, protocol: str,
+                  metrics: dict | None = None) -> "Path":
+    """Save a Keras model as ``folder/name.keras`` with a JSON sidecar ``folder/name.json``.
+
+    The sidecar holds what a later command needs to classify a new file: the genre
+    order of the outputs, the input shape and the preprocessing parameters, plus the
+    dataset, split protocol, metrics and library versions it came from.
+    """
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model_path = folder / f"{name}.keras"
+    model.save(model_path)
+    sidecar = {
+        "model_file": model_path.name,
+        "genres": list(genres),
+        "input_shape": list(model.input_shape[1:]),
+        "preprocessing": evaluate._jsonable(preprocessing),
+        "dataset": dataset,
+        "protocol": protocol,
+        "metrics": evaluate._jsonable(metrics or {}),
+        "versions": evaluate.library_versions(),
+    }
+    (folder / f"{name}.json").write_text(json.dumps(sidecar, indent=1) + "\n")
+    return model_path
+
+
+def load_artifact(path) -> tuple[object, dict]:
+    """Load ``name.keras`` (or its ``.json`` sidecar path) and return ``(model, sidecar)``."""
+    import json
+    from pathlib import Path
+
+    import keras
+
+    path = Path(path)
+    sidecar_path = path.with_suffix(".json")
+    if not sidecar_path.is_file():
+        raise FileNotFoundError(f"{sidecar_path} is missing: a saved model needs its sidecar (genres, preprocessing)")
+    sidecar = json.loads(sidecar_path.read_text())
+    model = keras.models.load_model(sidecar_path.with_name(sidecar["model_file"]))
+    if model.output_shape[-1] != len(sidecar["genres"]):
+        raise ValueError(f"{path}: the model has {model.output_shape[-1]} outputs but the sidecar lists {len(sidecar['genres'])} genres")
+    return model, sidecar

@@ -61,3 +61,10 @@ def test_committed_notebooks_match_their_sources_in_tools():
     for path in NOTEBOOKS:
         committed = [c.source for c in nbformat.read(path, as_version=4).cells if "injected-parameters" not in c.metadata.get("tags", [])]
         assert committed == [c.source for c in builder.BUILDS[path.name]], f"{path.name} differs from tools/build_notebooks.py"
+
+
+def test_committed_notebooks_do_not_pin_a_profile():
+    """nbval runs the committed notebooks in the smoke profile: no papermill-injected PROFILE may override it."""
+    for path in NOTEBOOKS:
+        cells = nbformat.read(path, as_version=4).cells
+        assert not [c for c in cells if "injected-parameters" in c.metadata.get("tags", [])], path.name

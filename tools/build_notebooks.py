@@ -229,7 +229,7 @@ LABEL = cfg.dataset.label
 tracks = data.limit_per_genre(data.readable(data.load_tracks(cfg.dataset.root)), cfg.profile.max_clips_per_genre)
 out_dir = cfg.cache_for("spectrograms")
 params = spectrograms.MelParams()
-print(f"{len(tracks)} clips -> {out_dir}\\n{params}")
+print(f"{len(tracks)} clips -> {config.display_path(out_dir)}\\n{params}")
 '''),
     md("## Render\n\nWhole clips plus the profile's segment lengths, in parallel, with a progress bar."),
     code('''

@@ -217,10 +217,13 @@ def completeness(tracks: pd.DataFrame, per_genre: int = 100) -> str:
 
 
 def features_table(layout: Layout, segments: bool = False) -> pd.DataFrame | None:
-    """The Kaggle features CSV with ``track_id`` and ``genre`` columns added, or ``None`` if absent."""
+    """The dataset's Kaggle features CSV (:func:`read_features_csv`), or ``None`` if it has none."""
     path = layout.features_3s_csv if segments else layout.features_csv
-    if path is None:
-        return None
+    return None if path is None else read_features_csv(path)
+
+
+def read_features_csv(path: str | os.PathLike) -> pd.DataFrame:
+    """A Kaggle-format features CSV with ``track_id`` and ``genre`` columns added in front."""
     table = pd.read_csv(path)
     stems = table["filename"].str.replace(r"\.(wav|au|flac|ogg|mp3)$", "", regex=True)
     # 3-s rows are named blues.00000.0.wav: the track is the first two dot-parts.

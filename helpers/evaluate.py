@@ -135,7 +135,7 @@ def evaluate(
         },
         "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
         "train_seconds": None if train_seconds is None else float(train_seconds),
-        "params": _jsonable(params or {}),
+        "params": jsonable(params or {}),
         "bootstrap": {"resamples": resamples, "level": 0.95, "seed": seed},
         "versions": library_versions(),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -143,11 +143,12 @@ def evaluate(
     }
 
 
-def _jsonable(value):
+def jsonable(value):
+    """``value`` with NumPy scalars and other objects turned into what JSON can hold."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating,)):

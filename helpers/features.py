@@ -507,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         if not csv_path.is_file():
             print(f"error: reference CSV {csv_path} not found; pass --csv", file=sys.stderr)
             return 2
-        reference = data.features_table(data.Layout(args.root, "", "", None, None, csv_path, None))
+        reference = data.read_features_csv(csv_path)
         chosen = tracks[tracks["format"].isin(args.formats.split(","))]
         if chosen.empty:
             print(f"error: no {args.formats} clips in {args.root}", file=sys.stderr)

@@ -182,6 +182,25 @@ def crop_kaggle_image(image, threshold: int = 250):
     return image.convert("RGB").crop((left, top, right, bottom))
 
 
+def kaggle_image_path(images_dir: str | Path, track_id: str) -> Path:
+    """``images_original/<genre>/<genre>000NN.png`` for track ``<genre>.000NN`` (the Kaggle naming drops the dot)."""
+    genre = track_id.split(".")[0]
+    return Path(images_dir) / genre / f"{track_id.replace('.', '')}.png"
+
+
+def cropped_kaggle_images(images_dir: str | Path, track_ids: Sequence[str], out_dir: str | Path) -> list[Path]:
+    """Crop the white border off the Kaggle images of ``track_ids``; returns the cropped PNGs' paths."""
+    from PIL import Image
+
+    written = []
+    for track_id in track_ids:
+        target = Path(out_dir) / f"{track_id}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        crop_kaggle_image(Image.open(kaggle_image_path(images_dir, track_id))).save(target)
+        written.append(target)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     from . import data
 

@@ -189,10 +189,10 @@ def save_artifact(model, folder, *, name: str, genres: Sequence[str], preprocess
         "model_file": model_path.name,
         "genres": list(genres),
         "input_shape": list(model.input_shape[1:]),
-        "preprocessing": evaluate._jsonable(preprocessing),
+        "preprocessing": evaluate.jsonable(preprocessing),
         "dataset": dataset,
         "protocol": protocol,
-        "metrics": evaluate._jsonable(metrics or {}),
+        "metrics": evaluate.jsonable(metrics or {}),
         "versions": evaluate.library_versions(),
     }
     (folder / f"{name}.json").write_text(json.dumps(sidecar, indent=1) + "\n")

@@ -106,3 +106,10 @@ def test_cli(synthetic_dir, tmp_path, capsys):
     assert spectrograms.main(["render", str(synthetic_dir), "--out", str(tmp_path / "png"), "--segments", "5", "--jobs", "1"]) == 0
     assert "rendered 60" in capsys.readouterr().out
     assert spectrograms.main(["render", str(tmp_path / "none"), "--out", str(tmp_path / "png")]) == 2
+
+
+def test_kaggle_paths_and_crops(real_gtzan, tmp_path):
+    path = spectrograms.kaggle_image_path(real_gtzan / "images_original", "jazz.00001")
+    assert path == real_gtzan / "images_original" / "jazz" / "jazz00001.png" and path.is_file()
+    (cropped,) = spectrograms.cropped_kaggle_images(real_gtzan / "images_original", ["jazz.00001"], tmp_path)
+    assert Image.open(cropped).mode == "RGB" and Image.open(cropped).size[0] < 432

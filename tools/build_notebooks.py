@@ -265,19 +265,10 @@ layout = data.discover(cfg.dataset.root)
 if layout.images_dir is None:
     print("This dataset has no images_original folder.")
 else:
-    from PIL import Image
-
     pairs = clips.head(4)
-    kaggle = [layout.images_dir / g / t.replace(".", "") for g, t in zip(pairs["genre"], pairs["track_id"])]
-    kaggle = [p.with_suffix(".png") for p in kaggle]
-    cropped = []
-    for path in kaggle:
-        target = out_dir / "kaggle_cropped" / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        spectrograms.crop_kaggle_image(Image.open(path)).save(target)
-        cropped.append(target)
+    cropped = spectrograms.cropped_kaggle_images(layout.images_dir, pairs["track_id"], out_dir / "kaggle_cropped")
     fig = plots.image_grid(list(pairs["path"]) + cropped,
-                           [f"ours: {t}" for t in pairs["track_id"]] + [f"Kaggle, cropped: {p.stem}" for p in kaggle],
+                           [f"ours: {t}" for t in pairs["track_id"]] + [f"Kaggle, cropped: {t}" for t in pairs["track_id"]],
                            f"{LABEL}: this repository's PNGs (top) and Kaggle images_original (bottom)", columns=4)
     plots.save(fig, cfg.figures_dir, "02_ours_vs_kaggle")
 '''),

@@ -225,11 +225,24 @@ def features_table(layout: Layout, segments: bool = False) -> pd.DataFrame | Non
 def read_features_csv(path: str | os.PathLike) -> pd.DataFrame:
     """A Kaggle-format features CSV with ``track_id`` and ``genre`` columns added in front."""
     table = pd.read_csv(path)
-    stems = table["filename"].str.replace(r"\.(wav|au|flac|ogg|mp3)$", "", regex=True)
-    # 3-s rows are named blues.00000.0.wav: the track is the first two dot-parts.
-    table.insert(0, "track_id", stems.str.split(".").str[:2].str.join("."))
+    table.insert(0, "track_id", table["filename"].map(track_id_of))
     table.insert(1, "genre", table["label"])
     return table
+
+
+def track_id_of(name: str) -> str:
+    """The track a file name refers to, whatever its folder, audio extension or segment suffix.
+
+    ``blues/blues.00012.wav``, ``blues.00012.au`` and the 3-s row ``blues.00012.3.wav``
+    all give ``blues.00012``; names outside the GTZAN pattern keep their stem.
+    """
+    stem = Path(name).name
+    for ext in audio.SUPPORTED_EXTENSIONS:
+        if stem.lower().endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    parts = stem.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 and TRACK_ID.match(".".join(parts[:2])) else stem
 
 
 def ensure_synthetic(out: Path, per_genre: int, seconds: float, seed: int) -> Path:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import audio
+from . import audio, data
 
 SPLITS = ("train", "valid", "test")
 NAMED_FRACTIONS = {"70/10/20": (0.7, 0.1, 0.2), "80/20": (0.8, 0.0, 0.2), "50/20/30": (0.5, 0.2, 0.3)}
@@ -131,15 +131,6 @@ def find_split_lists(dataset_root: str | Path, suffix: str = "_filtered.txt", do
     return None
 
 
-def track_id_of(name: str) -> str:
-    """``blues/blues.00012.wav`` or ``blues.00012.au`` -> ``blues.00012``."""
-    stem = Path(name).name
-    for ext in audio.SUPPORTED_EXTENSIONS:
-        if stem.lower().endswith(ext):
-            return stem[: -len(ext)]
-    return stem
-
-
 def fixed_split(tracks: pd.DataFrame, lists: dict[str, list[str]]) -> pd.Series:
     """Split from file-name lists. Tracks in no list get ``""``; listed tracks absent from ``tracks`` are ignored.
 
@@ -151,7 +142,7 @@ def fixed_split(tracks: pd.DataFrame, lists: dict[str, list[str]]) -> pd.Series:
     where: dict[str, str] = {}
     for name, entries in lists.items():
         for entry in entries:
-            tid = track_id_of(entry)
+            tid = data.track_id_of(entry)
             if tid in where and where[tid] != name:
                 raise ValueError(f"{tid} is listed in both {where[tid]} and {name}")
             where[tid] = name
@@ -199,8 +190,6 @@ def assert_no_leakage(table: pd.DataFrame, split_column: str = "split") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import data
-
     parser = argparse.ArgumentParser(prog="python -m helpers.splits", description="Show a split of a dataset.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_random = sub.add_parser("random", help="stratified random split by track")

@@ -124,3 +124,11 @@ def test_real_gtzan_check(real_gtzan, capsys):
     assert tracks["ok"].all() and set(tracks["format"]) == {"flac", "ogg"}
     table = data.features_table(data.discover(real_gtzan))
     assert len(table) == 1000 and table["genre"].value_counts().eq(100).all()
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("blues/blues.00012.wav", "blues.00012"), ("blues.00012.au", "blues.00012"),
+    ("blues.00012.3.wav", "blues.00012"), ("my song.ogg", "my song"), ("jazz.00054", "jazz.00054"),
+])
+def test_track_id_of(name, expected):
+    assert data.track_id_of(name) == expected

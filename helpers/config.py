@@ -56,6 +56,23 @@ class Profile:
     retrain_resamples: int = 100  # bootstrap study: models refit on resampled training sets
     curve_repeats: int = 3  # training-size curve: subsets drawn per size
     model_params: dict = field(default_factory=dict)  # per-model overrides (smoke: tiny models)
+    networks: dict = field(default_factory=dict)  # spectrogram CNN settings, see NETWORKS below
+
+
+# Spectrogram networks per profile. ``image_size``: side of the square input images
+# (the seed used 128; 64 keeps the report profile within a CPU budget); ``epochs``,
+# ``patience``: early stopping (best weights restored); ``grid``: which keras-tuner
+# grid of helpers.models.GRIDS; ``tuner_epochs``: epochs per trial; ``segments_per_clip``:
+# 3-s segments per clip for the small CNN (evenly spaced; None: all); ``small_patience``:
+# the small CNN's early-stopping patience (5 in its seed report).
+NETWORKS: dict[str, dict] = {
+    "smoke": dict(image_size=32, epochs=2, patience=1, batch_size=32, grid="smoke", tuner_epochs=1, segments_per_clip=2,
+                  small_patience=1),
+    "report": dict(image_size=64, epochs=40, patience=10, batch_size=32, grid="report", tuner_epochs=8, segments_per_clip=5,
+                   small_patience=5),
+    "paper": dict(image_size=128, epochs=50, patience=10, batch_size=32, grid="paper", tuner_epochs=50, segments_per_clip=None,
+                  small_patience=5),
+}
 
 
 PROFILES: dict[str, Profile] = {
@@ -76,7 +93,11 @@ PROFILES: dict[str, Profile] = {
             "xgboost-tuned": {"n_estimators": 40},
             "dense-net": {"epochs": 3},
             "lstm": {"epochs": 2},
+            "base-cnn": {"filters": (8, 16, 16), "dense_units": 16},
+            "crnn": {"filters": (8, 16, 16), "lstm_units": 8},
+            "small-cnn": {"filters": (8, 8), "dense_units": 8},
         },
+        networks=NETWORKS["smoke"],
     ),
     "report": Profile(
         name="report",
@@ -86,6 +107,7 @@ PROFILES: dict[str, Profile] = {
         segment_seconds=(3.0, 5.0, 10.0),
         examples_per_genre=1,
         description="CPU settings used to render the committed notebooks",
+        networks=NETWORKS["report"],
     ),
     "paper": Profile(
         name="paper",
@@ -96,6 +118,7 @@ PROFILES: dict[str, Profile] = {
         examples_per_genre=2,
         description="the seed reports' full settings (GPU or Colab)",
         curve_repeats=5,
+        networks=NETWORKS["paper"],
     ),
 }
 
@@ -139,6 +162,16 @@ class RunConfig:
     @property
     def results_dir(self) -> Path:
         return self.output_dir / "results"
+
+    @property
+    def models_dir(self) -> Path:
+        """Trained networks (``.keras`` + JSON sidecar); not committed."""
+        return self.output_dir / "models"
+
+    @property
+    def tuner_dir(self) -> Path:
+        """keras-tuner state (one folder per search); not committed."""
+        return self.output_dir / "tuner"
 
     @property
     def cache_dir(self) -> Path:

@@ -14,6 +14,7 @@ one **results record** and :func:`save` writes it as JSON under ``results/``::
       "metrics": {"accuracy": {"value": .., "ci_low": .., "ci_high": ..},
                   "macro_f1": {...}},
       "per_genre": {"blues": {"precision": .., "recall": .., "f1": .., "support": ..}, ...},
+      "extra": {...},                     # e.g. a network's train/valid accuracy, epochs
       "confusion": {"labels": [...], "matrix": [[...]]},
       "train_seconds": 9.8,
       "params": {...},
@@ -47,7 +48,7 @@ import pandas as pd
 
 SCHEMA_VERSION = 1
 # Seed protocol first, the honest one last, in every table.
-PROTOCOL_ORDER = ("random-70/10/20", "random-80/20", "5-fold-cv", "fault-filtered")
+PROTOCOL_ORDER = ("random-70/10/20", "random-80/20", "random-50/20/30", "5-fold-cv", "fault-filtered")
 VERSIONED_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost", "librosa", "tensorflow", "keras", "keras-tuner")
 
 
@@ -106,8 +107,13 @@ def evaluate(
     resamples: int = 1000,
     seed: int = 42,
     notes: str = "",
+    extra: dict | None = None,
 ) -> dict:
-    """One results record (see the module docstring) from test labels and predictions."""
+    """One results record (see the module docstring) from test labels and predictions.
+
+    ``extra`` holds experiment-specific values (for networks: train and validation
+    accuracy, epochs, segment-level accuracy), stored under ``"extra"``.
+    """
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
@@ -140,6 +146,7 @@ def evaluate(
         "versions": library_versions(),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "notes": notes,
+        "extra": jsonable(extra or {}),
     }
 
 
@@ -235,6 +242,53 @@ def side_by_side(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFr
         cells.setdefault(r["model"], {})[r["protocol"]] = f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
     table = pd.DataFrame(cells).T
     return table[_protocol_order(table.columns)].rename_axis(f"{metric} (95% CI)")
+
+
+def clip_probabilities(probabilities: np.ndarray, track_ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Average segment probabilities per track: ``(track ids in first-seen order, (n_tracks, n_classes))``."""
+    frame = pd.DataFrame(np.asarray(probabilities))
+    frame["track_id"] = list(track_ids)
+    mean = frame.groupby("track_id", sort=False).mean()
+    return mean.index.tolist(), mean.to_numpy()
+
+
+def per_genre_table(record: dict) -> pd.DataFrame:
+    """Precision, recall, F1 and support per genre of one record, worst recall first."""
+    table = pd.DataFrame(record["per_genre"]).T.rename_axis("genre")
+    table["support"] = table["support"].astype(int)
+    return table.sort_values("recall")
+
+
+def top_confusions(record: dict, n: int = 5) -> pd.DataFrame:
+    """The ``n`` most frequent mistakes: true genre, predicted genre, count and share of the true genre's clips."""
+    labels = record["confusion"]["labels"]
+    matrix = np.asarray(record["confusion"]["matrix"])
+    rows = [dict(true=labels[i], predicted=labels[j], count=int(matrix[i, j]), share=matrix[i, j] / max(1, matrix[i].sum()))
+            for i in range(len(labels)) for j in range(len(labels)) if i != j and matrix[i, j] > 0]
+    table = pd.DataFrame(rows, columns=["true", "predicted", "count", "share"])
+    return table.sort_values(["count", "share"], ascending=False).head(n).reset_index(drop=True)
+
+
+def accuracy_table(records: Sequence[dict]) -> pd.DataFrame:
+    """The seed report's results table: train, validation and test accuracy per model and protocol.
+
+    Train and validation accuracy come from a record's ``extra`` (networks store
+    them); the test accuracy carries its 95 % bootstrap interval.
+    """
+    rows = []
+    for r in records:
+        acc, extra = r["metrics"]["accuracy"], r.get("extra", {})
+        rows.append({
+            "model": r["model"], "input": r.get("representation", ""), "protocol": r["protocol"],
+            "train": extra.get("train_accuracy"), "valid": extra.get("valid_accuracy"), "test": acc["value"],
+            "test 95% CI": f"{acc['ci_low']:.3f}-{acc['ci_high']:.3f}", "test clips": r["sizes"].get("test"),
+            "epochs": extra.get("epochs_run"), "train s": r["train_seconds"],
+        })
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["_order"] = [PROTOCOL_ORDER.index(p) if p in PROTOCOL_ORDER else len(PROTOCOL_ORDER) for p in table["protocol"]]
+    return table.sort_values(["_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -183,6 +183,31 @@ SMALL_CNN: dict[str, Any] = dict(filters=(64, 64), kernel_sizes=((3, 3), (3, 5))
                                  dense_units=32, learning_rate=1e-3)
 CRNN: dict[str, Any] = dict(filters=(32, 64, 64), kernel_size=3, pool_size=2, dropout=0.25, lstm_units=64, learning_rate=1e-3)
 
+# keras-tuner grids over the base CNN's parameters (filters, kernel sizes, dropout, learning
+# rate). The seed report searched 551 combinations; "paper" spans the same four axes
+# (3 x 2 x 3 x 3 = 54 trials), "report" a CPU-sized corner of it (8), "smoke" two trials.
+GRIDS: dict[str, dict[str, list]] = {
+    "paper": dict(filters=[(16, 32, 64), (32, 64, 128), (64, 128, 256)], kernel_size=[3, 5],
+                  dropout=[0.1, 0.25, 0.4], learning_rate=[1e-2, 1e-3, 1e-4]),
+    "report": dict(filters=[(16, 32, 64), (32, 64, 128)], kernel_size=[3, 5], dropout=[0.25, 0.4]),
+    "smoke": dict(dropout=[0.1, 0.25]),
+}
+
+
+def grid(name: str) -> dict[str, list]:
+    """The tuner grid called ``name`` (a key of ``GRIDS``)."""
+    if name not in GRIDS:
+        raise ValueError(f"unknown grid {name!r}; valid grids: {', '.join(GRIDS)}")
+    return GRIDS[name]
+
+
+def spectrogram_defaults(name: str) -> dict[str, Any]:
+    """The default parameters of spectrogram network ``name`` (``BASE_CNN``, ``SMALL_CNN`` or ``CRNN``)."""
+    defaults = {"base-cnn": BASE_CNN, "small-cnn": SMALL_CNN, "crnn": CRNN}
+    if name not in defaults:
+        raise ValueError(f"unknown model {name!r}; valid spectrogram models: {', '.join(CNN_MODELS)}")
+    return dict(defaults[name])
+
 
 def spectrogram_model(name: str, input_shape: tuple[int, int, int], n_classes: int, seed: int = 42, **overrides: Any):
     """A compiled Keras network on ``(mel bands, frames, channels)`` inputs, built from plain parameters.
@@ -192,13 +217,11 @@ def spectrogram_model(name: str, input_shape: tuple[int, int, int], n_classes: i
     """
     import keras
 
-    defaults = {"base-cnn": BASE_CNN, "small-cnn": SMALL_CNN, "crnn": CRNN}
-    if name not in defaults:
-        raise ValueError(f"unknown model {name!r}; valid spectrogram models: {', '.join(CNN_MODELS)}")
-    unknown = set(overrides) - set(defaults[name])
+    defaults = spectrogram_defaults(name)
+    unknown = set(overrides) - set(defaults)
     if unknown:
-        raise ValueError(f"unknown parameter(s) {sorted(unknown)} for {name}; valid: {', '.join(defaults[name])}")
-    p = {**defaults[name], **overrides}
+        raise ValueError(f"unknown parameter(s) {sorted(unknown)} for {name}; valid: {', '.join(defaults)}")
+    p = {**defaults, **overrides}
     keras.backend.clear_session()
     keras.utils.set_random_seed(seed)
     inputs = keras.Input(input_shape)

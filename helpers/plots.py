@@ -228,3 +228,56 @@ def parity_bars(table: pd.DataFrame, title: str, threshold: float = 0.02) -> mat
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def training_curves(histories: dict[str, pd.DataFrame], title: str) -> matplotlib.figure.Figure:
+    """Accuracy and loss per epoch (training solid, validation dashed) for one or more fits; a dot marks
+    the epoch whose weights were kept (lowest validation loss)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    for i, (label, history) in enumerate(histories.items()):
+        color = plt.get_cmap("tab10")(i)
+        best = history["val_loss"].idxmin()
+        for ax, metric in zip(axes, ("accuracy", "loss")):
+            ax.plot(history.index, history[metric], color=color, label=f"{label} train")
+            ax.plot(history.index, history[f"val_{metric}"], color=color, linestyle="--", label=f"{label} valid")
+            ax.plot([best], [history.loc[best, f"val_{metric}"]], "o", color=color)
+    for ax, metric in zip(axes, ("accuracy", "loss")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def trial_scores(trials: pd.DataFrame, title: str, top: int = 30) -> matplotlib.figure.Figure:
+    """Best validation accuracy of each tuner trial (best first), labelled by its parameters."""
+    shown = trials.head(top)
+    parameters = [c for c in shown.columns if c not in ("trial", "val_accuracy", "best_epoch", "status")]
+    labels = [", ".join(f"{c}={row[c]}" for c in parameters) for _, row in shown.iterrows()]
+    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(shown) + 1.2))
+    ax.barh(range(len(shown)), shown["val_accuracy"], color="tab:blue")
+    ax.set_yticks(range(len(shown)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("best validation accuracy")
+    ax.set_xlim(0, 1)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def array_grid(arrays: np.ndarray, labels: Sequence[str], title: str, columns: int = 5,
+               low_first: bool = False) -> matplotlib.figure.Figure:
+    """Show network inputs ``(n, height, width, channels)`` in [0, 1]; ``low_first``: row 0 is the lowest
+    frequency (log-mel arrays), drawn at the bottom (PNG images are stored flipped already)."""
+    rows = int(np.ceil(len(arrays) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(2.0 * columns, 2.0 * rows + 0.5), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, array, label in zip(axes.flat, arrays, labels):
+        ax.imshow(array[..., 0] if array.shape[-1] == 1 else array, cmap="gray", vmin=0, vmax=1, aspect="auto",
+                  origin="lower" if low_first else "upper")
+        ax.set_title(label, fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

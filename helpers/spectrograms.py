@@ -201,6 +201,142 @@ def cropped_kaggle_images(images_dir: str | Path, track_ids: Sequence[str], out_
     return written
 
 
+# ----------------------------------------------------------------------------- network inputs
+
+IMAGE_COLORS: tuple[str, ...] = ("grayscale", "rgb")
+
+
+def image_to_array(image, size: int, color: str = "grayscale") -> np.ndarray:
+    """A PIL image as ``(size, size, channels)`` float32 in [0, 1]: 1 channel for grayscale, 3 for RGB."""
+    from PIL import Image
+
+    if color not in IMAGE_COLORS:
+        raise ValueError(f"unknown color mode {color!r}; valid: {', '.join(IMAGE_COLORS)}")
+    image = image.convert("L" if color == "grayscale" else "RGB")
+    if image.size != (size, size):
+        image = image.resize((size, size), Image.Resampling.BILINEAR)
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    return pixels[..., None] if pixels.ndim == 2 else pixels
+
+
+def load_image(path: str | Path, size: int, color: str = "grayscale", crop_border: bool = False) -> np.ndarray:
+    """One PNG as a network input (see :func:`image_to_array`); ``crop_border`` removes the Kaggle white frame."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image_to_array(crop_kaggle_image(image) if crop_border else image, size, color)
+
+
+def _content_key(paths: Sequence[str | Path], *extra) -> str:
+    """A cache key from file names, sizes and modification times plus parameters."""
+    import hashlib
+
+    digest = hashlib.sha1(repr(extra).encode())
+    for path in paths:
+        stat = Path(path).stat()
+        digest.update(f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def image_arrays(
+    paths: Sequence[str | Path], size: int, color: str = "grayscale", crop_border: bool = False,
+    cache_dir: str | Path | None = None, progress: bool = True,
+) -> np.ndarray:
+    """Stack PNGs into ``(n, size, size, channels)`` float32, cached as ``.npy`` under ``cache_dir``.
+
+    The cache key covers every file's path, size and modification time and the
+    parameters, so a changed image or setting never reuses a stale array.
+    """
+    cache = None
+    if cache_dir is not None:
+        cache = Path(cache_dir) / f"images-{_content_key(paths, size, color, crop_border)}.npy"
+        if cache.is_file():
+            return np.load(cache)
+    arrays = [load_image(p, size, color, crop_border)
+              for p in progress_bar(paths, desc="loading images", unit="image", disable=not progress)]
+    stacked = np.stack(arrays) if arrays else np.zeros((0, size, size, 1 if color == "grayscale" else 3), np.float32)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, stacked)
+    return stacked
+
+
+def kaggle_image_table(images_dir: str | Path) -> pd.DataFrame:
+    """One row per Kaggle ``images_original/<genre>/*.png``: ``track_id, genre, path``."""
+    from .data import track_id_of
+
+    rows = [dict(track_id=track_id_of(p.name), genre=p.parent.name, path=str(p))
+            for p in sorted(Path(images_dir).glob("*/*.png"))]
+    return pd.DataFrame(rows, columns=["track_id", "genre", "path"])
+
+
+def image_from_audio(samples: np.ndarray, params: MelParams = MelParams()):
+    """The PIL image :func:`render_pngs` would write for ``samples`` (no file written)."""
+    return to_image(normalize(log_mel(samples, params)), params.image_size)
+
+
+def _segment_arrays(path: str, seconds: float, picks: Sequence[int], params: MelParams) -> tuple[list[np.ndarray], str]:
+    try:
+        samples, _ = audio.load(path, sr=params.sample_rate)
+    except audio.AudioError as error:
+        return [], str(error)
+    pieces = audio.segment(samples, params.sample_rate, seconds)
+    return [normalize(log_mel(pieces[i], params)) for i in picks if i < len(pieces)], ""
+
+
+def pick_segments(count: int, per_clip: int | None) -> list[int]:
+    """``per_clip`` evenly spaced segment numbers out of ``count`` (all when ``None``)."""
+    if per_clip is None or per_clip >= count:
+        return list(range(count))
+    return sorted(set(np.linspace(0, count - 1, per_clip).round().astype(int).tolist()))
+
+
+def log_mel_segments(
+    tracks: pd.DataFrame, seconds: float, params: MelParams = MelParams(n_mels=64), per_clip: int | None = None,
+    cache_dir: str | Path | None = None, jobs: int = 1, progress: bool = True,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """In-memory normalised log-mel arrays of ``seconds``-long segments (the small CNN's input).
+
+    Returns ``X`` of shape ``(n, n_mels, frames, 1)`` in [0, 1] and a table
+    (``track_id, genre, segment``) aligned with it; ``per_clip`` keeps that many
+    evenly spaced segments of each clip. Unreadable files are skipped and listed
+    in ``table.attrs["failed"]``. Cached as ``.npz`` under ``cache_dir``.
+    """
+    from joblib import Parallel, delayed
+
+    tracks = tracks[tracks["ok"]] if "ok" in tracks else tracks
+    cache = None
+    if cache_dir is not None:
+        key = _content_key(tracks["path"].tolist(), seconds, asdict(params), per_clip)
+        cache = Path(cache_dir) / f"log-mel-{seconds:g}s-{key}.npz"
+        if cache.is_file():
+            stored = np.load(cache, allow_pickle=False)
+            table = pd.DataFrame({"track_id": stored["track_id"], "genre": stored["genre"], "segment": stored["segment"]})
+            table.attrs["failed"] = stored["failed"].tolist()
+            return stored["X"], table
+    jobs_list = [(t["path"], pick_segments(audio.segment_count(float(t["duration"]), seconds), per_clip), t)
+                 for _, t in tracks.iterrows()]
+    results = Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(_segment_arrays)(path, seconds, picks, params) for path, picks, _ in jobs_list)
+    results = progress_bar(results, total=len(jobs_list), desc=f"log-mel {seconds:g}-s segments", unit="track", disable=not progress)
+    arrays, rows, failed = [], [], []
+    for (path, picks, track), (pieces, error) in zip(jobs_list, results):
+        if error:
+            failed.append(error)
+        for segment, piece in zip(picks, pieces):
+            arrays.append(piece)
+            rows.append(dict(track_id=track["track_id"], genre=track["genre"], segment=segment))
+    frames = 1 + int(seconds * params.sample_rate) // params.hop_length
+    X = np.stack(arrays)[..., None] if arrays else np.zeros((0, params.n_mels, frames, 1), np.float32)
+    table = pd.DataFrame(rows, columns=["track_id", "genre", "segment"])
+    table.attrs["failed"] = failed
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, X=X, track_id=table["track_id"].to_numpy(str), genre=table["genre"].to_numpy(str),
+                 segment=table["segment"].to_numpy(int), failed=np.array(failed, dtype=str))
+    return X, table
+
+
 def main(argv: list[str] | None = None) -> int:
     from . import data
 

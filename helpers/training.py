@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -215,3 +216,284 @@ def load_artifact(path) -> tuple[object, dict]:
     if model.output_shape[-1] != len(sidecar["genres"]):
         raise ValueError(f"{path}: the model has {model.output_shape[-1]} outputs but the sidecar lists {len(sidecar['genres'])} genres")
     return model, sidecar
+
+
+# ----------------------------------------------------------------------------- spectrogram networks
+
+# Random splits for networks, decided per track; the validation share drives early
+# stopping and the tuner, the test share is touched once. "random-70/10/20" is the
+# main seed's 80/20 with a tenth of the data held out of training for validation;
+# "random-50/20/30" is the 3-s-segment report's split.
+NETWORK_PROTOCOLS: dict[str, tuple[float, float, float] | None] = {
+    "random-70/10/20": (0.7, 0.1, 0.2),
+    "random-50/20/30": (0.5, 0.2, 0.3),
+    "fault-filtered": None,  # train / valid / test lists of Kereliuk, Sturm and Larsen (2015)
+}
+
+
+def network_split(tracks: pd.DataFrame, protocol: str, seed: int = 42, lists_dir=None) -> pd.Series:
+    """``train``/``valid``/``test`` per track row (``""``: in no list) for a network protocol."""
+    if protocol not in NETWORK_PROTOCOLS:
+        raise ValueError(f"unknown network protocol {protocol!r}; valid: {', '.join(NETWORK_PROTOCOLS)}")
+    if protocol == "fault-filtered":
+        if lists_dir is None:
+            raise FileNotFoundError("the fault-filtered protocol needs the split lists (train/valid/test_filtered.txt); "
+                                    "get them with helpers.splits.find_split_lists(root, download=True)")
+        return splits.fixed_split(tracks, splits.read_split_lists(lists_dir))
+    return splits.random_split(tracks, NETWORK_PROTOCOLS[protocol], seed=seed)
+
+
+def _seed_networks(seed: int) -> None:
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()  # same seed, same machine: same numbers
+    # keras-tuner builds a model per trial, and TensorFlow warns about retracing each time.
+    tf.get_logger().setLevel("ERROR")
+
+
+def network_dataset(X: np.ndarray, y: np.ndarray, n_classes: int, batch_size: int = 32, *, shuffle: bool = False,
+                    augment=None, seed: int = 42):
+    """A ``tf.data`` pipeline: one-hot labels, cached, shuffled each epoch (training), augmented (training), prefetched.
+
+    ``augment`` is a Keras layer (see ``helpers.augment``) applied to whole batches
+    with ``training=True``; pass it for the training set only.
+    """
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((np.asarray(X, np.float32), tf.one_hot(np.asarray(y), n_classes))).cache()
+    if shuffle:
+        data = data.shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
+    data = data.batch(batch_size)
+    if augment is not None:
+        data = data.map(lambda images, labels: (augment(images, training=True), labels), num_parallel_calls=tf.data.AUTOTUNE)
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def _epoch_progress(epochs: int, desc: str):
+    """A Keras callback that shows epochs as a progress bar (see ``config.progress``)."""
+    import keras
+
+    class EpochProgress(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.bar = progress_bar(total=epochs, desc=desc, unit="epoch")
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            self.bar.set_postfix({k: f"{logs[k]:.3f}" for k in ("accuracy", "val_accuracy") if k in logs}, refresh=False)
+            self.bar.update(1)
+
+        def on_train_end(self, logs=None):
+            self.bar.close()
+
+    return EpochProgress()
+
+
+@dataclass
+class NetworkFit:
+    """A trained network and how it got there."""
+
+    model: object
+    history: pd.DataFrame  # one row per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate
+    seconds: float
+    best_epoch: int  # 1-based epoch whose weights were restored
+    settings: dict  # model parameters and training settings, for the results record
+
+
+def fit_network(
+    name: str, X_train: np.ndarray, y_train: np.ndarray, X_valid: np.ndarray, y_valid: np.ndarray, n_classes: int, *,
+    params: dict | None = None, epochs: int = 50, batch_size: int = 32, patience: int = 10, lr_factor: float = 0.1,
+    lr_patience: int | None = None, augment: dict | None = None, seed: int = 42, desc: str | None = None,
+) -> NetworkFit:
+    """Train one of ``models.CNN_MODELS`` with the seed's recipe.
+
+    Adam, categorical cross-entropy, ``EarlyStopping(patience, restore_best_weights=True)``
+    and ``ReduceLROnPlateau(factor=lr_factor)`` on the validation loss; ``augment``
+    (keyword arguments of ``helpers.augment.spectrogram_augmenter``) alters training
+    batches only.
+    """
+    import keras
+
+    from .augment import spectrogram_augmenter
+
+    _seed_networks(seed)
+    model = models.spectrogram_model(name, tuple(X_train.shape[1:]), n_classes, seed=seed, **(params or {}))
+    augmenter = spectrogram_augmenter(**augment, seed=seed) if augment else None
+    train = network_dataset(X_train, y_train, n_classes, batch_size, shuffle=True, augment=augmenter, seed=seed)
+    valid = network_dataset(X_valid, y_valid, n_classes, batch_size)
+    lr_patience = max(1, patience // 2) if lr_patience is None else lr_patience
+    callbacks = [
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=lr_factor, patience=lr_patience, min_lr=1e-6),
+        _epoch_progress(epochs, desc or name),
+    ]
+    start = time.perf_counter()
+    history = model.fit(train, validation_data=valid, epochs=epochs, callbacks=callbacks, verbose=0, shuffle=False).history
+    seconds = time.perf_counter() - start
+    history = pd.DataFrame(history).rename_axis("epoch")
+    history.index += 1
+    best_epoch = int(history["val_loss"].idxmin())
+    settings = {"model": {**models.spectrogram_defaults(name), **(params or {})},
+                "training": dict(epochs=epochs, batch_size=batch_size, patience=patience, lr_factor=lr_factor,
+                                 lr_patience=lr_patience, augment=augment or {}, seed=seed)}
+    return NetworkFit(model, history, seconds, best_epoch, settings)
+
+
+def predict_proba(model, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """Class probabilities, batch by batch (no augmentation)."""
+    return model.predict(np.asarray(X, np.float32), batch_size=batch_size, verbose=0)
+
+
+def _accuracy_by_track(probabilities: np.ndarray, y: np.ndarray, track_ids: Sequence[str]) -> float:
+    tracks, mean = evaluate.clip_probabilities(probabilities, track_ids)
+    truth = pd.Series(y, index=list(track_ids)).groupby(level=0).first().loc[tracks].to_numpy()
+    return float(np.mean(mean.argmax(axis=1) == truth))
+
+
+class EmptySplitError(ValueError):
+    """A protocol that leaves no training, validation or test clips in the data at hand."""
+
+
+def run_network(
+    name: str, X: np.ndarray, table: pd.DataFrame, split: pd.Series, *, experiment: str, dataset: str, protocol: str,
+    representation: str, label: str | None = None, params: dict | None = None, resamples: int = 1000, seed: int = 42,
+    **fit_settings,
+) -> tuple[dict, pd.DataFrame, NetworkFit]:
+    """Train on the ``train`` rows, stop early on ``valid``, score ``test``: one results record.
+
+    ``table`` (``track_id, genre``, optionally ``segment``) is aligned with ``X``;
+    ``split`` holds each row's split and must keep every track in one split. When
+    a track has several rows (segments), test metrics are at clip level: segment
+    probabilities are averaged per track; segment-level accuracy goes to ``extra``.
+    Returns the record (model called ``label``, default ``name``), the test
+    predictions per clip (``track_id, genre, predicted, confidence``) and the fit.
+    """
+    frame = table.assign(split=np.asarray(split))
+    splits.assert_no_leakage(frame)
+    y, labels = encode_labels(frame["genre"])
+    parts = {part: (frame["split"] == part).to_numpy() for part in ("train", "valid", "test")}
+    for part, mask in parts.items():
+        if not mask.any():
+            raise EmptySplitError(f"the {protocol} split leaves no {part} clips among the {frame['track_id'].nunique()} used")
+    fit = fit_network(name, X[parts["train"]], y[parts["train"]], X[parts["valid"]], y[parts["valid"]], len(labels),
+                      params=params, seed=seed, desc=f"{label or name} {protocol}", **fit_settings)
+    accuracy = {}
+    for part, mask in parts.items():
+        probabilities = predict_proba(fit.model, X[mask])
+        accuracy[part] = _accuracy_by_track(probabilities, y[mask], frame.loc[mask, "track_id"])
+        if part == "test":
+            segment_accuracy = float(np.mean(probabilities.argmax(axis=1) == y[mask]))
+            tracks, mean = evaluate.clip_probabilities(probabilities, frame.loc[mask, "track_id"])
+    truth = frame[parts["test"]].groupby("track_id")["genre"].first().loc[tracks].to_numpy()
+    predicted = np.array(labels)[mean.argmax(axis=1)]
+    segmented = frame.duplicated("track_id").any()
+    sizes = {part: int(frame.loc[mask, "track_id"].nunique()) for part, mask in parts.items()}
+    extra = dict(train_accuracy=accuracy["train"], valid_accuracy=accuracy["valid"], epochs_run=len(fit.history),
+                 best_epoch=fit.best_epoch, unit="clip")
+    if segmented:
+        extra.update(segment_test_accuracy=segment_accuracy, test_segments=int(parts["test"].sum()),
+                     train_segments=int(parts["train"].sum()))
+    record = evaluate.evaluate(
+        truth, predicted, labels, experiment=experiment, model=label or name, dataset=dataset, protocol=protocol,
+        representation=representation, sizes=sizes, train_seconds=fit.seconds, params=fit.settings,
+        resamples=resamples, seed=seed, extra=extra,
+    )
+    predictions = pd.DataFrame({"track_id": tracks, "genre": truth, "predicted": predicted, "confidence": mean.max(axis=1)})
+    return record, predictions, fit
+
+
+# ----------------------------------------------------------------------------- keras-tuner grid search
+
+
+def _grid_label(value) -> str:
+    return "-".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+
+
+def grid_search(
+    name: str, grid: dict[str, list], X: np.ndarray, table: pd.DataFrame, split: pd.Series, *, directory,
+    project_name: str, overwrite: bool = False, epochs: int = 10, batch_size: int = 32, patience: int = 5,
+    augment: dict | None = None, seed: int = 42, params: dict | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Every combination of ``grid`` (parameters of ``models.spectrogram_model(name)``) with keras-tuner ``GridSearch``.
+
+    Trains on the ``train`` rows of ``X``/``table`` and scores each trial by its best
+    validation accuracy on the ``valid`` rows (early stopping on validation loss);
+    test rows are never seen. Tuner state lives in ``directory/project_name``; with
+    ``overwrite=False`` a finished search is reloaded and an interrupted one resumes.
+    ``params`` fixes other parameters of every trial. Returns the trial table (best
+    first) and the best grid values.
+    """
+    import keras
+    import keras_tuner
+
+    from .augment import spectrogram_augmenter
+
+    y, labels = encode_labels(table["genre"])
+    split = np.asarray(split)
+    X_train, y_train, X_valid, y_valid = X[split == "train"], y[split == "train"], X[split == "valid"], y[split == "valid"]
+    n_classes = len(labels)
+
+    unknown = set(grid) - set(models.spectrogram_defaults(name))
+    if unknown:
+        raise ValueError(f"grid keys {sorted(unknown)} are not parameters of {name}; valid: {', '.join(models.spectrogram_defaults(name))}")
+    # keras-tuner choices must be scalars: tuples (filters per block) travel as labels.
+    decode = {key: {_grid_label(v): v for v in values} for key, values in grid.items()}
+    input_shape = tuple(X_train.shape[1:])
+
+    def build(hp):
+        chosen = {key: decode[key][hp.Choice(key, list(decode[key]))] for key in grid}
+        return models.spectrogram_model(name, input_shape, n_classes, seed=seed, **{**(params or {}), **chosen})
+
+    _seed_networks(seed)
+    tuner = keras_tuner.GridSearch(build, objective="val_accuracy", seed=seed, directory=str(directory),
+                                   project_name=project_name, overwrite=overwrite)
+    augmenter = spectrogram_augmenter(**augment, seed=seed) if augment else None
+    train = network_dataset(X_train, y_train, n_classes, batch_size, shuffle=True, augment=augmenter, seed=seed)
+    valid = network_dataset(X_valid, y_valid, n_classes, batch_size)
+    total = int(np.prod([len(v) for v in grid.values()]))
+    bar = progress_bar(total=total, desc=f"grid search {name}", unit="trial")
+
+    class TrialProgress(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            bar.update(1)
+
+    tuner.search(train, validation_data=valid, epochs=epochs, verbose=0, shuffle=False, callbacks=[
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True), TrialProgress()])
+    bar.close()
+    rows = []
+    for trial in tuner.oracle.trials.values():
+        values = {key: decode[key][trial.hyperparameters.values[key]] for key in grid}
+        rows.append({"trial": trial.trial_id, **{k: _grid_label(v) for k, v in values.items()},
+                     "val_accuracy": trial.score, "best_epoch": (trial.best_step or 0) + 1, "status": str(trial.status)})
+    trials = pd.DataFrame(rows).sort_values("val_accuracy", ascending=False, na_position="last").reset_index(drop=True)
+    best_values = tuner.get_best_hyperparameters(1)[0].values
+    best = {key: decode[key][best_values[key]] for key in grid}
+    return trials, best
+
+
+def run_network_protocols(
+    name: str, X: np.ndarray, table: pd.DataFrame, protocols: Sequence[str], *, experiment: str, dataset: str,
+    representation: str, label: str | None = None, lists_dir=None, results_dir=None, seed: int = 42,
+    **run_settings,
+) -> dict[str, tuple[dict, pd.DataFrame, NetworkFit]]:
+    """:func:`run_network` under each protocol (splits decided per track, segments follow their track).
+
+    Saves each record under ``results_dir`` when given; returns ``{protocol: (record, predictions, fit)}``.
+    A protocol that leaves a split empty (a small subset of GTZAN under the fixed
+    fault-filtered lists) is skipped with a message.
+    """
+    tracks = table.drop_duplicates("track_id")[["track_id", "genre"]].reset_index(drop=True)
+    runs = {}
+    for protocol in protocols:
+        per_track = network_split(tracks, protocol, seed=seed, lists_dir=lists_dir)
+        split = table["track_id"].map(dict(zip(tracks["track_id"], per_track))).fillna("")
+        try:
+            runs[protocol] = run_network(name, X, table, split, experiment=experiment, dataset=dataset, protocol=protocol,
+                                         representation=representation, label=label, seed=seed, **run_settings)
+        except EmptySplitError as error:
+            print(f"skipped {label or name} under {protocol}: {error}")
+            continue
+        if results_dir is not None:
+            evaluate.save(runs[protocol][0], results_dir)
+    return runs

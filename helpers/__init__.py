@@ -7,9 +7,12 @@ Modules: ``config`` (profiles, dataset resolution, output folders), ``audio``
 (decoding, resampling, segments), ``data`` (layouts, tracks table, check,
 download, synthetic data), ``synth`` (the embedded synthetic dataset),
 ``splits`` (random, k-fold and fixed split lists), ``features`` (the Kaggle
-57-feature set, fast and cached), ``spectrograms`` (log-mel arrays and PNGs),
-``models`` (every classifier), ``training`` (protocols and studies),
-``evaluate`` (metrics, intervals, results records), ``plots`` (figures).
+57-feature set, fast and cached), ``spectrograms`` (log-mel arrays, PNGs and
+network inputs), ``augment`` (training-time augmentation layers), ``models``
+(every classifier and network, built from parameters), ``training`` (protocols,
+studies, network fitting, the keras-tuner grid search, saved models),
+``evaluate`` (metrics, intervals, results records), ``plots`` (figures) and
+``predict`` (classify audio files with a saved network).
 """
 
 import warnings

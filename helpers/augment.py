@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .config import quiet_tensorflow
+
 # Fractions of the image size.
 AUGMENT: dict[str, float] = dict(time_shift=0.1, freq_shift=0.0, zoom=0.05)
 
@@ -27,6 +29,7 @@ def spectrogram_augmenter(time_shift: float = 0.1, freq_shift: float = 0.0, zoom
     width, ``freq_shift`` along the height; uncovered pixels are filled with 0
     (silence in a min-max normalised spectrogram).
     """
+    quiet_tensorflow()
     import keras
 
     for name, value in (("time_shift", time_shift), ("freq_shift", freq_shift), ("zoom", zoom)):

@@ -60,18 +60,19 @@ class Profile:
 
 
 # Spectrogram networks per profile. ``image_size``: side of the square input images
-# (the seed used 128; 64 keeps the report profile within a CPU budget); ``epochs``,
+# (the seed used 128; 64 keeps the report profile within a CPU budget); ``image_color``:
+# "grayscale" (the seed's choice) or "rgb" for the Kaggle images; ``epochs``,
 # ``patience``: early stopping (best weights restored); ``grid``: which keras-tuner
 # grid of helpers.models.GRIDS; ``tuner_epochs``: epochs per trial; ``segments_per_clip``:
 # 3-s segments per clip for the small CNN (evenly spaced; None: all); ``small_patience``:
 # the small CNN's early-stopping patience (5 in its seed report).
 NETWORKS: dict[str, dict] = {
-    "smoke": dict(image_size=32, epochs=2, patience=1, batch_size=32, grid="smoke", tuner_epochs=1, segments_per_clip=2,
-                  small_patience=1),
-    "report": dict(image_size=64, epochs=40, patience=10, batch_size=32, grid="report", tuner_epochs=8, segments_per_clip=5,
-                   small_patience=5),
-    "paper": dict(image_size=128, epochs=50, patience=10, batch_size=32, grid="paper", tuner_epochs=50, segments_per_clip=None,
-                  small_patience=5),
+    "smoke": dict(image_size=32, image_color="grayscale", epochs=2, patience=1, small_patience=1, batch_size=32,
+                  grid="smoke", tuner_epochs=1, segments_per_clip=2),
+    "report": dict(image_size=64, image_color="grayscale", epochs=40, patience=10, small_patience=5, batch_size=32,
+                   grid="report", tuner_epochs=8, segments_per_clip=5),
+    "paper": dict(image_size=128, image_color="grayscale", epochs=50, patience=10, small_patience=5, batch_size=32,
+                  grid="paper", tuner_epochs=50, segments_per_clip=None),
 }
 
 
@@ -243,6 +244,27 @@ def progress(iterable=None, **kwargs):
         kwargs.setdefault("maxinterval", 60.0)
     kwargs.setdefault("dynamic_ncols", False)
     return tqdm(iterable, **kwargs)
+
+
+def quiet_tensorflow() -> None:
+    """Import TensorFlow once with its C++ start-up notices (CUDA probing, absl) silenced.
+
+    They bypass ``TF_CPP_MIN_LOG_LEVEL`` and Python's logging and would fill notebook
+    outputs; an import error still raises with its Python traceback.
+    """
+    import sys
+
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def display_path(path: str | os.PathLike) -> str:

@@ -233,14 +233,18 @@ def read_features_csv(path: str | os.PathLike) -> pd.DataFrame:
 def track_id_of(name: str) -> str:
     """The track a file name refers to, whatever its folder, audio extension or segment suffix.
 
-    ``blues/blues.00012.wav``, ``blues.00012.au`` and the 3-s row ``blues.00012.3.wav``
-    all give ``blues.00012``; names outside the GTZAN pattern keep their stem.
+    ``blues/blues.00012.wav``, ``blues.00012.au``, the 3-s row ``blues.00012.3.wav`` and
+    the Kaggle image stem ``blues00012`` all give ``blues.00012``; names outside the GTZAN
+    pattern keep their stem.
     """
     stem = Path(name).name
     for ext in audio.SUPPORTED_EXTENSIONS:
         if stem.lower().endswith(ext):
             stem = stem[: -len(ext)]
             break
+    whole = TRACK_ID.match(stem)
+    if whole:  # also the Kaggle image naming without the dot: blues00012
+        return f"{whole['genre']}.{whole['clip']}"
     parts = stem.split(".")
     return ".".join(parts[:2]) if len(parts) > 2 and TRACK_ID.match(".".join(parts[:2])) else stem
 

@@ -265,7 +265,7 @@ def kaggle_image_table(images_dir: str | Path) -> pd.DataFrame:
     """One row per Kaggle ``images_original/<genre>/*.png``: ``track_id, genre, path``."""
     from .data import track_id_of
 
-    rows = [dict(track_id=track_id_of(p.name), genre=p.parent.name, path=str(p))
+    rows = [dict(track_id=track_id_of(p.stem), genre=p.parent.name, path=str(p))
             for p in sorted(Path(images_dir).glob("*/*.png"))]
     return pd.DataFrame(rows, columns=["track_id", "genre", "path"])
 

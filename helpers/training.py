@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import evaluate, models, splits
-from .config import progress as progress_bar
+from .config import progress as progress_bar, quiet_tensorflow
 
 PROTOCOLS = ("random-80/20", "5-fold-cv", "fault-filtered")
 
@@ -205,6 +205,7 @@ def load_artifact(path) -> tuple[object, dict]:
     import json
     from pathlib import Path
 
+    quiet_tensorflow()
     import keras
 
     path = Path(path)
@@ -244,6 +245,7 @@ def network_split(tracks: pd.DataFrame, protocol: str, seed: int = 42, lists_dir
 
 
 def _seed_networks(seed: int) -> None:
+    quiet_tensorflow()
     import keras
     import tensorflow as tf
 
@@ -273,6 +275,7 @@ def network_dataset(X: np.ndarray, y: np.ndarray, n_classes: int, batch_size: in
 
 def _epoch_progress(epochs: int, desc: str):
     """A Keras callback that shows epochs as a progress bar (see ``config.progress``)."""
+    quiet_tensorflow()
     import keras
 
     class EpochProgress(keras.callbacks.Callback):
@@ -313,6 +316,7 @@ def fit_network(
     (keyword arguments of ``helpers.augment.spectrogram_augmenter``) alters training
     batches only.
     """
+    quiet_tensorflow()
     import keras
 
     from .augment import spectrogram_augmenter
@@ -424,6 +428,7 @@ def grid_search(
     ``params`` fixes other parameters of every trial. Returns the trial table (best
     first) and the best grid values.
     """
+    quiet_tensorflow()
     import keras
     import keras_tuner
 
@@ -461,14 +466,15 @@ def grid_search(
     tuner.search(train, validation_data=valid, epochs=epochs, verbose=0, shuffle=False, callbacks=[
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True), TrialProgress()])
     bar.close()
-    rows = []
+    rows, chosen = [], {}
     for trial in tuner.oracle.trials.values():
-        values = {key: decode[key][trial.hyperparameters.values[key]] for key in grid}
-        rows.append({"trial": trial.trial_id, **{k: _grid_label(v) for k, v in values.items()},
+        chosen[trial.trial_id] = {key: decode[key][trial.hyperparameters.values[key]] for key in grid}
+        rows.append({"trial": trial.trial_id, **{k: _grid_label(v) for k, v in chosen[trial.trial_id].items()},
                      "val_accuracy": trial.score, "best_epoch": (trial.best_step or 0) + 1, "status": str(trial.status)})
-    trials = pd.DataFrame(rows).sort_values("val_accuracy", ascending=False, na_position="last").reset_index(drop=True)
-    best_values = tuner.get_best_hyperparameters(1)[0].values
-    best = {key: decode[key][best_values[key]] for key in grid}
+    # Best first; ties go to the earlier trial, so a reloaded search names the same best.
+    trials = (pd.DataFrame(rows).sort_values(["val_accuracy", "trial"], ascending=[False, True], na_position="last")
+              .reset_index(drop=True))
+    best = chosen[trials.loc[0, "trial"]]
     return trials, best
 
 

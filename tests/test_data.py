@@ -129,6 +129,7 @@ def test_real_gtzan_check(real_gtzan, capsys):
 @pytest.mark.parametrize("name, expected", [
     ("blues/blues.00012.wav", "blues.00012"), ("blues.00012.au", "blues.00012"),
     ("blues.00012.3.wav", "blues.00012"), ("my song.ogg", "my song"), ("jazz.00054", "jazz.00054"),
+    ("blues00012", "blues.00012"),  # Kaggle image stems
 ])
 def test_track_id_of(name, expected):
     assert data.track_id_of(name) == expected

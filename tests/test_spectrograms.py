@@ -113,3 +113,64 @@ def test_kaggle_paths_and_crops(real_gtzan, tmp_path):
     assert path == real_gtzan / "images_original" / "jazz" / "jazz00001.png" and path.is_file()
     (cropped,) = spectrograms.cropped_kaggle_images(real_gtzan / "images_original", ["jazz.00001"], tmp_path)
     assert Image.open(cropped).mode == "RGB" and Image.open(cropped).size[0] < 432
+
+
+# ----------------------------------------------------------------------------- network inputs
+
+
+def _kaggle_like(path, size=(432, 288)):
+    """A white-bordered RGBA image with a coloured plot area, as matplotlib drew the Kaggle images."""
+    canvas = np.full((size[1], size[0], 4), 255, np.uint8)
+    canvas[30:250, 50:400, :3] = np.random.default_rng(0).integers(0, 200, (220, 350, 3))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(canvas, mode="RGBA").save(path)
+    return path
+
+
+def test_image_inputs_crop_convert_and_reject_unknown_colors(tmp_path):
+    path = _kaggle_like(tmp_path / "images_original" / "blues" / "blues00003.png")
+    gray = spectrograms.load_image(path, 32, "grayscale", crop_border=True)
+    rgb = spectrograms.load_image(path, 32, "rgb", crop_border=True)
+    assert gray.shape == (32, 32, 1) and rgb.shape == (32, 32, 3) and gray.dtype == np.float32
+    assert gray.max() < 0.9  # the white border is gone: only plot pixels (< 200/255) remain
+    assert spectrograms.load_image(path, 32, crop_border=False).max() == 1.0
+    with pytest.raises(ValueError, match="valid: grayscale, rgb"):
+        spectrograms.load_image(path, 32, "sepia")
+    table = spectrograms.kaggle_image_table(tmp_path / "images_original")
+    assert table.to_dict("records") == [{"track_id": "blues.00003", "genre": "blues", "path": str(path)}]
+
+
+def test_image_arrays_cache_is_keyed_by_files_and_settings(tmp_path):
+    paths = [_kaggle_like(tmp_path / f"g/{i}.png") for i in range(3)]
+    cache = tmp_path / "cache"
+    first = spectrograms.image_arrays(paths, 16, cache_dir=cache, progress=False)
+    assert first.shape == (3, 16, 16, 1) and len(list(cache.glob("*.npy"))) == 1
+    assert np.array_equal(spectrograms.image_arrays(paths, 16, cache_dir=cache, progress=False), first)
+    spectrograms.image_arrays(paths, 8, cache_dir=cache, progress=False)  # other size: another entry
+    assert len(list(cache.glob("*.npy"))) == 2
+    Image.fromarray(np.zeros((20, 20), np.uint8)).save(paths[0])  # a changed file: never the stale array
+    os.utime(paths[0], (time.time() + 5, time.time() + 5))
+    changed = spectrograms.image_arrays(paths, 16, cache_dir=cache, progress=False)
+    assert changed[0].max() == 0.0 and np.array_equal(changed[1:], first[1:])
+
+
+def test_log_mel_segments_pick_segments_skip_corrupt_files_and_cache(small_tracks, tmp_path):
+    tracks = small_tracks.head(3).copy()
+    bad = write_corrupt(tmp_path / "bad.wav")
+    tracks.loc[len(tracks)] = {**tracks.iloc[0].to_dict(), "track_id": "blues.00099", "path": str(bad), "duration": 7.0}
+    params = spectrograms.MelParams(n_mels=32)
+    X, table = spectrograms.log_mel_segments(tracks, 3.0, params, per_clip=1, cache_dir=tmp_path / "c", progress=False)
+    assert X.shape == (3, 32, 130, 1) and 0.0 <= X.min() and X.max() <= 1.0
+    assert table["segment"].tolist() == [0, 0, 0] and len(table.attrs["failed"]) == 1
+    again, table_again = spectrograms.log_mel_segments(tracks, 3.0, params, per_clip=1, cache_dir=tmp_path / "c", progress=False)
+    assert np.array_equal(again, X) and table_again.equals(table) and table_again.attrs["failed"] == table.attrs["failed"]
+    assert spectrograms.pick_segments(10, 3) == [0, 4, 9] and spectrograms.pick_segments(2, 5) == [0, 1]
+    assert spectrograms.pick_segments(10, None) == list(range(10))
+
+
+def test_kaggle_images_of_real_gtzan_crop_to_the_plot_area(real_gtzan):
+    table = spectrograms.kaggle_image_table(real_gtzan / "images_original")
+    assert len(table) == 999 and "jazz.00054" not in set(table["track_id"])
+    image = spectrograms.load_image(table["path"].iloc[0], 64, crop_border=True)
+    # No all-white rows or columns are left at the edges.
+    assert image[0].min() < 0.98 and image[-1].min() < 0.98 and image[:, 0].min() < 0.98 and image[:, -1].min() < 0.98

@@ -70,7 +70,7 @@ NETWORKS: dict[str, dict] = {
     "smoke": dict(image_size=32, image_color="grayscale", epochs=2, patience=1, small_patience=1, batch_size=32,
                   grid="smoke", tuner_epochs=1, segments_per_clip=2),
     "report": dict(image_size=64, image_color="grayscale", epochs=40, patience=10, small_patience=5, batch_size=32,
-                   grid="report", tuner_epochs=8, segments_per_clip=5),
+                   grid="report", tuner_epochs=15, segments_per_clip=5),
     "paper": dict(image_size=128, image_color="grayscale", epochs=50, patience=10, small_patience=5, batch_size=32,
                   grid="paper", tuner_epochs=50, segments_per_clip=None),
 }

@@ -262,6 +262,7 @@ def network_dataset(X: np.ndarray, y: np.ndarray, n_classes: int, batch_size: in
     ``augment`` is a Keras layer (see ``helpers.augment``) applied to whole batches
     with ``training=True``; pass it for the training set only.
     """
+    quiet_tensorflow()
     import tensorflow as tf
 
     data = tf.data.Dataset.from_tensor_slices((np.asarray(X, np.float32), tf.one_hot(np.asarray(y), n_classes))).cache()
@@ -269,7 +270,11 @@ def network_dataset(X: np.ndarray, y: np.ndarray, n_classes: int, batch_size: in
         data = data.shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
     data = data.batch(batch_size)
     if augment is not None:
-        data = data.map(lambda images, labels: (augment(images, training=True), labels), num_parallel_calls=tf.data.AUTOTUNE)
+        @tf.autograph.experimental.do_not_convert  # plain Keras layer calls: nothing for AutoGraph to rewrite
+        def augmented(images, labels):
+            return augment(images, training=True), labels
+
+        data = data.map(augmented, num_parallel_calls=tf.data.AUTOTUNE)
     return data.prefetch(tf.data.AUTOTUNE)
 
 

@@ -614,7 +614,9 @@ trials, best = training.grid_search(
     seed=cfg.seed, params=cfg.profile.model_params.get("base-cnn"))
 trials_path = cfg.results_dir / EXPERIMENT / f"{cfg.dataset.name}__base-cnn__grid-{NET['grid']}__trials.csv"
 trials.to_csv(trials_path, index=False)
-print(f"{len(trials)} trials of grid {NET['grid']!r} {grid}\\nbest: {best}\\ntrial table: {config.display_path(trials_path)}")
+same_as_base = all(models.spectrogram_defaults("base-cnn")[key] == value for key, value in best.items())
+print(f"{len(trials)} trials of grid {NET['grid']!r} {grid}\\nbest: {best}" + (" = the base CNN's own setting" if same_as_base else "")
+      + f"\\ntrial table: {config.display_path(trials_path)}")
 trials.round(3)
 '''),
     code('''

@@ -172,13 +172,15 @@ def accuracy_by_protocol(records: Sequence[dict], title: str, metric: str = "acc
     width = 0.8 / max(1, len(protocols))
     fig, ax = plt.subplots(figsize=(max(7, 1.3 * len(models)), 3.8))
     for p, protocol in enumerate(protocols):
+        labelled = False  # one legend entry per protocol, whichever model has it first
         for m, model in enumerate(models):
             match = [r for r in records if r["model"] == model and r["protocol"] == protocol]
             if not match:
                 continue
             value = match[0]["metrics"][metric]
             x = m + (p - (len(protocols) - 1) / 2) * width
-            ax.bar(x, value["value"], width, color=plt.get_cmap("tab10")(p), label=protocol if m == 0 else None)
+            ax.bar(x, value["value"], width, color=plt.get_cmap("tab10")(p), label=None if labelled else protocol)
+            labelled = True
             ax.errorbar(x, value["value"], yerr=[[value["value"] - value["ci_low"]], [value["ci_high"] - value["value"]]], color="black", capsize=3)
     ax.set_xticks(range(len(models)), models, rotation=20)
     ax.set_ylabel(f"test {metric.replace('_', ' ')}")

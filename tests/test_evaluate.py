@@ -61,3 +61,18 @@ def test_cli(tmp_path, capsys):
     evaluate.save(make_record(), tmp_path)
     assert evaluate.main(["summary", str(tmp_path)]) == 0
     assert "random-80/20" in capsys.readouterr().out
+
+
+def test_accuracy_by_protocol_names_every_protocol_in_the_legend():
+    import matplotlib.pyplot as plt
+
+    from helpers import plots
+
+    def record(model, protocol):
+        return evaluate.evaluate(["a", "b"], ["a", "a"], ["a", "b"], experiment="e", model=model, dataset="d",
+                                 protocol=protocol, resamples=10)
+
+    # The first model lacks the second protocol: its legend entry must still appear.
+    fig = plots.accuracy_by_protocol([record("m1", "random-70/10/20"), record("m2", "random-50/20/30")], "t")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["random-70/10/20", "random-50/20/30"]
+    plt.close(fig)

@@ -278,6 +278,16 @@ def network_dataset(X: np.ndarray, y: np.ndarray, n_classes: int, batch_size: in
     return data.prefetch(tf.data.AUTOTUNE)
 
 
+def _train_valid_datasets(X_train, y_train, X_valid, y_valid, n_classes: int, batch_size: int, augment: dict | None,
+                          seed: int):
+    """The shuffled, augmented training pipeline and the plain validation pipeline."""
+    from .augment import spectrogram_augmenter
+
+    augmenter = spectrogram_augmenter(**augment, seed=seed) if augment else None
+    train = network_dataset(X_train, y_train, n_classes, batch_size, shuffle=True, augment=augmenter, seed=seed)
+    return train, network_dataset(X_valid, y_valid, n_classes, batch_size)
+
+
 def _epoch_progress(epochs: int, desc: str):
     """A Keras callback that shows epochs as a progress bar (see ``config.progress``)."""
     quiet_tensorflow()
@@ -324,13 +334,9 @@ def fit_network(
     quiet_tensorflow()
     import keras
 
-    from .augment import spectrogram_augmenter
-
     _seed_networks(seed)
     model = models.spectrogram_model(name, tuple(X_train.shape[1:]), n_classes, seed=seed, **(params or {}))
-    augmenter = spectrogram_augmenter(**augment, seed=seed) if augment else None
-    train = network_dataset(X_train, y_train, n_classes, batch_size, shuffle=True, augment=augmenter, seed=seed)
-    valid = network_dataset(X_valid, y_valid, n_classes, batch_size)
+    train, valid = _train_valid_datasets(X_train, y_train, X_valid, y_valid, n_classes, batch_size, augment, seed)
     lr_patience = max(1, patience // 2) if lr_patience is None else lr_patience
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
@@ -437,8 +443,6 @@ def grid_search(
     import keras
     import keras_tuner
 
-    from .augment import spectrogram_augmenter
-
     y, labels = encode_labels(table["genre"])
     split = np.asarray(split)
     X_train, y_train, X_valid, y_valid = X[split == "train"], y[split == "train"], X[split == "valid"], y[split == "valid"]
@@ -458,9 +462,7 @@ def grid_search(
     _seed_networks(seed)
     tuner = keras_tuner.GridSearch(build, objective="val_accuracy", seed=seed, directory=str(directory),
                                    project_name=project_name, overwrite=overwrite)
-    augmenter = spectrogram_augmenter(**augment, seed=seed) if augment else None
-    train = network_dataset(X_train, y_train, n_classes, batch_size, shuffle=True, augment=augmenter, seed=seed)
-    valid = network_dataset(X_valid, y_valid, n_classes, batch_size)
+    train, valid = _train_valid_datasets(X_train, y_train, X_valid, y_valid, n_classes, batch_size, augment, seed)
     total = int(np.prod([len(v) for v in grid.values()]))
     bar = progress_bar(total=total, desc=f"grid search {name}", unit="trial")
 

@@ -2,44 +2,124 @@
 # Run every numbered notebook in order with papermill, setting up the environment first.
 #
 #   ./run_all.sh                       report profile on whatever dataset is found
-#   ./run_all.sh --profile smoke       tiny settings (seconds per notebook)
-#   ./run_all.sh --dataset DIR         a GTZAN folder (or "synthetic"); default: $GTZAN_DIR,
-#                                      else data/gtzan, else the embedded synthetic dataset
-#   ./run_all.sh --only 00,02          a subset of notebooks, by number
+#   ./run_all.sh --profile NAME        smoke (tiny settings, seconds per notebook), report or paper
+#   ./run_all.sh --dataset DIR         a GTZAN folder (a relative path is taken from the current
+#                                      directory) or the word "synthetic"; default: $MGC_DATASET,
+#                                      else $GTZAN_DIR, else data/gtzan, else the embedded
+#                                      synthetic dataset
+#   ./run_all.sh --only 00,02          a subset of notebooks, by number: commas and/or spaces,
+#                                      leading zero optional ("0,2", "00 02" and "0, 2" are the same)
 #   ./run_all.sh --in-place            render into notebooks/, figures/ and results/ (the
-#                                      committed report); default: runs/<profile>-<dataset>/
+#                                      committed report); default: runs/<profile>-<dataset label>/
+#   ./run_all.sh --dry-run             check the options and the dataset, print the dataset label
+#                                      and the notebooks that would run, and stop
 #   ./run_all.sh --setup-only          create/refresh the virtual environment and stop
 #
 # Environment: PYTHON (interpreter for the venv, default python3), MGC_VENV (venv folder,
-# default .venv; "none" uses the current interpreter as it is, e.g. a conda environment).
+# default .venv; "none" uses PYTHON as it is, e.g. a conda environment), MGC_PROFILE
+# (default profile), MGC_DATASET and GTZAN_DIR (default dataset, as above).
 set -euo pipefail
+CALLER_DIR=$PWD  # relative dataset paths are the caller's, not the repository's
 cd "$(dirname "$0")"
 REPO=$(pwd)
 
+# One line on stderr that says what is wrong and what to do, then exit 2.
+die() { echo "run_all.sh: $*" >&2; exit 2; }
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
+
+NOTEBOOKS=(notebooks/[0-9][0-9]_*.ipynb)
+[ -e "${NOTEBOOKS[0]}" ] || die "no numbered notebooks (notebooks/NN_*.ipynb) in $REPO; is this a complete checkout?"
+NUMBERS=()
+for nb in "${NOTEBOOKS[@]}"; do name=${nb#notebooks/}; NUMBERS+=("${name%%_*}"); done
+VALID_NUMBERS=$(IFS=,; echo "${NUMBERS[*]}" | sed 's/,/, /g')
+
 PROFILE=${MGC_PROFILE:-report}
-DATASET=""
+DATASET=${MGC_DATASET:-}
+DATASET_FROM=MGC_DATASET
 ONLY=""
+ONLY_GIVEN=0
 IN_PLACE=0
 SETUP_ONLY=0
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+DRY_RUN=0
+HINT_PROFILE="smoke, report or paper"
+HINT_DATASET="a GTZAN folder or the word synthetic"
+HINT_ONLY="notebook numbers such as 00,02; valid: $VALID_NUMBERS"
+# $1: the option, $2: what it takes, $3: the value given ("" or a following option: missing).
+need_value() { if [ -z "$3" ] || [[ "$3" == --* ]]; then die "$1 needs a value ($2)"; fi; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --profile) PROFILE=${2:?--profile needs a value}; shift 2 ;;
-    --profile=*) PROFILE=${1#*=}; shift ;;
-    --dataset) DATASET=${2:?--dataset needs a value}; shift 2 ;;
-    --dataset=*) DATASET=${1#*=}; shift ;;
-    --only) ONLY=${2:?--only needs a value}; shift 2 ;;
-    --only=*) ONLY=${1#*=}; shift ;;
+    --profile) need_value --profile "$HINT_PROFILE" "${2-}"; PROFILE=$2; shift 2 ;;
+    --profile=*) need_value --profile "$HINT_PROFILE" "${1#*=}"; PROFILE=${1#*=}; shift ;;
+    --dataset) need_value --dataset "$HINT_DATASET" "${2-}"; DATASET=$2; DATASET_FROM=--dataset; shift 2 ;;
+    --dataset=*) need_value --dataset "$HINT_DATASET" "${1#*=}"; DATASET=${1#*=}; DATASET_FROM=--dataset; shift ;;
+    --only) need_value --only "$HINT_ONLY" "${2-}"; ONLY=$2; ONLY_GIVEN=1; shift 2 ;;
+    --only=*) need_value --only "$HINT_ONLY" "${1#*=}"; ONLY=${1#*=}; ONLY_GIVEN=1; shift ;;
     --in-place) IN_PLACE=1; shift ;;
+    --dry-run) DRY_RUN=1; shift ;;
     --setup-only) SETUP_ONLY=1; shift ;;
     -h|--help) usage; exit 0 ;;
-    *) echo "run_all.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    *) die "unknown option '$1'; see ./run_all.sh --help" ;;
   esac
 done
 case "$PROFILE" in
   smoke|report|paper) ;;
-  *) echo "run_all.sh: unknown profile '$PROFILE'; valid profiles: smoke, report, paper" >&2; exit 2 ;;
+  *) die "unknown profile '$PROFILE'; valid profiles: smoke, report, paper" ;;
 esac
+
+# ---------------------------------------------------------------- which notebooks
+SELECTED=("${NOTEBOOKS[@]}")
+if [ "$ONLY_GIVEN" = 1 ]; then
+  WANTED=" "
+  read -r -d '' -a TOKENS <<< "${ONLY//,/ }" || true  # no glob expansion of the value
+  for token in ${TOKENS[@]+"${TOKENS[@]}"}; do
+    [[ "$token" =~ ^[0-9]+$ ]] || die "--only '$ONLY': '$token' is not a notebook number; valid: $VALID_NUMBERS"
+    digits=$token
+    while [[ "$digits" == 0?* ]]; do digits=${digits#0}; done  # 3, 03 and 003 are notebook 03
+    number=$(printf '%02d' "$((10#${digits:0:3}))")
+    if [ ${#digits} -gt 2 ] || [[ " ${NUMBERS[*]} " != *" $number "* ]]; then
+      die "--only '$ONLY': there is no notebook $token; valid: $VALID_NUMBERS"
+    fi
+    WANTED+="$number "
+  done
+  [ "$WANTED" != " " ] || die "--only '$ONLY' selects no notebook; give numbers such as 00,02 (valid: $VALID_NUMBERS)"
+  SELECTED=()
+  for nb in "${NOTEBOOKS[@]}"; do
+    name=${nb#notebooks/}
+    [[ "$WANTED" == *" ${name%%_*} "* ]] && SELECTED+=("$nb")
+  done
+fi
+
+# ---------------------------------------------------------------- which dataset (checked before any Python runs)
+# Notebooks run with notebooks/ as working directory: a dataset path becomes absolute here.
+# Sets FOLDER to the absolute form of folder $1 (named by $2), or fails with one line.
+folder_or_die() {
+  local path=$1 from=$2
+  case "$path" in "~") path=$HOME ;; "~/"*) path=$HOME/${path#"~/"} ;; esac
+  case "$path" in /*) ;; *) path=$CALLER_DIR/$path ;; esac
+  if [ -d "$path" ]; then
+    FOLDER=$(cd "$path" 2>/dev/null && pwd) || die "$from '$1' is a folder that cannot be opened; check its permissions"
+  elif [ -e "$path" ]; then
+    die "$from '$1' is a file, not a folder; unpack it and give the folder that holds genres_original/ (or the word synthetic)"
+  else
+    die "$from '$1' does not exist (relative paths are taken from $CALLER_DIR); give a GTZAN folder or the word synthetic (README.md: how to get GTZAN)"
+  fi
+}
+if [ "$SETUP_ONLY" = 0 ]; then
+  if [ -n "$DATASET" ]; then
+    if [ "$(echo "$DATASET" | tr '[:upper:]' '[:lower:]')" = synthetic ]; then
+      export MGC_DATASET=synthetic
+    else
+      folder_or_die "$DATASET" "$DATASET_FROM"
+      export MGC_DATASET=$FOLDER
+    fi
+  else
+    unset MGC_DATASET
+    if [ -n "${GTZAN_DIR:-}" ]; then
+      folder_or_die "$GTZAN_DIR" GTZAN_DIR
+      export GTZAN_DIR=$FOLDER
+    fi
+  fi
+fi
 
 # ---------------------------------------------------------------- environment
 VENV=${MGC_VENV:-.venv}
@@ -48,8 +128,7 @@ if [ "$VENV" = "none" ]; then
 else
   BASE_PY=${PYTHON:-python3}
   if ! "$BASE_PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    echo "run_all.sh: Python 3.11 or newer is needed (found: $("$BASE_PY" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
-    exit 2
+    die "Python 3.11 or newer is needed (found: $("$BASE_PY" --version 2>&1)); set PYTHON=/path/to/python3.11"
   fi
   if [ ! -x "$VENV/bin/python" ]; then
     echo "==> creating virtual environment $VENV"
@@ -75,37 +154,45 @@ if [ "$SETUP_ONLY" = 1 ]; then
   exit 0
 fi
 
-# ---------------------------------------------------------------- which dataset, where outputs go
+# ---------------------------------------------------------------- dataset label, where outputs go
 export MGC_PROFILE=$PROFILE
 export MGC_BATCH=1  # progress bars print rarely in rendered notebooks
-# Notebooks run with notebooks/ as working directory: make dataset paths absolute first.
-absolute() { if [ -e "$1" ]; then (cd "$1" && pwd); else echo "$1"; fi; }
-if [ -n "$DATASET" ]; then
-  export MGC_DATASET=$(absolute "$DATASET")
+# Resolves the dataset exactly as the notebooks do (it may generate the synthetic dataset
+# first) and prints the run's label as its last line; a dataset that is not usable is one
+# "error: ..." line on stderr and exit status 2, passed on as it is.
+if LABEL_OUT=$("$PY" -m helpers.config dataset); then
+  :
+else
+  status=$?
+  [ "$status" = 2 ] && exit 2
+  echo "run_all.sh: resolving the dataset failed ('$PY -m helpers.config dataset' exited with status $status; see above)" >&2
+  exit 1
 fi
-if [ -n "${GTZAN_DIR:-}" ]; then
-  export GTZAN_DIR=$(absolute "$GTZAN_DIR")
+[[ "$LABEL_OUT" == *$'\n'* ]] && printf '%s\n' "${LABEL_OUT%$'\n'*}"  # what it said before the label
+LABEL=${LABEL_OUT##*$'\n'}
+if ! [[ "$LABEL" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]]; then
+  echo "run_all.sh: '$PY -m helpers.config dataset' printed no usable dataset label (last line: '$LABEL'); is helpers/config.py up to date?" >&2
+  exit 1
 fi
-# Resolving may generate the synthetic dataset first; its name is the last line printed.
-DATASET_NAME=$("$PY" -c 'from helpers import config; print(config.resolve_dataset().name)' | tail -n 1)
 if [ "$IN_PLACE" = 1 ]; then
   export MGC_OUTPUT_DIR=$REPO
   NB_OUT=$REPO/runs/in-place  # each notebook is copied over notebooks/ only once it ran without error
 else
-  export MGC_OUTPUT_DIR=$REPO/runs/$PROFILE-$DATASET_NAME
+  export MGC_OUTPUT_DIR=$REPO/runs/$PROFILE-$LABEL
   NB_OUT=$MGC_OUTPUT_DIR/notebooks
 fi
+echo "==> profile $PROFILE, dataset $LABEL, outputs in $MGC_OUTPUT_DIR"
+if [ "$DRY_RUN" = 1 ]; then
+  for nb in "${SELECTED[@]}"; do echo "==> would run ${nb#notebooks/}"; done
+  echo "==> dry run: no notebook was run"
+  exit 0
+fi
 mkdir -p "$NB_OUT"
-echo "==> profile $PROFILE, dataset $DATASET_NAME, outputs in $MGC_OUTPUT_DIR"
 
 # ---------------------------------------------------------------- notebooks, in order
 START=$(date +%s)
-for nb in notebooks/[0-9][0-9]_*.ipynb; do
-  name=$(basename "$nb")
-  number=${name%%_*}
-  if [ -n "$ONLY" ] && [[ ",$ONLY," != *",$number,"* ]]; then
-    continue
-  fi
+for nb in "${SELECTED[@]}"; do
+  name=${nb#notebooks/}
   echo "==> $name"
   # The profile travels in $MGC_PROFILE, not as a papermill parameter: an injected
   # "PROFILE = ..." cell would pin it, and nbval must run the committed notebooks as smoke.
@@ -119,4 +206,4 @@ for nb in notebooks/[0-9][0-9]_*.ipynb; do
   fi
 done
 [ "$IN_PLACE" = 1 ] && NB_OUT=$REPO/notebooks
-echo "==> all notebooks ran in $(( $(date +%s) - START )) s; executed notebooks in $NB_OUT, figures in $MGC_OUTPUT_DIR/figures"
+echo "==> ${#SELECTED[@]} notebook(s) ran in $(( $(date +%s) - START )) s; executed notebooks in $NB_OUT, figures in $MGC_OUTPUT_DIR/figures"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from helpers import GTZAN_GENRES, synth
+from helpers import synth
+from helpers.datasets.gtzan import GENRES as GTZAN_GENRES
 
 
 def main() -> None:

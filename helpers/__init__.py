@@ -3,35 +3,28 @@
 The notebooks under ``notebooks/`` are the narrative; every piece of logic they
 run lives here so that it is tested once and shared.
 
-Modules: ``config`` (profiles, dataset resolution, output folders), ``audio``
-(decoding, resampling, segments), ``data`` (layouts, tracks table, check,
-download, synthetic data), ``synth`` (the embedded synthetic dataset),
-``splits`` (random, k-fold and fixed split lists), ``features`` (the Kaggle
-57-feature set, fast and cached), ``spectrograms`` (log-mel arrays, PNGs and
-network inputs), ``augment`` (training-time augmentation layers), ``models``
-(every classifier and network, built from parameters), ``training`` (protocols,
-studies, network fitting, the keras-tuner grid search, saved models),
-``evaluate`` (metrics, intervals, results records), ``plots`` (figures) and
-``predict`` (classify audio files with a saved network).
+Layers, bottom up (no module imports one above it; ``tests/test_project.py`` checks
+that the package has no import cycle):
+
+* ``runtime`` (folders, progress bars, library versions), ``cli`` (one-line errors),
+  ``cache`` (content-keyed, atomic cache entries), ``audio`` (decoding), ``download``
+  (resumable, checksummed downloads);
+* ``datasets`` (the registry: GTZAN, FMA-small, the synthetic default, genre folders;
+  the tracks table), ``synth`` (the synthetic music), ``data`` (inventories, checks,
+  downloads on the command line), ``splits`` (random, k-fold, fixed);
+* ``representations`` (one decode per clip for every per-clip representation),
+  ``features`` (the Kaggle 57-feature set), ``spectrograms`` (mel images and network
+  inputs), ``augment``;
+* ``models``, ``training`` (tabular protocols and studies), ``networks`` (Keras
+  fitting), ``tuning`` (keras-tuner), ``artifacts`` (saved models), ``evaluate``
+  (metrics, intervals, results records), ``plots``, ``predict``;
+* ``config`` (profiles, dataset resolution, output folders: a notebook's first cell).
 """
 
 import warnings
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # pooch (a librosa dependency) imports tqdm.auto, which warns in notebooks without
-# ipywidgets; our progress bars are plain text on purpose (see config.progress).
+# ipywidgets; our progress bars are plain text on purpose (see runtime.progress).
 warnings.filterwarnings("ignore", message="IProgress not found")
-
-GTZAN_GENRES: tuple[str, ...] = (
-    "blues",
-    "classical",
-    "country",
-    "disco",
-    "hiphop",
-    "jazz",
-    "metal",
-    "pop",
-    "reggae",
-    "rock",
-)

@@ -13,6 +13,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,9 @@ import soundfile as sf
 
 DEFAULT_SAMPLE_RATE = 22050
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (".wav", ".au", ".flac", ".ogg", ".mp3")
+# A decoded stream may be this much shorter than its header says (mp3 frame padding); more is truncation.
+TRUNCATION_TOLERANCE = 0.01
+_TRUNCATED = re.compile(r"(?:data|Data Size)\s*:\s*(?P<announced>\d+)\s*\(should be (?P<present>\d+)\)")
 
 
 class AudioError(Exception):
@@ -66,6 +70,11 @@ def info(path: str | Path) -> AudioInfo:
     frames = int(header.frames)
     if frames <= 0 or header.samplerate <= 0:
         raise AudioError(f"{path}: header announces no audio samples")
+    shortfall = _TRUNCATED.search(header.extra_info or "")
+    if shortfall and int(shortfall["present"]) < int(shortfall["announced"]) * (1 - TRUNCATION_TOLERANCE):
+        # libsndfile: "data : 220500 (should be 110228)" for a WAV/AU cut short
+        raise AudioError(f"{path}: truncated: the header announces {shortfall['announced']} bytes of audio, "
+                         f"the file holds {shortfall['present']}")
     return AudioInfo(path, header.format, int(header.samplerate), int(header.channels), frames)
 
 
@@ -100,6 +109,10 @@ def load(
         raise AudioError(f"{path}: {_reason(error)}") from error
     if data.size == 0:
         raise AudioError(f"{path}: no audio samples could be decoded")
+    expected = (header.frames if stop is None else min(stop, header.frames)) - start
+    if len(data) < expected * (1 - TRUNCATION_TOLERANCE):  # a compressed stream that ends early
+        raise AudioError(f"{path}: truncated: decoded {len(data) / header.sample_rate:.2f} s of the "
+                         f"{expected / header.sample_rate:.2f} s its header announces")
     if not np.all(np.isfinite(data)):
         raise AudioError(f"{path}: decoded samples contain NaN or infinity")
     samples = data.mean(axis=1) if mono else data.T
@@ -192,4 +205,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from .cli import run
+
+    sys.exit(run(main))

@@ -6,9 +6,10 @@ Profiles
     ``paper``  the seed reports' full settings (GPU or Colab).
     Chosen by the notebook's ``PROFILE`` parameter, else ``$MGC_PROFILE``, else ``report``.
 
-Dataset (first match wins)
+Dataset (first match wins); any dataset of the registry in ``helpers.datasets``
+(GTZAN, FMA-small, plain genre folders) is recognised from its folder layout
     1. the notebook's ``DATASET`` parameter (a folder, or ``"synthetic"``);
-    2. ``$MGC_DATASET=synthetic`` (forces the embedded default, used by the tests);
+    2. ``$MGC_DATASET`` (a folder; ``synthetic`` forces the embedded default, used by the tests);
     3. ``$GTZAN_DIR``;
     4. ``data/gtzan`` in this repository;
     5. the embedded synthetic dataset, generated on first use under ``data/synthetic/``.
@@ -17,27 +18,34 @@ Dataset (first match wins)
 Outputs
     ``$MGC_OUTPUT_DIR`` if set (``run_all.sh --in-place`` sets it to the repository
     root, which renders into the committed ``figures/`` and ``results/``), else
-    ``runs/<profile>-<dataset>/``, so that a user's run never overwrites the
-    committed results.
+    ``runs/<profile>-<run label>/`` (the label names the dataset and, but for the
+    synthetic set, a hash of its folder), so that a user's run never overwrites the
+    committed results and two dataset folders never share outputs.
+
+Command line (used by ``run_all.sh``)::
+
+    python -m helpers.config dataset
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import os
 import random
+import re
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-# TensorFlow's C++ start-up logging (no-GPU notices, CPU instruction sets) drowns
-# notebook outputs; Python errors still raise. Set TF_CPP_MIN_LOG_LEVEL=0 to see it.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from . import cli, datasets
+from .datasets import synthetic
+from .runtime import CACHE_DIR, DATA_DIR, REPO_ROOT, display_path, progress, quiet_tensorflow  # noqa: F401 (re-exported for notebooks)
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("MGC_DATA_DIR", REPO_ROOT / "data"))
-CACHE_DIR = DATA_DIR / "cache"
 DEFAULT_SEED = 42
 
 
@@ -137,13 +145,31 @@ def get_profile(name: str | None = None) -> Profile:
 class DatasetChoice:
     """Which dataset a run uses and why."""
 
-    name: str  # "gtzan" or "synthetic": the label every figure and result carries
+    name: str  # registry name ("gtzan", "fma-small", "synthetic", "folders"): what results records carry
     root: Path
     source: str  # how it was chosen, for the run's first printed line
 
     @property
     def label(self) -> str:
-        return "GTZAN" if self.name == "gtzan" else "synthetic"
+        """How figures and tables name the dataset ("GTZAN", "FMA-small", "synthetic")."""
+        return datasets.get(self.name).title
+
+    @property
+    def run_label(self) -> str:
+        """Folder-safe and unique per dataset copy: ``synthetic``, ``gtzan-1a2b3c`` or ``folders-my-music-4d5e6f``.
+
+        Two different folders of one dataset never share a runs/ or cache folder.
+        """
+        if self.name == "synthetic":
+            return "synthetic"
+        digest = hashlib.sha1(str(self.root).encode()).hexdigest()[:6]
+        base = re.sub(r"[^A-Za-z0-9._-]+", "-", self.root.name).strip("-").lower()
+        return f"{self.name}-{digest}" if base in ("", self.name) else f"{self.name}-{base}-{digest}"
+
+    @property
+    def fixed_split_name(self) -> str | None:
+        """The protocol name of the dataset's own split ("fault-filtered", "official"), if it has one."""
+        return datasets.get(self.name).fixed_split_name
 
 
 @dataclass
@@ -179,15 +205,12 @@ class RunConfig:
         return CACHE_DIR
 
     def cache_for(self, kind: str) -> Path:
-        """Cache folder for derived data (PNGs, features) of this run's dataset.
+        """Cache folder for derived files of this run's dataset (PNG trees); never committed.
 
-        Keyed by dataset name and a hash of its folder, so two different GTZAN
-        copies never share a cache; never committed.
+        Keyed by a hash of the dataset folder, so two copies (or two synthetic sets) never share one.
         """
-        import hashlib
-
-        key = hashlib.sha1(str(self.dataset.root).encode()).hexdigest()[:8]
-        return CACHE_DIR / kind / f"{self.dataset.name}-{key}"
+        digest = hashlib.sha1(str(self.dataset.root).encode()).hexdigest()[:8]
+        return CACHE_DIR / kind / f"{self.dataset.name}-{digest}"
 
     def describe(self) -> str:
         return (
@@ -198,22 +221,26 @@ class RunConfig:
 
 
 def resolve_dataset(dataset: str | os.PathLike | None = None, profile: Profile | None = None) -> DatasetChoice:
-    """Pick the dataset as described in the module docstring."""
-    from . import data  # local import: data imports config
+    """Pick the dataset as described in the module docstring.
 
+    Raises:
+        datasets.DatasetNotFoundError: a folder was asked for (parameter or environment)
+            but holds no dataset; the message says how to get one.
+    """
     profile = profile or get_profile()
     if dataset is not None and str(dataset).lower() != "synthetic":
         return _checked_choice(Path(dataset), "DATASET parameter")
-    if dataset is None and os.environ.get("MGC_DATASET", "").lower() not in ("", "synthetic"):
-        return _checked_choice(Path(os.environ["MGC_DATASET"]), "$MGC_DATASET")
-    force_synthetic = dataset is not None or os.environ.get("MGC_DATASET", "").lower() == "synthetic"
+    from_env = os.environ.get("MGC_DATASET", "")
+    if dataset is None and from_env.lower() not in ("", "synthetic"):
+        return _checked_choice(Path(from_env), "$MGC_DATASET")
+    force_synthetic = dataset is not None or from_env.lower() == "synthetic"
     if not force_synthetic:
         if os.environ.get("GTZAN_DIR"):
             return _checked_choice(Path(os.environ["GTZAN_DIR"]), "$GTZAN_DIR")
         local = DATA_DIR / "gtzan"
         if local.is_dir() and any(local.iterdir()):
             return _checked_choice(local, "data/gtzan")
-    root = data.ensure_synthetic(
+    root = synthetic.ensure(
         DATA_DIR / "synthetic" / f"{profile.synthetic_per_genre}x{profile.synthetic_seconds:g}s-seed{DEFAULT_SEED}",
         per_genre=profile.synthetic_per_genre,
         seconds=profile.synthetic_seconds,
@@ -223,55 +250,14 @@ def resolve_dataset(dataset: str | os.PathLike | None = None, profile: Profile |
 
 
 def _checked_choice(root: Path, source: str) -> DatasetChoice:
-    from . import data
-
     root = root.expanduser()
     if not root.is_absolute() and not root.exists() and (REPO_ROOT / root).exists():
         root = REPO_ROOT / root  # a path given relative to the repository, used from notebooks/
-
-    layout = data.discover(root)  # raises DatasetNotFoundError with instructions
-    return DatasetChoice(layout.name, root.resolve(), source)
-
-
-def progress(iterable=None, **kwargs):
-    """A text progress bar (tqdm). In batch runs (``$MGC_BATCH`` set by run_all.sh and
-    run_tests.sh) it prints at most every 30 s, so rendered notebooks keep a few lines
-    of progress instead of hundreds."""
-    from tqdm import tqdm
-
-    if os.environ.get("MGC_BATCH"):
-        kwargs.setdefault("mininterval", 30.0)
-        kwargs.setdefault("maxinterval", 60.0)
-    kwargs.setdefault("dynamic_ncols", False)
-    return tqdm(iterable, **kwargs)
-
-
-def quiet_tensorflow() -> None:
-    """Import TensorFlow once with its C++ start-up notices (CUDA probing, absl) silenced.
-
-    They bypass ``TF_CPP_MIN_LOG_LEVEL`` and Python's logging and would fill notebook
-    outputs; an import error still raises with its Python traceback.
-    """
-    import sys
-
-    if "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def display_path(path: str | os.PathLike) -> str:
-    """A path as readers should see it: relative to the repository when that is shorter."""
-    path = Path(path).resolve()
-    relative = os.path.relpath(path, REPO_ROOT)
-    return relative if len(relative) < len(str(path)) else str(path)
+        layout = datasets.discover(root)
+    except datasets.DatasetNotFoundError as error:
+        raise datasets.DatasetNotFoundError(f"{source}: {error}") from None
+    return DatasetChoice(layout.dataset, root.resolve(), source)
 
 
 def seed_everything(seed: int = DEFAULT_SEED) -> None:
@@ -279,8 +265,6 @@ def seed_everything(seed: int = DEFAULT_SEED) -> None:
     random.seed(seed)
     np.random.seed(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
-    import sys
-
     if "keras" in sys.modules:
         sys.modules["keras"].utils.set_random_seed(seed)
 
@@ -306,10 +290,25 @@ def setup(
         chosen = replace(chosen, **profile_overrides)
     choice = resolve_dataset(dataset, chosen)
     if output_dir is None:
-        output_dir = os.environ.get("MGC_OUTPUT_DIR") or REPO_ROOT / "runs" / f"{chosen.name}-{choice.name}"
+        output_dir = os.environ.get("MGC_OUTPUT_DIR") or REPO_ROOT / "runs" / f"{chosen.name}-{choice.run_label}"
     cfg = RunConfig(profile=chosen, dataset=choice, output_dir=Path(output_dir).resolve(), seed=seed)
     for folder in (cfg.figures_dir, cfg.results_dir):
         folder.mkdir(parents=True, exist_ok=True)
     seed_everything(seed)
     print(cfg.describe())
     return cfg
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.config", description="Show what a run would use.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dataset", help="resolve the dataset as the notebooks do; the last line printed is the run label")
+    parser.parse_args(argv)
+    choice = resolve_dataset()
+    print(f"dataset: {choice.name} at {display_path(choice.root)} ({choice.source})")
+    print(choice.run_label)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli.run(main))

@@ -9,13 +9,16 @@ Protocols:
     :func:`random_split`  stratified by genre with a fixed seed (70/10/20 as in the
                           main seed report, or 80/20);
     :func:`kfold`         stratified k folds;
-    :func:`fixed_split`   from lists of file names, such as the fault-filtered
-                          artist-conditional split of Kereliuk et al. (2015).
+    fixed                 the dataset's own split, carried by the tracks table's
+                          ``fixed_split`` column (GTZAN: the fault-filtered,
+                          artist-conditional split of Kereliuk et al. 2015; FMA: the
+                          official split); :func:`fixed_split` reads other lists of
+                          file names.
 
 Command line::
 
     python -m helpers.splits random DATASET_DIR [--fractions 70/10/20] [--seed 42]
-    python -m helpers.splits fixed DATASET_DIR LISTS_DIR
+    python -m helpers.splits fixed DATASET_DIR [LISTS_DIR]
 """
 
 from __future__ import annotations
@@ -27,9 +30,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import audio, data
+from . import audio, cli
+from .datasets import get as get_dataset
+from .datasets import discover, load_tracks
+from .datasets.gtzan import track_id_of
 
 SPLITS = ("train", "valid", "test")
+# Protocols whose split is the dataset's own (``fixed_split`` column of the tracks table).
+FIXED_PROTOCOLS = ("fault-filtered", "official")
 NAMED_FRACTIONS = {"70/10/20": (0.7, 0.1, 0.2), "80/20": (0.8, 0.0, 0.2), "50/20/30": (0.5, 0.2, 0.3)}
 
 
@@ -109,47 +117,25 @@ def read_split_lists(folder: str | Path, suffix: str = "_filtered.txt") -> dict[
     return lists
 
 
-def find_split_lists(dataset_root: str | Path, suffix: str = "_filtered.txt", download: bool = False) -> Path | None:
-    """The folder holding ``train/valid/test<suffix>``: ``<dataset>/splits`` or ``data/splits``.
-
-    With ``download=True`` and neither present, the published fault-filtered lists are
-    fetched into ``data/splits`` (checksum-verified); ``None`` if that fails too (offline),
-    after saying why.
-    """
-    from .config import DATA_DIR
-
-    for folder in (Path(dataset_root) / "splits", DATA_DIR / "splits"):
-        if all((folder / f"{name}{suffix}").is_file() for name in SPLITS):
-            return folder
-    if download and suffix == "_filtered.txt":
-        from . import download as downloads
-
-        try:
-            return downloads.download_split_lists(DATA_DIR / "splits")
-        except downloads.DownloadError as error:
-            print(f"Fault-filtered split lists unavailable ({error}); put train/valid/test_filtered.txt in {DATA_DIR / 'splits'}")
-    return None
-
-
 def fixed_split(tracks: pd.DataFrame, lists: dict[str, list[str]]) -> pd.Series:
-    """Split from file-name lists. Tracks in no list get ``""``; listed tracks absent from ``tracks`` are ignored.
-
-    The numbers actually used are in the returned Series' ``attrs["listed"]`` and ``attrs["found"]``.
-    """
+    """Split from file-name lists. Tracks in no list get ``""``; listed tracks absent from ``tracks`` are ignored
+    (:func:`list_coverage` counts them)."""
     unknown = set(lists) - set(SPLITS)
     if unknown:
         raise ValueError(f"unknown split name(s) {sorted(unknown)}; valid: {', '.join(SPLITS)}")
     where: dict[str, str] = {}
     for name, entries in lists.items():
         for entry in entries:
-            tid = data.track_id_of(entry)
+            tid = track_id_of(entry)
             if tid in where and where[tid] != name:
                 raise ValueError(f"{tid} is listed in both {where[tid]} and {name}")
             where[tid] = name
-    split = tracks["track_id"].map(where).fillna("").rename("split")
-    split.attrs["listed"] = {name: len(entries) for name, entries in lists.items()}
-    split.attrs["found"] = {name: int((split == name).sum()) for name in lists}
-    return split
+    return tracks["track_id"].map(where).fillna("").astype(object).rename("split")
+
+
+def list_coverage(split: pd.Series, listed: dict[str, int]) -> pd.DataFrame:
+    """Per split: how many tracks its list names and how many of them are present in ``split``."""
+    return pd.DataFrame({"listed": listed, "present here": {name: int((split == name).sum()) for name in listed}}).T
 
 
 def summary(tracks: pd.DataFrame, split: pd.Series) -> pd.DataFrame:
@@ -158,10 +144,10 @@ def summary(tracks: pd.DataFrame, split: pd.Series) -> pd.DataFrame:
     return pd.crosstab(tracks["genre"], named, margins=True, margins_name="total")
 
 
-def segment_table(tracks: pd.DataFrame, seconds: float, split: pd.Series | None = None) -> pd.DataFrame:
-    """One row per whole segment of each track: ``track_id, genre, segment, start, end[, split]``.
+def segment_table(tracks: pd.DataFrame, seconds: float, split: pd.Series | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """One row per whole segment of each track (``track_id, genre, segment, start, end[, split]``) and the ids of
+    the clips shorter than one segment (they give no rows).
 
-    A clip shorter than one segment gives no rows (listed in ``attrs["too_short"]``).
     Segments carry their track's split, never one of their own.
     """
     rows, too_short = [], []
@@ -175,9 +161,7 @@ def segment_table(tracks: pd.DataFrame, seconds: float, split: pd.Series | None 
                 row["split"] = split[i]
             rows.append(row)
     columns = ["track_id", "genre", "segment", "start", "end"] + (["split"] if split is not None else [])
-    table = pd.DataFrame(rows, columns=columns)
-    table.attrs["too_short"] = too_short
-    return table
+    return pd.DataFrame(rows, columns=columns), too_short
 
 
 def assert_no_leakage(table: pd.DataFrame, split_column: str = "split") -> None:
@@ -196,22 +180,27 @@ def main(argv: list[str] | None = None) -> int:
     p_random.add_argument("root", type=Path)
     p_random.add_argument("--fractions", default="70/10/20", help=f"one of {', '.join(NAMED_FRACTIONS)} or train/valid/test")
     p_random.add_argument("--seed", type=int, default=42)
-    p_fixed = sub.add_parser("fixed", help="split from train/valid/test file lists")
+    p_random.add_argument("--out", type=Path, help="write track_id,genre,split as CSV")
+    p_fixed = sub.add_parser("fixed", help="the dataset's own split, or one from train/valid/test file lists")
     p_fixed.add_argument("root", type=Path)
-    p_fixed.add_argument("lists", type=Path)
+    p_fixed.add_argument("lists", type=Path, nargs="?", help="folder of train/valid/test<suffix> lists (default: the dataset's own split)")
     p_fixed.add_argument("--suffix", default="_filtered.txt")
     p_fixed.add_argument("--out", type=Path, help="write track_id,genre,split as CSV")
-    p_random.add_argument("--out", type=Path, help="write track_id,genre,split as CSV")
     args = parser.parse_args(argv)
+    tracks = load_tracks(args.root)
+    tracks = tracks[tracks["ok"]].reset_index(drop=True)
     try:
-        tracks = data.readable(data.load_tracks(args.root))
         if args.command == "random":
             split = random_split(tracks, args.fractions, args.seed)
-        else:
+        elif args.lists is not None:
             split = fixed_split(tracks, read_split_lists(args.lists, args.suffix))
+        else:
+            dataset = get_dataset(discover(args.root).dataset)
+            if dataset.fixed_split_name is None:
+                raise cli.UserError(f"{dataset.title} has no fixed split; give a folder of split lists")
+            split = tracks["fixed_split"].rename("split")
     except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        raise cli.UserError(str(error)) from error
     print(summary(tracks, split).to_string())
     if args.out:
         tracks.assign(split=split)[["track_id", "genre", "split"]].to_csv(args.out, index=False)
@@ -220,4 +209,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run(main))

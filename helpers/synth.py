@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from . import GTZAN_GENRES
-from .config import progress as progress_bar
+from .datasets.gtzan import GENRES as GTZAN_GENRES
+from .runtime import progress as progress_bar
 
 SAMPLE_RATE = 22050
 MARKER_FILE = "SYNTHETIC.json"
@@ -252,5 +252,6 @@ def write_dataset(out: str | Path, per_genre: int = 20, seconds: float = 30.0, s
         sf.write(str(tmp), samples, SAMPLE_RATE, subtype="PCM_16", format="WAV")
         tmp.replace(folder / f"{genre}.{index:05d}.wav")
     marker = {"generator": "helpers.synth", "per_genre": per_genre, "seconds": seconds, "seed": seed, "sample_rate": SAMPLE_RATE}
+    # Written last: a folder without the marker is an interrupted generation and is redone.
     (out / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n")
     return out

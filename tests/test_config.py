@@ -21,6 +21,10 @@ def test_gtzan_dir_that_is_not_a_dataset_is_an_error_not_a_fallback(monkeypatch,
     monkeypatch.setenv("GTZAN_DIR", str(tmp_path / "nope"))
     with pytest.raises(FileNotFoundError, match="How to get GTZAN"):
         config.resolve_dataset()
+    (tmp_path / "some.zip").write_bytes(b"PK")
+    monkeypatch.setenv("GTZAN_DIR", str(tmp_path / "some.zip"))
+    with pytest.raises(FileNotFoundError, match=r"\$GTZAN_DIR: .*some.zip is a file"):
+        config.resolve_dataset()
 
 
 def test_gtzan_dir_is_used_and_labelled(monkeypatch, tmp_path):
@@ -53,3 +57,28 @@ def test_setup_outputs_overrides_and_seed(monkeypatch, tmp_path, synthetic_dir, 
     assert default.output_dir == (config.REPO_ROOT / "runs" / "smoke-synthetic").resolve()
     monkeypatch.setenv("MGC_OUTPUT_DIR", str(tmp_path / "inplace"))
     assert config.setup("smoke", synthetic_dir).output_dir == Path(tmp_path / "inplace").resolve()
+
+
+def test_two_dataset_folders_never_share_outputs(monkeypatch, tmp_path):
+    monkeypatch.delenv("MGC_OUTPUT_DIR", raising=False)
+    labels = set()
+    for name in ("mine", "yours"):
+        write_tone(tmp_path / name / "genres_original" / "blues" / "blues.00000.wav", seconds=0.5)
+        choice = config.resolve_dataset(tmp_path / name)
+        labels.add(choice.run_label)
+        assert choice.run_label.startswith(f"gtzan-{name}-")
+    assert len(labels) == 2
+    write_tone(tmp_path / "own" / "rock" / "my song.wav", seconds=0.5)
+    assert config.resolve_dataset(tmp_path / "own").run_label.startswith("folders-own-")
+
+
+def test_dataset_cli_prints_the_label_or_one_error_line(monkeypatch, tmp_path, synthetic_dir, capsys):
+    from helpers import cli
+
+    monkeypatch.setenv("MGC_DATASET", str(synthetic_dir))
+    assert cli.run(config.main, ["dataset"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "synthetic"
+    monkeypatch.setenv("MGC_DATASET", str(tmp_path / "nowhere"))
+    assert cli.run(config.main, ["dataset"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: $MGC_DATASET: dataset folder") and "Traceback" not in err

@@ -1,9 +1,6 @@
 """The repository's promises: one dependency list, one parameters cell per notebook, scripts that refuse bad input."""
 
-import subprocess
-
 import nbformat
-import pytest
 import yaml
 
 from .conftest import REPO
@@ -37,12 +34,6 @@ def test_notebooks_are_numbered_and_have_one_parameters_cell():
         assert "PROFILE = None" in tagged[0].source and "DATASET = None" in tagged[0].source
         errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"{path.name} has error outputs"
-
-
-@pytest.mark.parametrize("args, message", [(["--profile", "fast"], "valid profiles: smoke, report, paper"), (["--bogus"], "unknown option")])
-def test_run_all_rejects_bad_options(args, message):
-    result = subprocess.run(["bash", str(REPO / "run_all.sh"), *args], capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2 and message in result.stderr
 
 
 def test_ci_calls_the_readme_test_command():

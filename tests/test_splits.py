@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from helpers import GTZAN_GENRES, splits
+from helpers import splits
+from helpers.datasets.gtzan import GENRES as GTZAN_GENRES
 
 
 def make_tracks(per_genre=100, duration=30.0):
@@ -52,8 +53,9 @@ def test_fixed_split_from_lists(tmp_path):
     split = splits.fixed_split(tracks, lists)
     assert split[tracks["track_id"] == "blues.00001"].item() == "valid"
     assert split[tracks["track_id"] == "pop.00000"].item() == ""  # in no list
-    assert split.attrs["listed"] == {"train": 2, "valid": 1, "test": 2}
-    assert split.attrs["found"] == {"train": 2, "valid": 1, "test": 1}  # jazz.00099 absent here
+    coverage = splits.list_coverage(split, {name: len(entries) for name, entries in lists.items()})
+    assert coverage.loc["listed"].to_dict() == {"train": 2, "valid": 1, "test": 2}
+    assert coverage.loc["present here"].to_dict() == {"train": 2, "valid": 1, "test": 1}  # jazz.00099 absent here
     table = splits.summary(tracks, split)
     assert table.loc["total", "unused"] == 26
     with pytest.raises(ValueError, match="both"):
@@ -68,8 +70,8 @@ def test_segments_inherit_their_tracks_split_and_short_clips_are_listed():
     tracks = make_tracks(per_genre=4)
     tracks.loc[0, "duration"] = 2.0  # shorter than one segment
     split = splits.random_split(tracks, "50/20/30", seed=3)
-    segments = splits.segment_table(tracks, 3.0, split)
-    assert segments.attrs["too_short"] == ["blues.00000"]
+    segments, too_short = splits.segment_table(tracks, 3.0, split)
+    assert too_short == ["blues.00000"]
     assert len(segments) == (len(tracks) - 1) * 10
     splits.assert_no_leakage(segments)
     merged = segments.merge(tracks.assign(track_split=split)[["track_id", "track_split"]], on="track_id")
@@ -79,7 +81,7 @@ def test_segments_inherit_their_tracks_split_and_short_clips_are_listed():
 def test_leakage_check_fails_on_segment_level_split():
     """Splitting segments instead of tracks puts one track on both sides: the check must catch it."""
     tracks = make_tracks(per_genre=4)
-    segments = splits.segment_table(tracks, 3.0)
+    segments, _ = splits.segment_table(tracks, 3.0)
     segments["split"] = splits.random_split(segments.assign(genre=segments["genre"]), "70/10/20", seed=0).values
     with pytest.raises(AssertionError, match="several splits"):
         splits.assert_no_leakage(segments)
@@ -92,13 +94,28 @@ def test_real_fault_filtered_lists(real_gtzan):
     assert {k: len(v) for k, v in lists.items()} == {"train": 443, "valid": 197, "test": 290}
     table = data.features_table(data.discover(real_gtzan))
     split = splits.fixed_split(table, lists)
-    assert split.attrs["found"] == {"train": 443, "valid": 197, "test": 290}
-    assert splits.find_split_lists(real_gtzan) == real_gtzan / "splits"
+    assert split.value_counts().to_dict() == {"train": 443, "test": 290, "valid": 197, "": 70}
+    assert split.tolist() == table["fixed_split"].tolist()  # the shipped lists are the same split
 
 
 def test_cli(synthetic_dir, tmp_path, capsys):
+    from helpers import cli
+
     out = tmp_path / "split.csv"
     assert splits.main(["random", str(synthetic_dir), "--fractions", "80/20", "--out", str(out)]) == 0
     assert set(pd.read_csv(out)["split"]) == {"train", "test"}
-    assert splits.main(["random", str(synthetic_dir), "--fractions", "x"]) == 2
-    assert splits.main(["fixed", str(synthetic_dir), str(tmp_path)]) == 2
+    assert cli.run(splits.main, ["random", str(synthetic_dir), "--fractions", "x"]) == 2
+    assert cli.run(splits.main, ["fixed", str(synthetic_dir), str(tmp_path)]) == 2
+    assert cli.run(splits.main, ["fixed", str(synthetic_dir)]) == 2  # the synthetic set has no fixed split
+    err = capsys.readouterr().err
+    assert "has no fixed split" in err and "Traceback" not in err
+
+
+def test_cli_fixed_split_of_the_dataset(tmp_path, capsys):
+    from .conftest import write_tone
+
+    for name in ("blues.00029", "blues.00000"):
+        write_tone(tmp_path / "genres_original" / "blues" / f"{name}.wav", seconds=0.5)
+    assert splits.main(["fixed", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "train" in out and "valid" in out

@@ -13,8 +13,8 @@ that the package has no import cycle):
   the tracks table), ``synth`` (the synthetic music), ``data`` (inventories, checks,
   downloads on the command line), ``splits`` (random, k-fold, fixed);
 * ``representations`` (one decode per clip for every per-clip representation),
-  ``features`` (the Kaggle 57-feature set), ``spectrograms`` (mel images and network
-  inputs), ``augment``;
+  ``features`` (the Kaggle 57-feature set), ``spectrograms`` (mel images),
+  ``network_inputs`` (image stacks and log-mel segment arrays), ``augment``;
 * ``models``, ``training`` (tabular protocols and studies), ``networks`` (Keras
   fitting), ``tuning`` (keras-tuner), ``artifacts`` (saved models), ``evaluate``
   (metrics, intervals, results records), ``plots``, ``predict``;

@@ -146,7 +146,7 @@ def read_arrays(path: str | os.PathLike, names: Sequence[str]) -> dict[str, np.n
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as stored:
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as stored:
             return {name: stored[name] for name in names}
     except Exception as error:  # BadZipFile, KeyError, EOFError, ValueError, OSError
         discard(path, f"{type(error).__name__}: {error}")

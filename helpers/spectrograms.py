@@ -1,13 +1,18 @@
-"""Log-mel spectrograms as arrays and as the seed report's PNG images.
+"""Log-mel spectrograms as the seed report's PNG images, and the Kaggle images beside them.
 
 The seed recipe: 128 mel bands up to 8000 Hz, power converted to dB relative to
 the maximum, min-max normalised to [0, 1], drawn without axes, resized to
 128 x 128 grayscale, one folder per genre. Segment variants (3, 5, 10 s) cut
 the decoded waveform first and compute one image per whole segment.
 
-Rendering is idempotent: an image is re-rendered only when it is missing, older
-than its audio file, or was made with other parameters (each variant folder
-keeps a ``params.json``).
+The PNGs are a representation (:class:`MelImages`, see ``helpers.representations``)
+whose cache is the PNG files themselves, so one pass over the clips can render them
+and compute other representations (log-mel segment arrays, features) with one decode
+per clip. An image counts as up to date only when it is a complete PNG of the
+expected size, newer than its audio file, and its variant folder's ``params.json``
+names the same parameters; anything else is re-rendered. Every file is written
+atomically (``helpers.cache``). Network-input arrays built from the images live in
+``helpers.network_inputs``.
 
 Command line::
 
@@ -17,20 +22,29 @@ Command line::
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from . import audio
-from .config import progress as progress_bar
+from . import audio, cache, cli, representations
+
+if TYPE_CHECKING:  # PIL is imported where it is used: it is slow to import
+    from PIL import Image
 
 CLIP_VARIANT = "clip"  # whole clip (30 s in GTZAN)
+IMAGE_COLORS: tuple[str, ...] = ("grayscale", "rgb")
+# The libraries whose versions shape a spectrogram (cache keys of derived arrays include them).
+LIBRARIES: tuple[str, ...] = ("librosa", "numpy", "soundfile", "soxr", "pillow")
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk every complete PNG ends with
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ def normalize(db: np.ndarray) -> np.ndarray:
     return ((db - low) / (high - low)).astype(np.float32)
 
 
-def to_image(normalized: np.ndarray, size: int = 128):
+def to_image(normalized: np.ndarray, size: int = 128) -> Image.Image:
     """A grayscale PIL image, low frequencies at the bottom, resized to ``size`` x ``size``."""
     from PIL import Image
 
@@ -72,50 +86,153 @@ def to_image(normalized: np.ndarray, size: int = 128):
     return Image.fromarray(pixels, mode="L").resize((size, size), Image.Resampling.BILINEAR)
 
 
+def image_from_audio(samples: np.ndarray, params: MelParams = MelParams()) -> Image.Image:
+    """The PIL image :func:`render_pngs` would write for ``samples`` (no file written)."""
+    return to_image(normalize(log_mel(samples, params)), params.image_size)
+
+
 def variant_name(seconds: float | None) -> str:
     return CLIP_VARIANT if seconds is None else f"{seconds:g}s"
 
 
-def _image_path(out_dir: Path, variant: str, genre: str, track_id: str, segment: int | None) -> Path:
-    name = track_id if segment is None else f"{track_id}.s{segment:02d}"
-    return out_dir / variant / genre / f"{name}.png"
-
-
-def _expected_images(track: pd.Series, out_dir: Path, variants: Sequence[float | None]) -> list[tuple[str, int | None, Path]]:
-    images = []
-    for seconds in variants:
-        variant = variant_name(seconds)
-        if seconds is None:
-            images.append((variant, None, _image_path(out_dir, variant, track["genre"], track["track_id"], None)))
-        else:
-            for s in range(audio.segment_count(float(track["duration"]), seconds)):
-                images.append((variant, s, _image_path(out_dir, variant, track["genre"], track["track_id"], s)))
-    return images
-
-
-def _render_track(path: str, images: list[tuple[str, int | None, Path]], params: MelParams) -> tuple[int, str]:
-    """Decode once, write every image of one track. Returns (images written, error message)."""
+def is_complete_png(path: str | Path, size: int | None = None) -> bool:
+    """Whether ``path`` is a whole PNG file (signature, header, final IEND chunk), ``size`` x ``size`` when given."""
     try:
-        samples, _ = audio.load(path, sr=params.sample_rate)
-    except audio.AudioError as error:
-        return 0, str(error)
-    written = 0
-    for variant, segment, target in images:
-        if segment is None:
-            piece = samples
-        else:
-            seconds = float(variant.rstrip("s"))
-            pieces = audio.segment(samples, params.sample_rate, seconds)
-            if segment >= len(pieces):  # header longer than the decodable audio
-                continue
-            piece = pieces[segment]
-        image = to_image(normalize(log_mel(piece, params)), params.image_size)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        image.save(tmp, format="PNG")
-        tmp.replace(target)
-        written += 1
-    return written, ""
+        with open(path, "rb") as handle:
+            head = handle.read(24)
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() < len(head) + len(_PNG_END):
+                return False
+            handle.seek(-len(_PNG_END), os.SEEK_END)
+            tail = handle.read()
+    except OSError:
+        return False
+    if head[:8] != _PNG_SIGNATURE or head[12:16] != b"IHDR" or tail != _PNG_END:
+        return False
+    width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    return size is None or (width, height) == (size, size)
+
+
+def _up_to_date(image: Path, source_mtime: float, size: int | None) -> bool:
+    return is_complete_png(image, size) and image.stat().st_mtime >= source_mtime
+
+
+def _save_png(image: Image.Image, target: Path) -> None:
+    cache.atomic_write(target, lambda handle: image.save(handle, format="PNG"))
+
+
+class _Image(NamedTuple):
+    variant: str
+    seconds: float | None  # segment length; None for the whole clip
+    segment: int | None
+    path: Path
+
+
+@dataclass(frozen=True)
+class ClipImages:
+    """The PNGs of one clip: ``(variant, segment, path)`` each, and how many of them this pass drew."""
+
+    images: tuple[tuple[str, int | None, str], ...]
+    rendered: int = 0
+
+
+@dataclass(frozen=True)
+class MelImages:
+    """The PNG representation of a clip (whole clip and/or segments); its value is a :class:`ClipImages`.
+
+    Build it with :func:`mel_images`, which makes the variant folders agree with
+    ``params`` first. The PNG files are the cache: :meth:`compute` writes them as
+    it draws them (only the stale ones), :meth:`store` has nothing left to do.
+    """
+
+    out_dir: Path
+    variants: tuple[float | None, ...]
+    params: MelParams = MelParams()
+    name: str = "mel PNGs"
+
+    @property
+    def sample_rate(self) -> int:
+        return self.params.sample_rate
+
+    def images_of(self, track: Mapping) -> list[_Image]:
+        """Every image the clip should have, from the duration in its header."""
+        images = []
+        for seconds in self.variants:
+            variant = variant_name(seconds)
+            folder = self.out_dir / variant / track["genre"]
+            if seconds is None:
+                images.append(_Image(variant, None, None, folder / f"{track['track_id']}.png"))
+            else:
+                images += [_Image(variant, seconds, s, folder / f"{track['track_id']}.s{s:02d}.png")
+                           for s in range(audio.segment_count(float(track["duration"]), seconds))]
+        return images
+
+    def cached(self, track: Mapping) -> ClipImages | None:
+        try:
+            source_mtime = Path(track["path"]).stat().st_mtime
+        except OSError:
+            return None  # the decode reports the missing file
+        images = self.images_of(track)
+        if not all(_up_to_date(image.path, source_mtime, self.params.image_size) for image in images):
+            return None
+        return ClipImages(tuple((i.variant, i.segment, str(i.path)) for i in images))
+
+    def compute(self, samples: np.ndarray, sr: int, track: Mapping) -> ClipImages:
+        source_mtime = Path(track["path"]).stat().st_mtime
+        pieces: dict[float, np.ndarray] = {}
+        done, rendered = [], 0
+        for image in self.images_of(track):
+            if not _up_to_date(image.path, source_mtime, self.params.image_size):
+                if image.seconds is None:
+                    piece = samples
+                else:
+                    if image.seconds not in pieces:
+                        pieces[image.seconds] = audio.segment(samples, self.params.sample_rate, image.seconds)
+                    if image.segment >= len(pieces[image.seconds]):  # header longer than the decodable audio
+                        continue
+                    piece = pieces[image.seconds][image.segment]
+                _save_png(image_from_audio(piece, self.params), image.path)
+                rendered += 1
+            done.append((image.variant, image.segment, str(image.path)))
+        return ClipImages(tuple(done), rendered)
+
+    def store(self, track: Mapping, value: ClipImages) -> None:
+        """Nothing: :meth:`compute` wrote the PNGs, which are this representation's cache."""
+
+
+def mel_images(out_dir: str | Path, segment_seconds: Sequence[float] = (), include_clip: bool = True,
+               params: MelParams = MelParams()) -> MelImages:
+    """The :class:`MelImages` of the variants, after making their folders agree with ``params``.
+
+    Each variant folder keeps a ``params.json``; when it names other parameters, or
+    cannot be read (then with one ``CacheWarning``), the folder's PNGs are deleted so
+    that every image is drawn again with ``params``.
+    """
+    for seconds in segment_seconds:
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError(f"segment length must be a finite number of seconds above 0, got {seconds}")
+    out_dir = Path(out_dir)
+    variants = tuple(([None] if include_clip else []) + [float(s) for s in segment_seconds])
+    wanted = asdict(params)
+    for seconds in variants:
+        folder = out_dir / variant_name(seconds)
+        manifest = folder / "params.json"
+        if cache.read_json(manifest, check=lambda value: isinstance(value, dict)) != wanted:
+            for stale in folder.glob("*/*.png"):
+                stale.unlink()
+            cache.write_json(manifest, wanted)
+    return MelImages(out_dir, variants, params)
+
+
+@dataclass(frozen=True, eq=False)
+class RenderedImages:
+    """What :func:`render_pngs` did: one ``index`` row per image (``track_id, genre, variant, segment, path``),
+    images drawn now, images already up to date, and the clips that could not be decoded (``"path: reason"``)."""
+
+    index: pd.DataFrame
+    rendered: int
+    up_to_date: int
+    failed: list[str]
 
 
 def render_pngs(
@@ -126,52 +243,25 @@ def render_pngs(
     params: MelParams = MelParams(),
     jobs: int = 1,
     progress: bool = True,
-) -> pd.DataFrame:
-    """Render the PNGs of every readable track; skip images that are up to date.
-
-    Returns one row per image (``track_id, genre, variant, segment, path``) with
-    ``attrs`` ``rendered``, ``skipped`` (image counts) and ``failed`` (messages).
-    """
-    from joblib import Parallel, delayed
-    out_dir = Path(out_dir)
-    variants: list[float | None] = ([None] if include_clip else []) + [float(s) for s in segment_seconds]
-    wanted = asdict(params)
-    for seconds in variants:  # a changed parameter invalidates the whole variant folder
-        folder = out_dir / variant_name(seconds)
-        manifest = folder / "params.json"
-        current = json.loads(manifest.read_text()) if manifest.is_file() else None
-        if current != wanted:
-            for stale in folder.glob("*/*.png"):
-                stale.unlink()
-            folder.mkdir(parents=True, exist_ok=True)
-            manifest.write_text(json.dumps(wanted, indent=2) + "\n")
-
-    rows, todo, skipped = [], [], 0
-    for _, track in tracks[tracks["ok"]].iterrows():
-        images = _expected_images(track, out_dir, variants)
-        source_mtime = Path(track["path"]).stat().st_mtime
-        stale = [img for img in images if not img[2].is_file() or img[2].stat().st_mtime < source_mtime]
-        skipped += len(images) - len(stale)
-        if stale:
-            todo.append((track["path"], stale))
-        rows += [dict(track_id=track["track_id"], genre=track["genre"], variant=v, segment=s, path=str(p)) for v, s, p in images]
-
-    rendered, failed = 0, []
-    if todo:
-        results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-            delayed(_render_track)(path, images, params) for path, images in todo
-        )
-        for written, error in progress_bar(results, total=len(todo), desc="rendering spectrograms", unit="track", disable=not progress):
-            rendered += written
-            if error:
-                failed.append(error)
+) -> RenderedImages:
+    """Render the PNGs of every readable track; skip images that are up to date (no decode when all are)."""
+    images = mel_images(out_dir, segment_seconds, include_clip, params)
+    result = representations.compute(tracks, [images], jobs=jobs, progress=progress, desc="rendering spectrograms")
+    rows, rendered, total = [], 0, 0
+    for track, clip in zip(result.tracks.to_dict("records"), result.values[images.name]):
+        if clip is None:
+            continue
+        rendered += clip.rendered
+        total += len(clip.images)
+        rows += [dict(track_id=track["track_id"], genre=track["genre"], variant=v, segment=s, path=p) for v, s, p in clip.images]
     index = pd.DataFrame(rows, columns=["track_id", "genre", "variant", "segment", "path"])
-    index = index[[Path(p).is_file() for p in index["path"]]].reset_index(drop=True)
-    index.attrs.update(rendered=rendered, skipped=skipped, failed=failed)
-    return index
+    return RenderedImages(index, rendered, total - rendered, list(result.failed))
 
 
-def crop_kaggle_image(image, threshold: int = 250):
+# ----------------------------------------------------------------------------- Kaggle images_original
+
+
+def crop_kaggle_image(image: Image.Image, threshold: int = 250) -> Image.Image:
     """Remove the white matplotlib border around a Kaggle ``images_original`` PNG (returns RGB)."""
     rgb = np.asarray(image.convert("RGB"))
     content = np.where(rgb.min(axis=2) < threshold)
@@ -188,25 +278,33 @@ def kaggle_image_path(images_dir: str | Path, track_id: str) -> Path:
     return Path(images_dir) / genre / f"{track_id.replace('.', '')}.png"
 
 
+def kaggle_image_table(images_dir: str | Path) -> pd.DataFrame:
+    """One row per Kaggle ``images_original/<genre>/*.png``: ``track_id, genre, path``."""
+    from .datasets.gtzan import track_id_of
+
+    rows = [dict(track_id=track_id_of(p.stem), genre=p.parent.name, path=str(p))
+            for p in sorted(Path(images_dir).glob("*/*.png"))]
+    return pd.DataFrame(rows, columns=["track_id", "genre", "path"])
+
+
 def cropped_kaggle_images(images_dir: str | Path, track_ids: Sequence[str], out_dir: str | Path) -> list[Path]:
-    """Crop the white border off the Kaggle images of ``track_ids``; returns the cropped PNGs' paths."""
+    """Crop the white border off the Kaggle images of ``track_ids``; returns the cropped PNGs' paths.
+
+    A crop that is a complete PNG newer than its Kaggle image is kept as it is.
+    """
     from PIL import Image
 
     written = []
     for track_id in track_ids:
-        target = Path(out_dir) / f"{track_id}.png"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        crop_kaggle_image(Image.open(kaggle_image_path(images_dir, track_id))).save(target)
+        source, target = kaggle_image_path(images_dir, track_id), Path(out_dir) / f"{track_id}.png"
+        if not _up_to_date(target, source.stat().st_mtime, None):
+            with Image.open(source) as image:
+                _save_png(crop_kaggle_image(image), target)
         written.append(target)
     return written
 
 
-# ----------------------------------------------------------------------------- network inputs
-
-IMAGE_COLORS: tuple[str, ...] = ("grayscale", "rgb")
-
-
-def image_to_array(image, size: int, color: str = "grayscale") -> np.ndarray:
+def image_to_array(image: Image.Image, size: int, color: str = "grayscale") -> np.ndarray:
     """A PIL image as ``(size, size, channels)`` float32 in [0, 1]: 1 channel for grayscale, 3 for RGB."""
     from PIL import Image
 
@@ -227,137 +325,32 @@ def load_image(path: str | Path, size: int, color: str = "grayscale", crop_borde
         return image_to_array(crop_kaggle_image(image) if crop_border else image, size, color)
 
 
-def _content_key(paths: Sequence[str | Path], *extra) -> str:
-    """A cache key from file names, sizes and modification times plus parameters."""
-    import hashlib
-
-    digest = hashlib.sha1(repr(extra).encode())
-    for path in paths:
-        stat = Path(path).stat()
-        digest.update(f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:16]
+# ----------------------------------------------------------------------------- command line
 
 
-def image_arrays(
-    paths: Sequence[str | Path], size: int, color: str = "grayscale", crop_border: bool = False,
-    cache_dir: str | Path | None = None, progress: bool = True,
-) -> np.ndarray:
-    """Stack PNGs into ``(n, size, size, channels)`` float32, cached as ``.npy`` under ``cache_dir``.
-
-    The cache key covers every file's path, size and modification time and the
-    parameters, so a changed image or setting never reuses a stale array.
-    """
-    cache = None
-    if cache_dir is not None:
-        cache = Path(cache_dir) / f"images-{_content_key(paths, size, color, crop_border)}.npy"
-        if cache.is_file():
-            return np.load(cache)
-    arrays = [load_image(p, size, color, crop_border)
-              for p in progress_bar(paths, desc="loading images", unit="image", disable=not progress)]
-    stacked = np.stack(arrays) if arrays else np.zeros((0, size, size, 1 if color == "grayscale" else 3), np.float32)
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cache, stacked)
-    return stacked
-
-
-def kaggle_image_table(images_dir: str | Path) -> pd.DataFrame:
-    """One row per Kaggle ``images_original/<genre>/*.png``: ``track_id, genre, path``."""
-    from .data import track_id_of
-
-    rows = [dict(track_id=track_id_of(p.stem), genre=p.parent.name, path=str(p))
-            for p in sorted(Path(images_dir).glob("*/*.png"))]
-    return pd.DataFrame(rows, columns=["track_id", "genre", "path"])
-
-
-def image_from_audio(samples: np.ndarray, params: MelParams = MelParams()):
-    """The PIL image :func:`render_pngs` would write for ``samples`` (no file written)."""
-    return to_image(normalize(log_mel(samples, params)), params.image_size)
-
-
-def _segment_arrays(path: str, seconds: float, picks: Sequence[int], params: MelParams) -> tuple[list[np.ndarray], str]:
-    try:
-        samples, _ = audio.load(path, sr=params.sample_rate)
-    except audio.AudioError as error:
-        return [], str(error)
-    pieces = audio.segment(samples, params.sample_rate, seconds)
-    return [normalize(log_mel(pieces[i], params)) for i in picks if i < len(pieces)], ""
-
-
-def pick_segments(count: int, per_clip: int | None) -> list[int]:
-    """``per_clip`` evenly spaced segment numbers out of ``count`` (all when ``None``)."""
-    if per_clip is None or per_clip >= count:
-        return list(range(count))
-    return sorted(set(np.linspace(0, count - 1, per_clip).round().astype(int).tolist()))
-
-
-def log_mel_segments(
-    tracks: pd.DataFrame, seconds: float, params: MelParams = MelParams(n_mels=64), per_clip: int | None = None,
-    cache_dir: str | Path | None = None, jobs: int = 1, progress: bool = True,
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """In-memory normalised log-mel arrays of ``seconds``-long segments (the small CNN's input).
-
-    Returns ``X`` of shape ``(n, n_mels, frames, 1)`` in [0, 1] and a table
-    (``track_id, genre, segment``) aligned with it; ``per_clip`` keeps that many
-    evenly spaced segments of each clip. Unreadable files are skipped and listed
-    in ``table.attrs["failed"]``. Cached as ``.npz`` under ``cache_dir``.
-    """
-    from joblib import Parallel, delayed
-
-    tracks = tracks[tracks["ok"]] if "ok" in tracks else tracks
-    cache = None
-    if cache_dir is not None:
-        key = _content_key(tracks["path"].tolist(), seconds, asdict(params), per_clip)
-        cache = Path(cache_dir) / f"log-mel-{seconds:g}s-{key}.npz"
-        if cache.is_file():
-            stored = np.load(cache, allow_pickle=False)
-            table = pd.DataFrame({"track_id": stored["track_id"], "genre": stored["genre"], "segment": stored["segment"]})
-            table.attrs["failed"] = stored["failed"].tolist()
-            return stored["X"], table
-    jobs_list = [(t["path"], pick_segments(audio.segment_count(float(t["duration"]), seconds), per_clip), t)
-                 for _, t in tracks.iterrows()]
-    results = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_segment_arrays)(path, seconds, picks, params) for path, picks, _ in jobs_list)
-    results = progress_bar(results, total=len(jobs_list), desc=f"log-mel {seconds:g}-s segments", unit="track", disable=not progress)
-    arrays, rows, failed = [], [], []
-    for (path, picks, track), (pieces, error) in zip(jobs_list, results):
-        if error:
-            failed.append(error)
-        for segment, piece in zip(picks, pieces):
-            arrays.append(piece)
-            rows.append(dict(track_id=track["track_id"], genre=track["genre"], segment=segment))
-    frames = 1 + int(seconds * params.sample_rate) // params.hop_length
-    X = np.stack(arrays)[..., None] if arrays else np.zeros((0, params.n_mels, frames, 1), np.float32)
-    table = pd.DataFrame(rows, columns=["track_id", "genre", "segment"])
-    table.attrs["failed"] = failed
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache, X=X, track_id=table["track_id"].to_numpy(str), genre=table["genre"].to_numpy(str),
-                 segment=table["segment"].to_numpy(int), failed=np.array(failed, dtype=str))
-    return X, table
-
-
-def main(argv: list[str] | None = None) -> int:
-    from . import data
+def main(argv: Sequence[str] | None = None) -> int:
+    from .datasets import load_tracks
 
     parser = argparse.ArgumentParser(prog="python -m helpers.spectrograms", description="Render mel-spectrogram PNGs.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_render = sub.add_parser("render", help="render clip and segment PNGs (skips up-to-date images)")
-    p_render.add_argument("root", type=Path)
-    p_render.add_argument("--out", type=Path, required=True)
-    p_render.add_argument("--segments", type=float, nargs="*", default=[3.0, 5.0, 10.0], help="segment lengths in seconds")
-    p_render.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p_render.add_argument("root", type=Path, help="dataset folder")
+    p_render.add_argument("--out", type=Path, required=True, help="folder for the PNGs (one sub-folder per variant)")
+    p_render.add_argument("--segments", type=cli.positive_float, nargs="*", default=[3.0, 5.0, 10.0],
+                          help="segment lengths in seconds")
+    p_render.add_argument("--jobs", type=cli.positive_int, default=os.cpu_count() or 1, help="parallel processes")
     args = parser.parse_args(argv)
-    tracks = data.tracks_for_cli(args.root)
-    if tracks is None:
-        return 2
-    index = render_pngs(tracks, args.out, args.segments, jobs=args.jobs)
-    print(index.groupby("variant").size().to_string())
-    print(f"rendered {index.attrs['rendered']}, up to date {index.attrs['skipped']}, failed {len(index.attrs['failed'])}")
-    for error in index.attrs["failed"]:
+    if args.out.exists() and not args.out.is_dir():
+        raise cli.UserError(f"--out {args.out} is a file; give a folder for the images")
+    tracks = load_tracks(args.root)
+    result = render_pngs(tracks, args.out, args.segments, jobs=args.jobs)
+    if len(result.index):
+        print(result.index.groupby("variant").size().to_string())
+    print(f"rendered {result.rendered}, up to date {result.up_to_date}, failed {len(result.failed)}")
+    for error in result.failed:
         print(f"  {error}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run(main))

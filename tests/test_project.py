@@ -20,8 +20,31 @@ def test_requirements_are_pinned():
     lines = [line.split("#")[0].strip() for line in (REPO / "requirements.txt").read_text().splitlines()]
     pins = [line for line in lines if line]
     assert pins and all("==" in line for line in pins)
-    for needed in ("librosa", "tensorflow", "keras-tuner", "scikit-learn", "xgboost", "papermill", "nbval", "jupyterlab", "seaborn"):
+    for needed in ("librosa", "tensorflow", "keras-tuner", "scikit-learn", "xgboost-cpu", "papermill", "nbval", "jupyterlab", "seaborn"):
         assert any(line.startswith(needed + "==") for line in pins), needed
+    assert not any(line.startswith("xgboost==") for line in pins)  # the GPU wheel pulls 469 MB of NCCL
+    commented = [line for line in (REPO / "requirements.txt").read_text().splitlines() if "==" in line]
+    assert all("#" in line for line in commented), "every pin says which notebook needs it"
+
+
+def test_pyproject_ranges_admit_every_pin_and_extras_hold_the_tools():
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pins = {}
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    core = [Requirement(r) for r in project["dependencies"]]
+    assert not {r.name for r in core} & {"jupyterlab", "pytest", "papermill", "nbval"}  # tools live in extras
+    for requirement in core + [Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]:
+        assert requirement.name.lower() in pins, f"{requirement.name} is not pinned in requirements.txt"
+        assert requirement.specifier.contains(pins[requirement.name.lower()]), f"{requirement} excludes the pin {pins[requirement.name.lower()]}"
+    assert set(project["optional-dependencies"]) == {"notebooks", "test"}
 
 
 def test_notebooks_are_numbered_and_have_one_parameters_cell():
@@ -59,3 +82,98 @@ def test_committed_notebooks_do_not_pin_a_profile():
     for path in NOTEBOOKS:
         cells = nbformat.read(path, as_version=4).cells
         assert not [c for c in cells if "injected-parameters" in c.metadata.get("tags", [])], path.name
+
+
+def _import_graph(root, top: str = "helpers") -> dict[str, set[str]]:
+    """Module -> modules of the package ``top`` (at ``root``) it imports, at module level and inside functions,
+    plus the packages whose ``__init__`` such an import runs."""
+    import ast
+
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        parts = [top, *path.relative_to(root).with_suffix("").parts]
+        is_package = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if is_package else parts)
+        package = name if is_package else name.rsplit(".", 1)[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([node.module] if node.module else []))
+                if base.split(".")[0] == top:
+                    targets.add(base)
+                    targets.update(f"{base}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names if alias.name.split(".")[0] == top)
+        graph[name] = targets
+    modules = set(graph)
+    resolved: dict[str, set[str]] = {}
+    for name, targets in graph.items():
+        edges = set()
+        for target in targets:
+            pieces = target.split(".")
+            for i in range(2, len(pieces) + 1):  # importing a.b.c runs a.b's __init__ first
+                candidate = ".".join(pieces[:i])
+                if candidate in modules and candidate != name and not name.startswith(candidate + "."):
+                    edges.add(candidate)
+        resolved[name] = edges
+    return resolved
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        state[module] = 1
+        stack.append(module)
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == 1:
+                return stack[stack.index(target):] + [target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        stack.pop()
+        state[module] = 2
+        return None
+
+    for module in sorted(graph):
+        if module not in state and (cycle := visit(module)):
+            return cycle
+    return None
+
+
+def test_helpers_have_no_import_cycle():
+    graph = _import_graph(REPO / "helpers")
+    assert "helpers.runtime" in graph["helpers.cache"]  # the graph sees relative imports
+    cycle = _find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from .sub import b\n")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "b.py").write_text("from .. import a\n")
+    assert _find_cycle(_import_graph(package, "pkg")) == ["pkg.a", "pkg.sub.b", "pkg.a"]
+    (package / "sub" / "b.py").write_text("import os\n")
+    assert _find_cycle(_import_graph(package, "pkg")) is None
+
+
+LONG_MODULE_LINES = 350
+
+
+def test_long_modules_say_why():
+    too_long = []
+    for path in sorted((REPO / "helpers").rglob("*.py")):
+        lines = path.read_text().count("\n")
+        if lines > LONG_MODULE_LINES:
+            import ast
+
+            docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+            if "Why this module is long:" not in docstring:
+                too_long.append(f"{path.relative_to(REPO)} ({lines} lines)")
+    assert not too_long, "split these modules or say 'Why this module is long:' in their docstring: " + ", ".join(too_long)

@@ -3,7 +3,7 @@
 The main seed report augmented its PNGs with Keras' ``ImageDataGenerator``
 (now deprecated). Here the same idea uses preprocessing layers inside the
 ``tf.data`` pipeline of the *training* set only (see
-``helpers.training.network_dataset``); validation and test images are never
+``helpers.networks.network_dataset``); validation and test images are never
 altered.
 
 A spectrogram is not a photograph: a horizontal flip plays the music backwards
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import quiet_tensorflow
+from .runtime import quiet_tensorflow
 
 # Fractions of the image size.
 AUGMENT: dict[str, float] = dict(time_shift=0.1, freq_shift=0.0, zoom=0.05)

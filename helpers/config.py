@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from . import cli, datasets
 from .datasets import synthetic
@@ -165,6 +166,15 @@ class DatasetChoice:
         digest = hashlib.sha1(str(self.root).encode()).hexdigest()[:6]
         base = re.sub(r"[^A-Za-z0-9._-]+", "-", self.root.name).strip("-").lower()
         return f"{self.name}-{digest}" if base in ("", self.name) else f"{self.name}-{base}-{digest}"
+
+    @property
+    def genres(self) -> tuple[str, ...]:
+        """The dataset's full genre list (a copy on disk may lack some); empty for plain genre folders."""
+        return datasets.get(self.name).genres
+
+    def fixed_split(self, table: pd.DataFrame) -> pd.Series:
+        """The dataset's fixed split for each row of any table with ``track_id`` (a features CSV, image lists)."""
+        return datasets.get(self.name).fixed_split(table)
 
     @property
     def fixed_split_name(self) -> str | None:

@@ -36,30 +36,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import platform
 import re
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import cli
+from .cache import write_json
+from .runtime import library_versions
+
 SCHEMA_VERSION = 1
-# Seed protocol first, the honest one last, in every table.
-PROTOCOL_ORDER = ("random-70/10/20", "random-80/20", "random-50/20/30", "5-fold-cv", "fault-filtered")
-VERSIONED_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost", "librosa", "tensorflow", "keras", "keras-tuner")
-
-
-def library_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for package in VERSIONED_PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
-    return versions
+# Seed protocol first, the honest (fixed, artist-aware) ones last, in every table.
+PROTOCOL_ORDER = ("random-70/10/20", "random-80/20", "random-50/20/30", "5-fold-cv", "fault-filtered", "official")
 
 
 def _accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -72,10 +63,44 @@ def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence) -> float
     return float(f1_score(y_true, y_pred, labels=list(labels), average="macro", zero_division=0))
 
 
+def _label_codes(values: np.ndarray, labels: Sequence) -> np.ndarray:
+    """Index of each value in ``labels``; ``len(labels)`` for values outside them."""
+    lookup = {label: i for i, label in enumerate(labels)}
+    uniques, inverse = np.unique(values, return_inverse=True)
+    return np.array([lookup.get(u, len(labels)) for u in uniques.tolist()], dtype=np.intp)[inverse.reshape(-1)]
+
+
+def _resampled_macro_f1(true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: int) -> np.ndarray:
+    """Macro F1 of every resample (rows of the code arrays) at once, as sklearn's
+    ``f1_score(labels=..., average="macro", zero_division=0)`` computes it.
+
+    Per resample and class, ``F1 = 2 tp / (true count + predicted count)``, 0 when both
+    counts are 0 (a class in ``labels`` that a resample lacks still enters the mean);
+    values outside ``labels`` (code ``n_labels``) count for no class.
+    """
+    resamples = len(true_codes)
+    width = n_labels + 1  # one spare bin per resample for values outside labels
+    offset = np.arange(resamples)[:, None] * width
+
+    def counts(codes: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        flat = np.bincount((offset + codes).ravel(), weights=None if weights is None else weights.ravel(),
+                           minlength=resamples * width)
+        return flat.reshape(resamples, width)[:, :n_labels].astype(np.float64)
+
+    true_positives = counts(true_codes, (true_codes == pred_codes).astype(np.float64))
+    denominator = counts(true_codes) + counts(pred_codes)
+    f1 = np.divide(2.0 * true_positives, denominator, out=np.zeros_like(denominator), where=denominator > 0)
+    return f1.mean(axis=1)
+
+
 def bootstrap_interval(
     y_true: Sequence, y_pred: Sequence, labels: Sequence, resamples: int = 1000, level: float = 0.95, seed: int = 42
 ) -> dict[str, tuple[float, float]]:
-    """Percentile bootstrap over test items: ``{"accuracy": (low, high), "macro_f1": (low, high)}``."""
+    """Percentile bootstrap over test items: ``{"accuracy": (low, high), "macro_f1": (low, high)}``.
+
+    Macro F1 follows sklearn's ``f1_score(labels=labels, average="macro", zero_division=0)``
+    for every resample, computed from per-resample class counts in one pass.
+    """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     n = len(y_true)
     if n == 0 or resamples < 1:
@@ -83,7 +108,9 @@ def bootstrap_interval(
     rng = np.random.default_rng(seed)
     index = rng.integers(0, n, size=(resamples, n))
     accuracies = (y_true[index] == y_pred[index]).mean(axis=1)
-    f1s = np.array([_macro_f1(y_true[i], y_pred[i], labels) for i in index])
+    labels = list(labels)
+    true_codes, pred_codes = _label_codes(y_true, labels), _label_codes(y_pred, labels)
+    f1s = _resampled_macro_f1(true_codes[index], pred_codes[index], len(labels))
     tail = (1 - level) / 2 * 100
     return {
         "accuracy": tuple(float(v) for v in np.percentile(accuracies, [tail, 100 - tail])),
@@ -172,10 +199,8 @@ def _slug(text: str) -> str:
 def save(record: dict, results_dir: str | Path) -> Path:
     """Write ``results_dir/<experiment>/<dataset>__<model>__<protocol>.json`` (replacing an older run of the same)."""
     folder = Path(results_dir) / _slug(record["experiment"])
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{_slug(record['dataset'])}__{_slug(record['model'])}__{_slug(record['protocol'])}.json"
-    path.write_text(json.dumps(record, indent=1) + "\n")
-    return path
+    return write_json(path, record)  # atomic: an interrupted run never leaves half a record
 
 
 REQUIRED_KEYS = ("schema", "experiment", "model", "dataset", "protocol", "sizes", "metrics", "train_seconds", "params", "versions")
@@ -299,9 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         table = summary_table(args.results_dir)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except ValueError as error:  # a file under results_dir that is not a results record
+        raise cli.UserError(f"{error}; move or delete that file") from None
     if table.empty:
         print(f"no results records under {args.results_dir}")
         return 1
@@ -311,4 +335,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run(main))

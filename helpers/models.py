@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .config import quiet_tensorflow
+from .runtime import quiet_tensorflow
 
 # The seed report's tuned XGBoost (random 80/20 split, 79 % reported).
 XGB_TUNED: dict[str, Any] = dict(

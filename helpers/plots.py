@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .spectrograms import MelParams, log_mel
+# helpers.spectrograms (and librosa behind it) is imported by the figures that draw
+# spectrograms only, so that plotting results stays light and free of import cycles.
 
 GENRE_PALETTE = "tab10"
 DPI = 90  # saved figures
@@ -62,8 +62,10 @@ def _waveform(ax: plt.Axes, samples: np.ndarray, sr: int, bins: int = 2000) -> N
     ax.set_xlabel("time (s)")
 
 
-def _mel(ax: plt.Axes, samples: np.ndarray, params: MelParams, colorbar: bool = False) -> None:
+def _mel(ax: plt.Axes, samples: np.ndarray, params, colorbar: bool = False) -> None:
     import librosa.display
+
+    from .spectrograms import log_mel
 
     image = librosa.display.specshow(
         log_mel(samples, params), sr=params.sample_rate, hop_length=params.hop_length,
@@ -74,11 +76,15 @@ def _mel(ax: plt.Axes, samples: np.ndarray, params: MelParams, colorbar: bool = 
     ax.set_xlabel("time (s)")
 
 
-def clip_overview(samples: np.ndarray, sr: int, title: str, params: MelParams = MelParams()) -> matplotlib.figure.Figure:
-    """Waveform, linear-frequency STFT and log-mel spectrogram of one clip."""
+def clip_overview(samples: np.ndarray, sr: int, title: str, params=None) -> matplotlib.figure.Figure:
+    """Waveform, linear-frequency STFT and log-mel spectrogram of one clip (``params``: a
+    ``spectrograms.MelParams``, default settings when ``None``)."""
     import librosa
     import librosa.display
 
+    from .spectrograms import MelParams
+
+    params = MelParams() if params is None else params
     fig, axes = plt.subplots(3, 1, figsize=(9, 7.5), sharex=True)
     _waveform(axes[0], samples, sr)
     axes[0].set_title("waveform")
@@ -94,8 +100,11 @@ def clip_overview(samples: np.ndarray, sr: int, title: str, params: MelParams = 
     return fig
 
 
-def genre_examples(examples: Sequence[tuple[str, np.ndarray]], sr: int, title: str, params: MelParams = MelParams()) -> matplotlib.figure.Figure:
-    """One row per (label, samples): waveform on the left, log-mel on the right."""
+def genre_examples(examples: Sequence[tuple[str, np.ndarray]], sr: int, title: str, params=None) -> matplotlib.figure.Figure:
+    """One row per (label, samples): waveform on the left, log-mel on the right (``params`` as in :func:`clip_overview`)."""
+    from .spectrograms import MelParams
+
+    params = MelParams() if params is None else params
     fig, axes = plt.subplots(len(examples), 2, figsize=(10, 1.6 * len(examples) + 0.6), squeeze=False)
     for row, (label, samples) in enumerate(examples):
         _waveform(axes[row, 0], samples, sr)

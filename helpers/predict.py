@@ -1,6 +1,6 @@
 """Classify audio files with a saved spectrogram network.
 
-A model saved by ``helpers.training.save_artifact`` carries a JSON sidecar with
+A model saved by ``helpers.artifacts.save_artifact`` carries a JSON sidecar with
 its genre order and the preprocessing it was trained on; :func:`prepare_audio`
 rebuilds exactly that input from a waveform, so a new file gets the same
 treatment as the training clips:
@@ -13,9 +13,14 @@ treatment as the training clips:
                   recipe is not published.
 
 A file longer than one window is cut into windows and the window probabilities
-are averaged. Command line::
+are averaged. A file shorter than one window is padded with silence, and a file of
+digital silence gets a prediction that means nothing: both are said in the
+``note`` column, never silently. Command line::
 
     python -m helpers.predict MODEL.keras FILE_OR_FOLDER [...] [--top 3]
+
+The model's files are checked before TensorFlow is imported, so a wrong path is
+reported at once.
 """
 
 from __future__ import annotations
@@ -29,9 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import audio, spectrograms
+from . import artifacts, audio, cli, spectrograms
 
 INPUT_KINDS: tuple[str, ...] = ("mel-image", "log-mel", "kaggle-image")
+# Peak amplitude at or below which a waveform counts as digital silence (-120 dBFS).
+SILENCE_PEAK = 1e-6
 
 
 def preprocessing(kind: str, *, mel: spectrograms.MelParams = spectrograms.MelParams(), image_size: int | None = None,
@@ -51,6 +58,17 @@ def _windows(samples: np.ndarray, sr: int, seconds: float) -> list[np.ndarray]:
     return list(audio.segment(samples, sr, seconds))
 
 
+def audio_notes(samples: np.ndarray, prep: dict) -> list[str]:
+    """What a reader must know about a waveform's prediction: padding, digital silence."""
+    notes = []
+    seconds = float(prep["window_seconds"])
+    if len(samples) < int(round(seconds * prep["mel"]["sample_rate"])):
+        notes.append(f"shorter than one {seconds:g}-s window: padded with silence")
+    if len(samples) == 0 or float(np.max(np.abs(samples))) <= SILENCE_PEAK:
+        notes.append("digital silence: the prediction means nothing")
+    return notes
+
+
 def prepare_audio(samples: np.ndarray, prep: dict) -> np.ndarray:
     """Network inputs ``(windows, height, width, channels)`` for a mono waveform at ``prep["mel"]["sample_rate"]``."""
     mel = spectrograms.MelParams(**prep["mel"])
@@ -66,33 +84,40 @@ def prepare_audio(samples: np.ndarray, prep: dict) -> np.ndarray:
     return np.stack(arrays).astype(np.float32)
 
 
+def _prepare_with_notes(path: str | Path, prep: dict) -> tuple[np.ndarray, list[str]]:
+    if prep["input"] == "kaggle-image":
+        return spectrograms.load_image(path, prep["image_size"], prep["color"], crop_border=True)[None], []
+    samples, _ = audio.load(path, sr=prep["mel"]["sample_rate"])
+    return prepare_audio(samples, prep), audio_notes(samples, prep)
+
+
 def prepare_file(path: str | Path, prep: dict) -> np.ndarray:
     """Network inputs for one file: an audio file, or a PNG for a ``kaggle-image`` model."""
-    if prep["input"] == "kaggle-image":
-        return spectrograms.load_image(path, prep["image_size"], prep["color"], crop_border=True)[None]
-    samples, _ = audio.load(path, sr=prep["mel"]["sample_rate"])
-    return prepare_audio(samples, prep)
+    return _prepare_with_notes(path, prep)[0]
 
 
 def classify(paths: Sequence[str | Path], model, sidecar: dict, top: int = 3) -> pd.DataFrame:
-    """One row per file: ``file, genre, probability, top`` (the ``top`` genres with probabilities), ``windows``.
+    """One row per file: ``file, genre, probability, top`` (the ``top`` genres with probabilities), ``windows``,
+    ``note`` and ``error``.
 
-    Files that cannot be read are not dropped silently: their row has an empty
-    genre and the reason in ``error``.
+    ``note`` says when a prediction needs care (a file padded to one window, digital
+    silence); files that cannot be read are not dropped silently: their row has an
+    empty genre and the reason in ``error``.
     """
     genres = sidecar["genres"]
     rows = []
     for path in paths:
         try:
-            inputs = prepare_file(path, sidecar["preprocessing"])
+            inputs, notes = _prepare_with_notes(path, sidecar["preprocessing"])
         except (audio.AudioError, OSError) as error:
-            rows.append(dict(file=str(path), genre="", probability=float("nan"), top="", windows=0, error=str(error)))
+            rows.append(dict(file=str(path), genre="", probability=float("nan"), top="", windows=0, note="", error=str(error)))
             continue
         probabilities = model.predict(inputs, verbose=0).mean(axis=0)
         order = np.argsort(probabilities)[::-1][:top]
         rows.append(dict(file=str(path), genre=genres[order[0]], probability=float(probabilities[order[0]]),
-                         top=", ".join(f"{genres[i]} {probabilities[i]:.2f}" for i in order), windows=len(inputs), error=""))
-    return pd.DataFrame(rows, columns=["file", "genre", "probability", "top", "windows", "error"])
+                         top=", ".join(f"{genres[i]} {probabilities[i]:.2f}" for i in order), windows=len(inputs),
+                         note="; ".join(notes), error=""))
+    return pd.DataFrame(rows, columns=["file", "genre", "probability", "top", "windows", "note", "error"])
 
 
 def _files(arguments: Sequence[Path], kind: str) -> list[Path]:
@@ -106,34 +131,43 @@ def _files(arguments: Sequence[Path], kind: str) -> list[Path]:
     return files
 
 
-def main(argv: list[str] | None = None) -> int:
-    from .training import load_artifact
+def _check_preprocessing(sidecar: dict, model_path: Path) -> None:
+    prep = sidecar["preprocessing"]
+    kind = prep.get("input") if isinstance(prep, dict) else None
+    if kind not in INPUT_KINDS:
+        raise cli.UserError(f"{model_path.with_suffix('.json')}: preprocessing input {kind!r} is not one of "
+                            f"{', '.join(INPUT_KINDS)}; save the model again with helpers.artifacts.save_artifact")
 
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.predict", description="Classify audio files with a saved model.")
-    parser.add_argument("model", type=Path, help="a .keras file saved by helpers.training.save_artifact (its .json beside it)")
+    parser.add_argument("model", type=Path, help="a .keras file saved by helpers.artifacts.save_artifact (its .json beside it)")
     parser.add_argument("inputs", type=Path, nargs="+", help="audio files or folders (PNG files for a kaggle-image model)")
-    parser.add_argument("--top", type=int, default=3, help="genres to list per file")
+    parser.add_argument("--top", type=cli.positive_int, default=3, help="genres to list per file")
     args = parser.parse_args(argv)
+    # Everything that can be checked without TensorFlow is checked first (its import takes seconds).
     try:
-        model, sidecar = load_artifact(args.model)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        model_path, sidecar = artifacts.read_sidecar(args.model)
+    except artifacts.ArtifactError as error:
+        raise cli.UserError(str(error)) from None
+    _check_preprocessing(sidecar, model_path)
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
-        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    files = _files(args.inputs, sidecar["preprocessing"]["input"])
+        raise cli.UserError(f"no such file or folder: {', '.join(missing)}")
+    kind = sidecar["preprocessing"]["input"]
+    files = _files(args.inputs, kind)
     if not files:
-        print("error: no audio files found in the given folders", file=sys.stderr)
-        return 2
+        wanted = "PNG files" if kind == "kaggle-image" else f"audio files ({', '.join(audio.SUPPORTED_EXTENSIONS)})"
+        raise cli.UserError(f"no {wanted} found in the given folders")
     try:
+        model, sidecar = artifacts.load_artifact(model_path)
         table = classify(files, model, sidecar, top=args.top)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except (artifacts.ArtifactError, ValueError) as error:
+        raise cli.UserError(str(error)) from None
     with pd.option_context("display.width", 200, "display.max_colwidth", 80, "display.max_rows", 1000):
-        print(table.drop(columns="error").to_string(index=False))
+        print(table.drop(columns=["note", "error"]).to_string(index=False))
+    for _, row in table[table["note"] != ""].iterrows():
+        print(f"note: {row['file']}: {row['note']}")
     failed = table[table["error"] != ""]
     for _, row in failed.iterrows():
         print(f"skipped {row['file']}: {row['error']}", file=sys.stderr)
@@ -141,4 +175,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.run(main))

@@ -24,15 +24,18 @@ def test_spectrogram_models_are_seeded_and_reject_unknown_names():
 
 
 def test_artifact_round_trip_predicts_the_same(tmp_path):
-    from helpers import training
+    from helpers import artifacts
 
     model = models.spectrogram_model("small-cnn", (16, 32, 1), 3, seed=0, filters=(4, 4), dense_units=8)
     x = np.random.default_rng(1).random((4, 16, 32, 1), dtype=np.float32)
-    path = training.save_artifact(model, tmp_path, name="small", genres=["a", "b", "c"], preprocessing={"n_mels": 16},
+    path = artifacts.save_artifact(model, tmp_path, name="small", genres=["a", "b", "c"], preprocessing={"n_mels": 16},
                                   dataset="synthetic", protocol="random-80/20", metrics={"accuracy": np.float32(0.5)})
-    loaded, sidecar = training.load_artifact(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.json", "small.keras"]  # no partial files left
+    loaded, sidecar = artifacts.load_artifact(path)
     assert sidecar["genres"] == ["a", "b", "c"] and sidecar["input_shape"] == [16, 32, 1]
+    assert sidecar["metrics"] == {"accuracy": 0.5} and "keras" in sidecar["versions"]
     assert np.allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    assert artifacts.load_artifact(path.with_suffix(".json"))[1] == sidecar  # the sidecar's path works too
     path.with_suffix(".json").unlink()
-    with pytest.raises(FileNotFoundError, match="sidecar"):
-        training.load_artifact(path)
+    with pytest.raises(artifacts.ArtifactError, match="small.json is missing"):
+        artifacts.load_artifact(path)

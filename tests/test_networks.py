@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import evaluate, models, training
+from helpers import evaluate, models, networks, tuning
 
 GENRES = ("blues", "jazz", "rock")
 TINY = {"filters": (4, 4, 4), "dense_units": 8}
@@ -29,17 +29,26 @@ def segments():
 def test_network_split_is_per_track_and_names_valid_protocols(segments):
     _, table = segments
     tracks = table.drop_duplicates("track_id")
-    split = training.network_split(tracks, "random-50/20/30", seed=1)
+    split = networks.network_split(tracks, "random-50/20/30", seed=1)
     assert split.value_counts().to_dict() == {"train": 15, "test": 9, "valid": 6}
-    with pytest.raises(ValueError, match="valid: random-70/10/20, random-50/20/30, fault-filtered"):
-        training.network_split(tracks, "random-90/10")
-    with pytest.raises(FileNotFoundError, match="split lists"):
-        training.network_split(tracks, "fault-filtered")
+    with pytest.raises(ValueError, match="valid: random-70/10/20, random-50/20/30, fault-filtered, official"):
+        networks.network_split(tracks, "random-90/10")
+
+
+@pytest.mark.parametrize("protocol", ["fault-filtered", "official"])
+def test_fixed_network_protocols_read_the_tables_split(segments, protocol):
+    _, table = segments
+    tracks = table.drop_duplicates("track_id").reset_index(drop=True)
+    with pytest.raises(ValueError, match=f"this dataset has no {protocol} split"):
+        networks.network_split(tracks, protocol)
+    fixed = tracks.assign(fixed_split=np.array(["train", "valid", "test", ""])[np.arange(len(tracks)) % 4])
+    split = networks.network_split(fixed, protocol)
+    assert split.tolist() == fixed["fixed_split"].tolist()  # valid stays valid: networks stop early on it
 
 
 def test_run_network_scores_clips_by_averaging_segments_and_is_reproducible(segments):
     X, table = segments
-    runs = training.run_network_protocols("base-cnn", X, table, ["random-50/20/30"], experiment="t", dataset="synthetic",
+    runs = networks.run_network_protocols("base-cnn", X, table, ["random-50/20/30"], experiment="t", dataset="synthetic",
                                           representation="toy", params=TINY, seed=3, **FAST)
     record, predictions, fit = runs["random-50/20/30"]
     assert record["sizes"] == {"train": 15, "valid": 6, "test": 9}  # clips, not segments
@@ -47,7 +56,7 @@ def test_run_network_scores_clips_by_averaging_segments_and_is_reproducible(segm
     assert len(predictions) == 9 and set(predictions.columns) == {"track_id", "genre", "predicted", "confidence"}
     assert list(fit.history.columns[:4]) == ["accuracy", "loss", "val_accuracy", "val_loss"] and len(fit.history) <= 2
     assert record["params"]["training"]["patience"] == 1 and record["params"]["model"]["filters"] == [4, 4, 4]
-    again = training.run_network_protocols("base-cnn", X, table, ["random-50/20/30"], experiment="t", dataset="synthetic",
+    again = networks.run_network_protocols("base-cnn", X, table, ["random-50/20/30"], experiment="t", dataset="synthetic",
                                            representation="toy", params=TINY, seed=3, **FAST)["random-50/20/30"]
     assert np.allclose(again[2].history["loss"], fit.history["loss"])  # same seed, same numbers
 
@@ -56,19 +65,35 @@ def test_clip_level_split_never_leaks_segments(segments):
     X, table = segments
     split = pd.Series(np.where(np.arange(len(table)) % 2 == 0, "train", "test"))  # segments of a clip apart
     with pytest.raises(AssertionError, match="several splits"):
-        training.run_network("base-cnn", X, table, split, experiment="t", dataset="d", protocol="p", representation="r")
+        networks.run_network("base-cnn", X, table, split, experiment="t", dataset="d", protocol="p", representation="r")
 
 
-def test_a_protocol_with_an_empty_split_is_skipped_with_a_message(segments, tmp_path, capsys):
+def test_a_protocol_with_an_empty_split_is_skipped_with_a_message(segments, capsys):
     X, table = segments
-    lists = tmp_path / "lists"
-    lists.mkdir()
-    (lists / "train_filtered.txt").write_text("blues/blues.00000.wav\njazz/jazz.00000.wav\n")
-    (lists / "valid_filtered.txt").write_text("rock/rock.00000.wav\n")
-    (lists / "test_filtered.txt").write_text("")
-    runs = training.run_network_protocols("base-cnn", X, table, ["fault-filtered"], experiment="t", dataset="d",
-                                          representation="r", lists_dir=lists, params=TINY, **FAST)
+    parts = {"blues.00000": "train", "jazz.00000": "train", "rock.00000": "valid"}  # no test clip among these
+    fixed = table.assign(fixed_split=table["track_id"].map(parts).fillna(""))
+    runs = networks.run_network_protocols("base-cnn", X, fixed, ["fault-filtered"], experiment="t", dataset="d",
+                                          representation="r", params=TINY, **FAST)
     assert runs == {} and "skipped base-cnn under fault-filtered: the fault-filtered split leaves no test clips" in capsys.readouterr().out
+
+
+def test_a_fixed_protocol_on_a_dataset_without_one_is_an_error_not_a_skip(segments):
+    X, table = segments
+    with pytest.raises(ValueError, match="this dataset has no official split"):
+        networks.run_network_protocols("base-cnn", X, table, ["official"], experiment="t", dataset="d",
+                                       representation="r", params=TINY, **FAST)
+
+
+def test_fixed_protocol_trains_and_scores_on_the_tables_parts(segments):
+    X, table = segments
+    ids = sorted(table["track_id"].unique())
+    parts = dict(zip(ids, np.array(["train", "train", "valid", "test", "train"])[np.arange(len(ids)) % 5]))
+    fixed = table.assign(fixed_split=table["track_id"].map(parts))
+    record, predictions, _ = networks.run_network_protocols("base-cnn", X, fixed, ["fault-filtered"], experiment="t",
+                                                            dataset="d", representation="r", params=TINY,
+                                                            **FAST)["fault-filtered"]
+    assert record["sizes"] == {"train": 18, "valid": 6, "test": 6}
+    assert set(predictions["track_id"]) == {t for t, part in parts.items() if part == "test"}
 
 
 def test_augmentation_reaches_training_batches_only(segments):
@@ -77,25 +102,27 @@ def test_augmentation_reaches_training_batches_only(segments):
     X, table = segments
     y = np.arange(len(X)) % 3
     layer = spectrogram_augmenter(time_shift=0.3, seed=0)
-    train = np.concatenate([x for x, _ in training.network_dataset(X, y, 3, 8, shuffle=False, augment=layer)])
-    plain = np.concatenate([x for x, _ in training.network_dataset(X, y, 3, 8)])
+    train = np.concatenate([x for x, _ in networks.network_dataset(X, y, 3, 8, shuffle=False, augment=layer)])
+    plain = np.concatenate([x for x, _ in networks.network_dataset(X, y, 3, 8)])
     assert np.allclose(plain, X) and not np.allclose(train, X)
 
 
 def test_grid_search_tries_every_combination_then_reloads(segments, tmp_path):
     X, table = segments
     tracks = table.drop_duplicates("track_id")
-    per_track = training.network_split(tracks, "random-50/20/30", seed=0)
+    per_track = networks.network_split(tracks, "random-50/20/30", seed=0)
     split = table["track_id"].map(dict(zip(tracks["track_id"], per_track)))
     grid = {"filters": [(2, 2, 2), (4, 4, 4)], "dropout": [0.1, 0.3]}
     settings = dict(directory=tmp_path, project_name="toy", epochs=1, batch_size=16, seed=0, params={"dense_units": 8})
-    trials, best = training.grid_search("base-cnn", grid, X, table, split, **settings)
+    trials, best = tuning.grid_search("base-cnn", grid, X, table, split, **settings)
     assert len(trials) == 4 and set(trials["filters"]) == {"2-2-2", "4-4-4"} and (trials["status"] == "COMPLETED").all()
     assert trials["val_accuracy"].is_monotonic_decreasing and best["filters"] in grid["filters"]
-    reloaded, best_again = training.grid_search("base-cnn", grid, X, table, split, overwrite=False, **settings)
+    reloaded, best_again = tuning.grid_search("base-cnn", grid, X, table, split, overwrite=False, **settings)
     assert reloaded.equals(trials) and best_again == best
     with pytest.raises(ValueError, match="not parameters of base-cnn"):
-        training.grid_search("base-cnn", {"units": [1]}, X, table, split, **settings)
+        tuning.grid_search("base-cnn", {"units": [1]}, X, table, split, **settings)
+    with pytest.raises(networks.EmptySplitError, match="needs valid rows"):
+        tuning.grid_search("base-cnn", grid, X, table, split.replace({"valid": "train"}), **settings)
 
 
 def test_profile_grids_and_network_settings_are_complete():

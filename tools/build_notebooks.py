@@ -18,7 +18,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 PARAMETERS = '''\
 PROFILE = None  # "smoke" | "report" | "paper"; None reads $MGC_PROFILE (default "report")
-DATASET = None  # a GTZAN folder or "synthetic"; None: $GTZAN_DIR, else data/gtzan, else synthetic'''
+DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthetic"; None: $MGC_DATASET, $GTZAN_DIR, data/gtzan, else synthetic'''
 
 
 def md(text: str):
@@ -46,12 +46,14 @@ NB00 = header(
 Which dataset this run uses, what is in it (genres, formats, sample rates, durations),
 which files cannot be read, what one clip looks like, and how tracks are split.
 
-The dataset is chosen in this order: the `DATASET` parameter, `$GTZAN_DIR`, `data/gtzan`,
-then the embedded synthetic dataset (generated on first use). Every figure names it.
+The dataset is chosen in this order: the `DATASET` parameter, `$MGC_DATASET`, `$GTZAN_DIR`,
+`data/gtzan`, then the embedded synthetic dataset (generated on first use). Any dataset of
+the registry in `helpers.datasets` works (GTZAN, FMA-small, plain genre folders). Every
+figure names it.
 """,
 ) + [
     code('''
-from helpers import audio, config, data, plots, splits
+from helpers import audio, config, data, datasets, plots, splits
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL = cfg.dataset.label
@@ -61,19 +63,19 @@ LABEL = cfg.dataset.label
 layout = data.discover(cfg.dataset.root)
 print(layout.describe())
 tracks = data.load_tracks(layout)
-inventory = data.inventory(tracks)
+inventory = data.inventory(tracks, cfg.dataset.genres)
 inventory
 '''),
     code('''
-print(data.completeness(tracks) if cfg.dataset.name == "gtzan" else f"{tracks['ok'].sum()} synthetic clips")
+print(data.completeness(tracks, cfg.dataset.name))
 fig = plots.genre_counts(inventory, f"{LABEL}: clips per genre ({len(tracks)} audio files)")
 plots.save(fig, cfg.figures_dir, "00_clips_per_genre");
 '''),
-    md("## Unreadable files\n\nThe Kaggle copy of GTZAN ships `jazz.00054.wav` without a valid header; any such file is listed here and skipped everywhere else."),
+    md("## Skipped files\n\nThe Kaggle copy of GTZAN ships `jazz.00054.wav` without a valid header, FMA-small has three empty tracks, and a folder may hold one track twice (`.wav` and `.flac`): every such file is listed here and skipped everywhere else."),
     code('''
-unreadable = tracks.loc[~tracks["ok"], ["track_id", "error"]]
-print(f"{len(unreadable)} unreadable file(s)" + ("" if len(unreadable) else ": every file has a valid header"))
-unreadable if len(unreadable) else None
+skipped = tracks.loc[~tracks["ok"], ["track_id", "error"]]
+print(f"{len(skipped)} skipped file(s)" + ("" if len(skipped) else ": every file has a valid header and its own track id"))
+skipped if len(skipped) else None
 '''),
     md("## One clip up close\n\nThe waveform, the linear-frequency STFT and the log-mel spectrogram that the CNN notebooks use (128 mel bands up to 8 kHz)."),
     code('''
@@ -91,9 +93,11 @@ Splits are decided per track; segments inherit their track's split, so no clip c
 between training and test. Two protocols are reported side by side in the experiments:
 
 * the seed report's **random stratified split** (70/10/20, seed 42);
-* the **fault-filtered, artist-conditional split** of Kereliuk, Sturm and Larsen (2015),
-  when its lists are available: it removes GTZAN's repeated and mislabelled clips and keeps
-  each artist on one side, which random splits do not.
+* the dataset's **fixed split**: for GTZAN the fault-filtered, artist-conditional split of
+  Kereliuk, Sturm and Larsen (2015), whose lists ship with `helpers.datasets`: it removes
+  GTZAN's repeated and mislabelled clips and keeps each artist on one side, which random
+  splits do not; for FMA-small its official split. The tracks table carries it in
+  `fixed_split`.
 """),
     code('''
 random_split = splits.random_split(usable, "70/10/20", seed=cfg.seed)
@@ -101,22 +105,21 @@ print(f"{LABEL}, random stratified 70/10/20 split (seed {cfg.seed}):")
 splits.summary(usable, random_split)
 '''),
     code('''
-lists_dir = splits.find_split_lists(cfg.dataset.root)
-if lists_dir is None:
-    print("Fault-filtered split lists not found (looked in <dataset>/splits and data/splits).")
-    filtered_split = None
+FIXED = cfg.dataset.fixed_split_name
+if FIXED is None:
+    print(f"{LABEL} has no fixed split; the experiments use random splits only.")
 else:
-    filtered_split = splits.fixed_split(usable, splits.read_split_lists(lists_dir))
-    print(f"{LABEL}, fault-filtered split from {config.display_path(lists_dir)}")
-    print("listed:", filtered_split.attrs["listed"], " present here:", filtered_split.attrs["found"])
-    display(splits.summary(usable, filtered_split))
+    listed = datasets.get(cfg.dataset.name).listed_split_sizes(layout)
+    print(f"{LABEL}, {FIXED} split: clips per split in the complete dataset and present here")
+    display(splits.list_coverage(usable["fixed_split"], listed))
+    display(splits.summary(usable, usable["fixed_split"]))
 '''),
     md("Cutting every clip into 3-s segments: each segment carries its track's split, and the check below would fail if any track had segments on two sides."),
     code('''
-segments = splits.segment_table(usable, 3.0, random_split)
+segments, too_short = splits.segment_table(usable, 3.0, random_split)
 splits.assert_no_leakage(segments)
 print(f"{len(segments)} segments of 3 s from {segments['track_id'].nunique()} tracks; "
-      f"clips shorter than 3 s: {len(segments.attrs['too_short'])}; no track spans two splits")
+      f"clips shorter than 3 s: {len(too_short)}; no track spans two splits")
 segments.groupby("split").size()
 '''),
 ]
@@ -215,8 +218,9 @@ The PNG images the CNN notebooks train on, made as the main seed report made the
 no axes, resized to 128 x 128 grayscale, one folder per genre. Besides whole clips,
 3-, 5- and 10-s segment variants (one image per whole segment).
 
-Images live in a cache folder outside git. Re-running skips every image that is newer than
-its audio file and was made with the same parameters.
+Images live in a cache folder outside git. Re-running skips every image that is a complete
+PNG, newer than its audio file and made with the same parameters; an empty or damaged
+image is drawn again.
 """,
 ) + [
     code('''
@@ -233,16 +237,19 @@ print(f"{len(tracks)} clips -> {config.display_path(out_dir)}\\n{params}")
 '''),
     md("## Render\n\nWhole clips plus the profile's segment lengths, in parallel, with a progress bar."),
     code('''
-index = spectrograms.render_pngs(tracks, out_dir, cfg.profile.segment_seconds, params=params, jobs=cfg.jobs)
-print(f"rendered {index.attrs['rendered']}, already up to date {index.attrs['skipped']}, failed {len(index.attrs['failed'])}")
+rendering = spectrograms.render_pngs(tracks, out_dir, cfg.profile.segment_seconds, params=params, jobs=cfg.jobs)
+index = rendering.index
+print(f"rendered {rendering.rendered}, already up to date {rendering.up_to_date}, failed {len(rendering.failed)}")
+for failure in rendering.failed:
+    print(f"  skipped: {failure}")
 index.to_csv(out_dir / "index.csv", index=False)
 index.pivot_table(index="genre", columns="variant", values="path", aggfunc="count")
 '''),
     md("A second call finds every image up to date and renders nothing:"),
     code('''
 again = spectrograms.render_pngs(tracks, out_dir, cfg.profile.segment_seconds, params=params, jobs=cfg.jobs, progress=False)
-print(f"second run: rendered {again.attrs['rendered']}, up to date {again.attrs['skipped']}")
-assert again.attrs["rendered"] == 0
+print(f"second run: rendered {again.rendered}, up to date {again.up_to_date}")
+assert again.rendered == 0
 '''),
     md("## What the network sees\n\nOne whole-clip image per genre (128 x 128, low frequencies at the bottom):"),
     code('''

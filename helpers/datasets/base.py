@@ -81,6 +81,10 @@ class Dataset:
         """``train``/``valid``/``test``/``""`` for each row of any table with a ``track_id`` column."""
         return pd.Series("", index=table.index, name="fixed_split", dtype=object)
 
+    def listed_split_sizes(self, layout: Layout) -> dict[str, int] | None:
+        """Tracks per part of the fixed split in the complete dataset (to compare with what is present)."""
+        return None
+
     def catalogue(self, layout: Layout) -> pd.DataFrame | None:
         """Every track the dataset's metadata lists (with or without audio here), or ``None``."""
         return None

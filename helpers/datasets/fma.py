@@ -107,6 +107,10 @@ class FMASmall(Dataset):
     def catalogue(self, layout: Layout) -> pd.DataFrame | None:
         return read_catalogue(layout.metadata) if layout.metadata else None
 
+    def listed_split_sizes(self, layout: Layout) -> dict[str, int] | None:
+        catalogue = self.catalogue(layout)
+        return None if catalogue is None else {k: int(v) for k, v in catalogue["fixed_split"].value_counts().items()}
+
     def list_tracks(self, layout: Layout) -> pd.DataFrame:
         catalogue = self.catalogue(layout)
         if layout.audio_dir is None or catalogue is None:

@@ -144,6 +144,9 @@ class GTZAN(Dataset):
         where = {track: name for name, tracks in fault_filtered_lists().items() for track in tracks}
         return table["track_id"].map(where).fillna("").astype(object).rename("fixed_split")
 
+    def listed_split_sizes(self, layout: Layout) -> dict[str, int]:
+        return {name: len(tracks) for name, tracks in fault_filtered_lists().items()}
+
     def track_id_of(self, name: str) -> str:
         return track_id_of(name)
 

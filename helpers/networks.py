@@ -1,0 +1,244 @@
+"""Spectrogram networks: splits, the ``tf.data`` pipeline, fitting, and clip-level scoring.
+
+Protocols (splits decided per track; segments follow their track):
+
+``random-70/10/20``  the main seed's 80/20 with a tenth held out of training for validation;
+``random-50/20/30``  the 3-s-segment report's split;
+``fault-filtered``, ``official``  the dataset's fixed split (GTZAN's artist-conditional
+                     lists, FMA's official split), read from the ``fixed_split`` column.
+
+The validation share drives early stopping (and the tuner, ``helpers.tuning``); the
+test share is touched once. Saved models: ``helpers.artifacts``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import evaluate, models, splits
+from .runtime import progress as progress_bar, quiet_tensorflow
+from .training import FIXED_PROTOCOLS, EmptySplitError, encode_labels, fixed_protocol_split
+
+# Train / valid / test fractions of the random protocols; None: the dataset's fixed split.
+NETWORK_PROTOCOLS: dict[str, tuple[float, float, float] | None] = {
+    "random-70/10/20": (0.7, 0.1, 0.2),
+    "random-50/20/30": (0.5, 0.2, 0.3),
+    **{protocol: None for protocol in FIXED_PROTOCOLS},
+}
+
+
+def network_split(tracks: pd.DataFrame, protocol: str, seed: int = 42) -> pd.Series:
+    """``train``/``valid``/``test`` per track row (``""``: in no part) for a network protocol.
+
+    A fixed protocol reads the ``fixed_split`` column (see ``training.fixed_protocol_split``).
+    """
+    if protocol not in NETWORK_PROTOCOLS:
+        raise ValueError(f"unknown network protocol {protocol!r}; valid: {', '.join(NETWORK_PROTOCOLS)}")
+    if NETWORK_PROTOCOLS[protocol] is None:
+        return fixed_protocol_split(tracks, protocol)
+    return splits.random_split(tracks, NETWORK_PROTOCOLS[protocol], seed=seed)
+
+
+def seed_networks(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow and make TensorFlow's ops deterministic."""
+    quiet_tensorflow()
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()  # same seed, same machine: same numbers
+    # keras-tuner builds a model per trial, and TensorFlow warns about retracing each time.
+    tf.get_logger().setLevel("ERROR")
+
+
+def network_dataset(X: np.ndarray, y: np.ndarray, n_classes: int, batch_size: int = 32, *, shuffle: bool = False,
+                    augment=None, seed: int = 42):
+    """A ``tf.data`` pipeline: one-hot labels, cached, shuffled each epoch (training), augmented (training), prefetched.
+
+    ``augment`` is a Keras layer (see ``helpers.augment``) applied to whole batches
+    with ``training=True``; pass it for the training set only.
+    """
+    quiet_tensorflow()
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((np.asarray(X, np.float32), tf.one_hot(np.asarray(y), n_classes))).cache()
+    if shuffle:
+        data = data.shuffle(len(X), seed=seed, reshuffle_each_iteration=True)
+    data = data.batch(batch_size)
+    if augment is not None:
+        @tf.autograph.experimental.do_not_convert  # plain Keras layer calls: nothing for AutoGraph to rewrite
+        def augmented(images, labels):
+            return augment(images, training=True), labels
+
+        data = data.map(augmented, num_parallel_calls=tf.data.AUTOTUNE)
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def train_valid_datasets(X_train, y_train, X_valid, y_valid, n_classes: int, batch_size: int, augment: dict | None,
+                          seed: int):
+    """The shuffled, augmented training pipeline and the plain validation pipeline."""
+    from .augment import spectrogram_augmenter
+
+    augmenter = spectrogram_augmenter(**augment, seed=seed) if augment else None
+    train = network_dataset(X_train, y_train, n_classes, batch_size, shuffle=True, augment=augmenter, seed=seed)
+    return train, network_dataset(X_valid, y_valid, n_classes, batch_size)
+
+
+def epoch_progress(epochs: int, desc: str):
+    """A Keras callback that shows epochs as a progress bar (see ``runtime.progress``)."""
+    quiet_tensorflow()
+    import keras
+
+    class EpochProgress(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.bar = progress_bar(total=epochs, desc=desc, unit="epoch")
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            self.bar.set_postfix({k: f"{logs[k]:.3f}" for k in ("accuracy", "val_accuracy") if k in logs}, refresh=False)
+            self.bar.update(1)
+
+        def on_train_end(self, logs=None):
+            self.bar.close()
+
+    return EpochProgress()
+
+
+@dataclass(frozen=True)
+class NetworkFit:
+    """A trained network and how it got there."""
+
+    model: object
+    history: pd.DataFrame  # one row per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate
+    seconds: float
+    best_epoch: int  # 1-based epoch whose weights were restored
+    settings: dict  # model parameters and training settings, for the results record
+
+
+def fit_network(
+    name: str, X_train: np.ndarray, y_train: np.ndarray, X_valid: np.ndarray, y_valid: np.ndarray, n_classes: int, *,
+    params: dict | None = None, epochs: int = 50, batch_size: int = 32, patience: int = 10, lr_factor: float = 0.1,
+    lr_patience: int | None = None, augment: dict | None = None, seed: int = 42, desc: str | None = None,
+) -> NetworkFit:
+    """Train one of ``models.CNN_MODELS`` with the seed's recipe.
+
+    Adam, categorical cross-entropy, ``EarlyStopping(patience, restore_best_weights=True)``
+    and ``ReduceLROnPlateau(factor=lr_factor)`` on the validation loss; ``augment``
+    (keyword arguments of ``helpers.augment.spectrogram_augmenter``) alters training
+    batches only.
+    """
+    quiet_tensorflow()
+    import keras
+
+    seed_networks(seed)
+    model = models.spectrogram_model(name, tuple(X_train.shape[1:]), n_classes, seed=seed, **(params or {}))
+    train, valid = train_valid_datasets(X_train, y_train, X_valid, y_valid, n_classes, batch_size, augment, seed)
+    lr_patience = max(1, patience // 2) if lr_patience is None else lr_patience
+    callbacks = [
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=lr_factor, patience=lr_patience, min_lr=1e-6),
+        epoch_progress(epochs, desc or name),
+    ]
+    start = time.perf_counter()
+    history = model.fit(train, validation_data=valid, epochs=epochs, callbacks=callbacks, verbose=0, shuffle=False).history
+    seconds = time.perf_counter() - start
+    history = pd.DataFrame(history).rename_axis("epoch")
+    history.index += 1
+    best_epoch = int(history["val_loss"].idxmin())
+    settings = {"model": {**models.spectrogram_defaults(name), **(params or {})},
+                "training": dict(epochs=epochs, batch_size=batch_size, patience=patience, lr_factor=lr_factor,
+                                 lr_patience=lr_patience, augment=augment or {}, seed=seed)}
+    return NetworkFit(model, history, seconds, best_epoch, settings)
+
+
+def predict_proba(model, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """Class probabilities, batch by batch (no augmentation)."""
+    return model.predict(np.asarray(X, np.float32), batch_size=batch_size, verbose=0)
+
+
+def _accuracy_by_track(probabilities: np.ndarray, y: np.ndarray, track_ids: Sequence[str]) -> float:
+    tracks, mean = evaluate.clip_probabilities(probabilities, track_ids)
+    truth = pd.Series(y, index=list(track_ids)).groupby(level=0).first().loc[tracks].to_numpy()
+    return float(np.mean(mean.argmax(axis=1) == truth))
+
+
+def run_network(
+    name: str, X: np.ndarray, table: pd.DataFrame, split: pd.Series, *, experiment: str, dataset: str, protocol: str,
+    representation: str, label: str | None = None, params: dict | None = None, resamples: int = 1000, seed: int = 42,
+    **fit_settings,
+) -> tuple[dict, pd.DataFrame, NetworkFit]:
+    """Train on the ``train`` rows, stop early on ``valid``, score ``test``: one results record.
+
+    ``table`` (``track_id, genre``, optionally ``segment``) is aligned with ``X``;
+    ``split`` holds each row's split and must keep every track in one split. When
+    a track has several rows (segments), test metrics are at clip level: segment
+    probabilities are averaged per track; segment-level accuracy goes to ``extra``.
+    Returns the record (model called ``label``, default ``name``), the test
+    predictions per clip (``track_id, genre, predicted, confidence``) and the fit.
+    """
+    frame = table.assign(split=np.asarray(split))
+    splits.assert_no_leakage(frame)
+    y, labels = encode_labels(frame["genre"])
+    parts = {part: (frame["split"] == part).to_numpy() for part in ("train", "valid", "test")}
+    for part, mask in parts.items():
+        if not mask.any():
+            raise EmptySplitError(f"the {protocol} split leaves no {part} clips among the {frame['track_id'].nunique()} used")
+    fit = fit_network(name, X[parts["train"]], y[parts["train"]], X[parts["valid"]], y[parts["valid"]], len(labels),
+                      params=params, seed=seed, desc=f"{label or name} {protocol}", **fit_settings)
+    accuracy = {}
+    for part, mask in parts.items():
+        probabilities = predict_proba(fit.model, X[mask])
+        accuracy[part] = _accuracy_by_track(probabilities, y[mask], frame.loc[mask, "track_id"])
+        if part == "test":
+            segment_accuracy = float(np.mean(probabilities.argmax(axis=1) == y[mask]))
+            tracks, mean = evaluate.clip_probabilities(probabilities, frame.loc[mask, "track_id"])
+    truth = frame[parts["test"]].groupby("track_id")["genre"].first().loc[tracks].to_numpy()
+    predicted = np.array(labels)[mean.argmax(axis=1)]
+    segmented = frame.duplicated("track_id").any()
+    sizes = {part: int(frame.loc[mask, "track_id"].nunique()) for part, mask in parts.items()}
+    extra = dict(train_accuracy=accuracy["train"], valid_accuracy=accuracy["valid"], epochs_run=len(fit.history),
+                 best_epoch=fit.best_epoch, unit="clip")
+    if segmented:
+        extra.update(segment_test_accuracy=segment_accuracy, test_segments=int(parts["test"].sum()),
+                     train_segments=int(parts["train"].sum()))
+    record = evaluate.evaluate(
+        truth, predicted, labels, experiment=experiment, model=label or name, dataset=dataset, protocol=protocol,
+        representation=representation, sizes=sizes, train_seconds=fit.seconds, params=fit.settings,
+        resamples=resamples, seed=seed, extra=extra,
+    )
+    predictions = pd.DataFrame({"track_id": tracks, "genre": truth, "predicted": predicted, "confidence": mean.max(axis=1)})
+    return record, predictions, fit
+
+
+def run_network_protocols(
+    name: str, X: np.ndarray, table: pd.DataFrame, protocols: Sequence[str], *, experiment: str, dataset: str,
+    representation: str, label: str | None = None, results_dir=None, seed: int = 42,
+    **run_settings,
+) -> dict[str, tuple[dict, pd.DataFrame, NetworkFit]]:
+    """:func:`run_network` under each protocol (splits decided per track, segments follow their track).
+
+    A fixed protocol needs ``table``'s ``fixed_split`` column (a ``ValueError`` otherwise).
+    Saves each record under ``results_dir`` when given; returns ``{protocol: (record, predictions, fit)}``.
+    A protocol that leaves a split empty (a small subset of GTZAN under its fixed
+    fault-filtered split) is skipped with a message.
+    """
+    columns = ["track_id", "genre"] + (["fixed_split"] if "fixed_split" in table.columns else [])
+    tracks = table.drop_duplicates("track_id")[columns].reset_index(drop=True)
+    runs = {}
+    for protocol in protocols:
+        try:
+            per_track = network_split(tracks, protocol, seed=seed)
+            split = table["track_id"].map(dict(zip(tracks["track_id"], per_track))).fillna("")
+            runs[protocol] = run_network(name, X, table, split, experiment=experiment, dataset=dataset, protocol=protocol,
+                                         representation=representation, label=label, seed=seed, **run_settings)
+        except EmptySplitError as error:
+            print(f"skipped {label or name} under {protocol}: {error}")
+            continue
+        if results_dir is not None:
+            evaluate.save(runs[protocol][0], results_dir)
+    return runs

@@ -28,7 +28,7 @@ from .datasets.gtzan import track_id_of
 from .runtime import progress as progress_bar
 
 __all__ = ["DatasetNotFoundError", "Layout", "discover", "load_tracks", "readable", "limit_per_genre", "inventory",
-           "completeness", "features_table", "read_features_csv", "check", "main"]
+           "completeness", "features_table", "read_features_csv", "attach_fixed_split", "check", "main"]
 
 
 def readable(tracks: pd.DataFrame) -> pd.DataFrame:
@@ -96,6 +96,12 @@ def features_table(layout: Layout, segments: bool = False) -> pd.DataFrame | Non
     dataset = get(layout.dataset)
     table = read_features_csv(path, dataset.track_id_of)
     return table.assign(fixed_split=dataset.fixed_split(table))
+
+
+def attach_fixed_split(table: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (rows with ``track_id``: features, images, segments) with its tracks' ``fixed_split`` column."""
+    where = tracks.drop_duplicates("track_id").set_index("track_id")["fixed_split"]
+    return table.assign(fixed_split=table["track_id"].map(where).fillna("").astype(object))
 
 
 # ----------------------------------------------------------------------------- command line

@@ -19,13 +19,40 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import audio, cache, representations
 from .runtime import progress as progress_bar
-from .spectrograms import IMAGE_COLORS, LIBRARIES, MelParams, load_image, log_mel, normalize
+from .spectrograms import LIBRARIES, MelParams, crop_kaggle_image, log_mel, normalize
+
+if TYPE_CHECKING:  # PIL is imported where it is used: it is slow to import
+    from PIL import Image
+
+IMAGE_COLORS: tuple[str, ...] = ("grayscale", "rgb")
+
+
+def image_to_array(image: Image.Image, size: int, color: str = "grayscale") -> np.ndarray:
+    """A PIL image as ``(size, size, channels)`` float32 in [0, 1]: 1 channel for grayscale, 3 for RGB."""
+    from PIL import Image
+
+    if color not in IMAGE_COLORS:
+        raise ValueError(f"unknown color mode {color!r}; valid: {', '.join(IMAGE_COLORS)}")
+    image = image.convert("L" if color == "grayscale" else "RGB")
+    if image.size != (size, size):
+        image = image.resize((size, size), Image.Resampling.BILINEAR)
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    return pixels[..., None] if pixels.ndim == 2 else pixels
+
+
+def load_image(path: str | Path, size: int, color: str = "grayscale", crop_border: bool = False) -> np.ndarray:
+    """One PNG as a network input (see :func:`image_to_array`); ``crop_border`` removes the Kaggle white frame."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image_to_array(crop_kaggle_image(image) if crop_border else image, size, color)
 
 
 def image_arrays(

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import artifacts, audio, cli, spectrograms
+from . import artifacts, audio, cli, network_inputs, spectrograms
 
 INPUT_KINDS: tuple[str, ...] = ("mel-image", "log-mel", "kaggle-image")
 # Peak amplitude at or below which a waveform counts as digital silence (-120 dBFS).
@@ -77,7 +77,7 @@ def prepare_audio(samples: np.ndarray, prep: dict) -> np.ndarray:
                          "use a model trained on mel-image or log-mel input to classify audio")
     windows = _windows(samples, mel.sample_rate, float(prep["window_seconds"]))
     if prep["input"] == "mel-image":
-        arrays = [spectrograms.image_to_array(spectrograms.image_from_audio(w, mel), prep["image_size"], prep["color"])
+        arrays = [network_inputs.image_to_array(spectrograms.image_from_audio(w, mel), prep["image_size"], prep["color"])
                   for w in windows]
     else:
         arrays = [spectrograms.normalize(spectrograms.log_mel(w, mel))[..., None] for w in windows]
@@ -86,7 +86,7 @@ def prepare_audio(samples: np.ndarray, prep: dict) -> np.ndarray:
 
 def _prepare_with_notes(path: str | Path, prep: dict) -> tuple[np.ndarray, list[str]]:
     if prep["input"] == "kaggle-image":
-        return spectrograms.load_image(path, prep["image_size"], prep["color"], crop_border=True)[None], []
+        return network_inputs.load_image(path, prep["image_size"], prep["color"], crop_border=True)[None], []
     samples, _ = audio.load(path, sr=prep["mel"]["sample_rate"])
     return prepare_audio(samples, prep), audio_notes(samples, prep)
 

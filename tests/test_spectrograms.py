@@ -227,13 +227,13 @@ def test_kaggle_paths_and_crops(real_gtzan, tmp_path):
 
 def test_image_inputs_crop_convert_and_reject_unknown_colors(tmp_path):
     path = _kaggle_like(tmp_path / "images_original" / "blues" / "blues00003.png")
-    gray = spectrograms.load_image(path, 32, "grayscale", crop_border=True)
-    rgb = spectrograms.load_image(path, 32, "rgb", crop_border=True)
+    gray = network_inputs.load_image(path, 32, "grayscale", crop_border=True)
+    rgb = network_inputs.load_image(path, 32, "rgb", crop_border=True)
     assert gray.shape == (32, 32, 1) and rgb.shape == (32, 32, 3) and gray.dtype == np.float32
     assert gray.max() < 0.9  # the white border is gone: only plot pixels (< 200/255) remain
-    assert spectrograms.load_image(path, 32, crop_border=False).max() == 1.0
+    assert network_inputs.load_image(path, 32, crop_border=False).max() == 1.0
     with pytest.raises(ValueError, match="valid: grayscale, rgb"):
-        spectrograms.load_image(path, 32, "sepia")
+        network_inputs.load_image(path, 32, "sepia")
     table = spectrograms.kaggle_image_table(tmp_path / "images_original")
     assert table.to_dict("records") == [{"track_id": "blues.00003", "genre": "blues", "path": str(path)}]
 
@@ -241,7 +241,7 @@ def test_image_inputs_crop_convert_and_reject_unknown_colors(tmp_path):
 def test_kaggle_images_of_real_gtzan_crop_to_the_plot_area(real_gtzan):
     table = spectrograms.kaggle_image_table(real_gtzan / "images_original")
     assert len(table) == 999 and "jazz.00054" not in set(table["track_id"])
-    image = spectrograms.load_image(table["path"].iloc[0], 64, crop_border=True)
+    image = network_inputs.load_image(table["path"].iloc[0], 64, crop_border=True)
     # No all-white rows or columns are left at the edges.
     assert image[0].min() < 0.98 and image[-1].min() < 0.98 and image[:, 0].min() < 0.98 and image[:, -1].min() < 0.98
 

@@ -136,13 +136,29 @@ the same two descriptors are also computed by this repository from the audio tha
 """,
 ) + [
     code('''
-from helpers import audio, config, data, features, plots
+from helpers import audio, config, data, features, plots, prepare
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL = cfg.dataset.label
 layout = data.discover(cfg.dataset.root)
-tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profile.max_clips_per_genre)
+tracks = prepare.clips_of_run(cfg)
 print(f"{len(tracks)} readable audio clips used here")
+'''),
+    md("""
+## Every per-clip representation, one decode per clip
+
+This is the first notebook that reads audio, so it computes, in one pass, everything the
+notebooks compute per clip: the 57 features (here and in 03), the frame sequences (03's
+LSTM), the mel PNGs (02, 04) and the 3-s log-mel segments (04). Each clip is decoded once;
+the results are cached by the content of the file, the parameters and the library versions,
+so later notebooks and later runs decode nothing (`helpers.prepare`).
+"""),
+    code('''
+prepared = prepare.prepare(cfg, tracks)
+print(f"{len(prepared.tracks)} clips: decoded {prepared.decoded} now, the rest came from the cache; "
+      f"representations: {', '.join(prepare.clip_representations(cfg))}")
+for failure in prepared.failed:
+    print(f"  skipped: {failure}")
 '''),
     md("## From the features CSV\n\nAll rows of the Kaggle features table, when the dataset has one."),
     code('''
@@ -159,8 +175,9 @@ else:
 '''),
     md("## From the audio, computed here\n\nThe same descriptors computed with librosa from the clips present (`helpers.features.eda_table`); silent clips give NaN, unreadable ones are listed and skipped."),
     code('''
-audio_eda = features.eda_table(tracks, jobs=cfg.jobs)
-print(f"computed for {len(audio_eda)} clips; skipped: {audio_eda.attrs['skipped'] or 'none'}")
+computed = features.eda_table(tracks, jobs=cfg.jobs)
+audio_eda = computed.table
+print(f"computed for {len(audio_eda)} clips; skipped: {list(computed.skipped) or 'none'}; too short: {list(computed.too_short) or 'none'}")
 source = f"{LABEL}, computed from {len(audio_eda)} audio clips"
 fig = plots.box_by_genre(audio_eda, "spectral_centroid_mean", f"{source}: spectral centroid mean", "Hz")
 plots.save(fig, cfg.figures_dir, "01_centroid_by_genre_audio")
@@ -299,12 +316,12 @@ split) ahead of its spectrogram CNNs.
 """,
 ) + [
     code('''
-from helpers import config, data, evaluate, features, models, plots, splits, training
+from helpers import config, data, evaluate, features, models, plots, prepare, training
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL = cfg.dataset.label
 layout = data.discover(cfg.dataset.root)
-tracks = data.readable(data.load_tracks(layout))
+tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profile.max_clips_per_genre)
 reference = data.features_table(layout)  # the Kaggle CSV, when the dataset has one
 print(f"{len(tracks)} readable audio clips; features CSV: {'absent' if reference is None else f'{len(reference)} rows'}")
 '''),
@@ -312,7 +329,7 @@ print(f"{len(tracks)} readable audio clips; features CSV: {'absent' if reference
 ## 1. Our features against the Kaggle CSV
 
 `helpers.features` computes one STFT per clip and derives every spectral feature from it,
-runs the HPSS median filters with an exact compiled running median, and reads the tempo from
+runs the HPSS median filters as SciPy's 1-D median row by row, and reads the tempo from
 the median-aggregated onset envelope, as `librosa.beat.beat_track` (used for the CSV) does.
 `benchmarks/features_speed.py` times it against one librosa call per feature on the same clips.
 
@@ -326,21 +343,21 @@ lossless = tracks[tracks["format"].isin(["flac", "wav", "au"])]
 if reference is None or lossless.empty:
     print("No features CSV or no lossless audio here: the parity check needs both.")
 else:
-    ours = features.extract(lossless, jobs=cfg.jobs)
+    ours = features.extract(lossless, jobs=cfg.jobs).table
     parity = features.parity(ours, reference)
-    worst = parity["median |deviation| / std"]
+    worst = parity.table["median |deviation| / std"]
     print(f"{LABEL}, {len(ours)} lossless clips: worst feature {worst.idxmax()} at {worst.max():.2%} of its std; "
-          f"tempo within 1 % on {parity.attrs['tempo_within_1pct']:.0%} of clips")
-    fig = plots.parity_bars(parity, f"{LABEL}, {len(ours)} lossless clips: our features vs features_30_sec.csv")
+          f"tempo within 1 % on {parity.tempo_within_1pct:.0%} of clips")
+    fig = plots.parity_bars(parity.table, f"{LABEL}, {len(ours)} lossless clips: our features vs features_30_sec.csv")
     plots.save(fig, cfg.figures_dir, "03_feature_parity_lossless")
 '''),
     code('''
 lossy = tracks[tracks["format"].isin(["ogg", "mp3"])]
 if reference is not None and len(lossy):
-    lossy_parity = features.parity(features.extract(lossy, jobs=cfg.jobs), reference)
-    column = lossy_parity["median |deviation| / std"]
-    print(f"{LABEL}, {len(lossy)} lossy clips (ogg): median over features {column.median():.2%} of std, worst {column.idxmax()} "
-          f"{column.max():.2%}; tempo within 1 % on {lossy_parity.attrs['tempo_within_1pct']:.0%}")
+    lossy_parity = features.parity(features.extract(lossy, jobs=cfg.jobs).table, reference)
+    column = lossy_parity.table["median |deviation| / std"]
+    print(f"{LABEL}, {len(lossy)} lossy clips ({', '.join(sorted(lossy['format'].unique()))}): median over features {column.median():.2%} of std, worst {column.idxmax()} "
+          f"{column.max():.2%}; tempo within 1 % on {lossy_parity.tempo_within_1pct:.0%}")
     display(column.sort_values(ascending=False).head(8).to_frame("lossy: median |dev.| / std").round(4))
 '''),
     md("""
@@ -352,13 +369,15 @@ this repository extracts from the audio.
 """),
     code('''
 if reference is not None:
-    table, representation = reference, "features_30_sec.csv"
+    table, representation = data.limit_per_genre(reference, cfg.profile.max_clips_per_genre), "features_30_sec.csv"
 else:
-    table, representation = features.extract(tracks, jobs=cfg.jobs), "features extracted by helpers.features"
-table = data.limit_per_genre(table, cfg.profile.max_clips_per_genre)
-# The fault-filtered lists name GTZAN clips: fetched (checksum-verified) only for GTZAN.
-lists_dir = splits.find_split_lists(cfg.dataset.root, download=cfg.dataset.name == "gtzan")
-protocols = [p for p in training.PROTOCOLS if p != "fault-filtered" or lists_dir is not None]
+    extracted = features.extract(tracks, jobs=cfg.jobs)
+    table, representation = data.attach_fixed_split(extracted.table, tracks), "features extracted by helpers.features"
+    for failure in extracted.skipped:
+        print(f"skipped: {failure}")
+# The dataset's own split (GTZAN: fault-filtered; FMA-small: official), when it has one.
+FIXED = cfg.dataset.fixed_split_name
+protocols = ["random-80/20", "5-fold-cv"] + ([FIXED] if FIXED else [])
 print(f"{LABEL}: {len(table)} clips x {len(features.FEATURE_COLUMNS)} features ({representation}); protocols: {', '.join(protocols)}")
 '''),
     md("""
@@ -375,7 +394,7 @@ for protocol in protocols:
         record, predicted = training.run_protocol(
             table, features.FEATURE_COLUMNS, name, protocol, experiment="features_ml", dataset=cfg.dataset.name,
             representation=representation, seed=cfg.seed, jobs=cfg.jobs, params=cfg.profile.model_params.get(name),
-            lists_dir=lists_dir, resamples=cfg.profile.ci_resamples)
+            resamples=cfg.profile.ci_resamples)
         evaluate.save(record, cfg.results_dir)
         records.append(record)
         predictions[name, protocol] = predicted
@@ -402,8 +421,8 @@ recordings rather than genres.
 import pandas as pd
 
 accuracy = evaluate.metric_matrix(records)
-if "fault-filtered" in accuracy:
-    gap = (accuracy["random-80/20"] - accuracy["fault-filtered"]).rename("random minus fault-filtered")
+if FIXED in accuracy:
+    gap = (accuracy["random-80/20"] - accuracy[FIXED]).rename(f"random minus {FIXED}")
     display(pd.concat([accuracy, gap], axis=1).round(3))
 else:
     display(accuracy.round(3))
@@ -447,14 +466,15 @@ bins, centroid, bandwidth, roll-off, zero-crossing rate and RMS per 23-ms frame,
 unbalanced dataset: compare it with the models above only through its own intervals.
 """),
     code('''
-X_seq, seq_rows = features.sequences(data.limit_per_genre(tracks, cfg.profile.max_clips_per_genre), jobs=cfg.jobs)
+frames = features.sequences(tracks, pool=prepare.SEQUENCE_POOL, jobs=cfg.jobs)
+X_seq, seq_rows = frames.X, data.attach_fixed_split(frames.rows, tracks)
 print(f"{LABEL}: {X_seq.shape[0]} clips x {X_seq.shape[1]} steps x {X_seq.shape[2]} features; per genre: "
       + ", ".join(f"{g} {n}" for g, n in seq_rows["genre"].value_counts().sort_index().items()))
 lstm_records = []
 for protocol in [p for p in protocols if p != "5-fold-cv"]:
     record, _ = training.run_protocol(seq_rows, [], "lstm", protocol, experiment="features_ml", dataset=cfg.dataset.name,
                                       representation="per-frame feature sequences from audio", seed=cfg.seed,
-                                      params=cfg.profile.model_params.get("lstm"), lists_dir=lists_dir,
+                                      params=cfg.profile.model_params.get("lstm"),
                                       resamples=cfg.profile.ci_resamples, X=X_seq)
     evaluate.save(record, cfg.results_dir)
     lstm_records.append(record)
@@ -537,19 +557,20 @@ OVERWRITE_TUNER = True  # False: reload a finished grid search, resume an interr
     code('''
 import numpy as np
 
-from helpers import augment, config, data, evaluate, models, plots, predict, spectrograms, splits, training
+from helpers import (artifacts, augment, config, data, evaluate, models, network_inputs, networks, plots, predict, prepare,
+                     spectrograms, tuning)
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL, NET, EXPERIMENT = cfg.dataset.label, cfg.profile.networks, "cnn_gridsearch"
 SIZE = NET["image_size"]
 layout = data.discover(cfg.dataset.root)
 tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profile.max_clips_per_genre)
-# The fault-filtered lists name GTZAN clips: fetched (checksum-verified) only for GTZAN.
-lists_dir = splits.find_split_lists(cfg.dataset.root, download=cfg.dataset.name == "gtzan")
-CLIP_PROTOCOLS = ["random-70/10/20"] + (["fault-filtered"] if lists_dir is not None else [])
+# The dataset's own split (GTZAN: fault-filtered; FMA-small: official), when it has one.
+FIXED = cfg.dataset.fixed_split_name
+CLIP_PROTOCOLS = ["random-70/10/20"] + ([FIXED] if FIXED else [])
 FIT = dict(epochs=NET["epochs"], batch_size=NET["batch_size"], patience=NET["patience"], augment=augment.AUGMENT,
            resamples=cfg.profile.ci_resamples, seed=cfg.seed)
-RUN = dict(experiment=EXPERIMENT, dataset=cfg.dataset.name, lists_dir=lists_dir, results_dir=cfg.results_dir)
+RUN = dict(experiment=EXPERIMENT, dataset=cfg.dataset.name, results_dir=cfg.results_dir)
 INPUT_CACHE = cfg.cache_for("network-inputs")
 print(f"{len(tracks)} readable audio clips; 30-s protocols: {', '.join(CLIP_PROTOCOLS)}; network settings: {NET}")
 '''),
@@ -561,13 +582,14 @@ cache is shared), and the Kaggle images when the dataset has them. Both become
 `(n, SIZE, SIZE, 1)` arrays in [0, 1], cached on disk under a key of the files and settings.
 """),
     code('''
-own_index = spectrograms.render_pngs(tracks, cfg.cache_for("spectrograms"), jobs=cfg.jobs)
-own = own_index[["track_id", "genre"]]
-X_own = spectrograms.image_arrays(own_index["path"], SIZE, cache_dir=INPUT_CACHE)
+own_index = spectrograms.render_pngs(tracks, cfg.cache_for("spectrograms"), jobs=cfg.jobs).index
+own = data.attach_fixed_split(own_index[["track_id", "genre"]], tracks)
+X_own = network_inputs.image_arrays(own_index["path"], SIZE, cache_dir=INPUT_CACHE)
 OWN_INPUT = f"own mel PNGs {SIZE}x{SIZE}"
 if layout.images_dir is not None:
     kaggle = data.limit_per_genre(spectrograms.kaggle_image_table(layout.images_dir), cfg.profile.max_clips_per_genre)
-    X_kaggle = spectrograms.image_arrays(kaggle["path"], SIZE, NET["image_color"], crop_border=True, cache_dir=INPUT_CACHE)
+    kaggle = kaggle.assign(fixed_split=cfg.dataset.fixed_split(kaggle))
+    X_kaggle = network_inputs.image_arrays(kaggle["path"], SIZE, NET["image_color"], crop_border=True, cache_dir=INPUT_CACHE)
     IMAGES, X_IMAGES, IMAGE_INPUT = kaggle, X_kaggle, f"Kaggle images {SIZE}x{SIZE} {NET['image_color']}"
 else:  # no Kaggle images (the synthetic dataset): sections 2-4 run on this repository's PNGs
     IMAGES, X_IMAGES, IMAGE_INPUT = own, X_own, OWN_INPUT
@@ -593,7 +615,7 @@ validation for early stopping, 20 % test; per track) and under the fault-filtere
 (train / validation / test lists with no artist on two sides).
 """),
     code('''
-base = training.run_network_protocols("base-cnn", X_IMAGES, IMAGES, CLIP_PROTOCOLS, representation=IMAGE_INPUT,
+base = networks.run_network_protocols("base-cnn", X_IMAGES, IMAGES, CLIP_PROTOCOLS, representation=IMAGE_INPUT,
                                       params=cfg.profile.model_params.get("base-cnn"), **RUN, **FIT)
 evaluate.accuracy_table([record for record, _, _ in base.values()]).round(3)
 '''),
@@ -613,8 +635,8 @@ committed); `OVERWRITE_TUNER = False` reloads a finished search instead of repea
 """),
     code('''
 grid = models.grid(NET["grid"])
-tracks_split = training.network_split(IMAGES, "random-70/10/20", seed=cfg.seed)
-trials, best = training.grid_search(
+tracks_split = networks.network_split(IMAGES, "random-70/10/20", seed=cfg.seed)
+trials, best = tuning.grid_search(
     "base-cnn", grid, X_IMAGES, IMAGES, tracks_split, directory=cfg.tuner_dir,
     project_name=f"{cfg.dataset.name}-base-cnn-{NET['grid']}-{SIZE}px", overwrite=OVERWRITE_TUNER,
     epochs=NET["tuner_epochs"], batch_size=NET["batch_size"], patience=NET["patience"], augment=augment.AUGMENT,
@@ -633,7 +655,7 @@ plots.save(fig, cfg.figures_dir, "04_grid_trials")
     md("The best configuration, retrained from scratch under both protocols and set beside the base CNN, as in the seed's results table:"),
     code('''
 tuned_params = {**cfg.profile.model_params.get("base-cnn", {}), **best}
-tuned = training.run_network_protocols("base-cnn", X_IMAGES, IMAGES, CLIP_PROTOCOLS, representation=IMAGE_INPUT,
+tuned = networks.run_network_protocols("base-cnn", X_IMAGES, IMAGES, CLIP_PROTOCOLS, representation=IMAGE_INPUT,
                                        label="tuned-cnn", params=tuned_params, **RUN, **FIT)
 evaluate.accuracy_table([run[0] for run in [*base.values(), *tuned.values()]]).round(3)
 '''),
@@ -651,12 +673,13 @@ not images) with its own 50/20/30 split; segments inherit their clip's split, an
 prediction averages its segments' probabilities.
 """),
     code('''
-crnn = training.run_network_protocols("crnn", X_IMAGES, IMAGES, CLIP_PROTOCOLS, representation=IMAGE_INPUT,
+crnn = networks.run_network_protocols("crnn", X_IMAGES, IMAGES, CLIP_PROTOCOLS, representation=IMAGE_INPUT,
                                       params=cfg.profile.model_params.get("crnn"), **RUN, **FIT)
-X_segments, segments = spectrograms.log_mel_segments(
-    tracks, 3.0, spectrograms.MelParams(n_mels=64), per_clip=NET["segments_per_clip"], cache_dir=INPUT_CACHE, jobs=cfg.jobs)
+segmented = network_inputs.log_mel_segments(
+    tracks, prepare.SEGMENT_SECONDS, prepare.SEGMENT_MEL, per_clip=NET["segments_per_clip"], cache_dir=INPUT_CACHE, jobs=cfg.jobs)
+X_segments, segments = segmented.X, data.attach_fixed_split(segmented.table, tracks)
 SEGMENT_INPUT = f"log-mel 3 s x 64 bands ({NET['segments_per_clip'] or 'all'} per clip)"
-small = training.run_network_protocols("small-cnn", X_segments, segments, ["random-50/20/30"], representation=SEGMENT_INPUT,
+small = networks.run_network_protocols("small-cnn", X_segments, segments, ["random-50/20/30"], representation=SEGMENT_INPUT,
                                        params=cfg.profile.model_params.get("small-cnn"), **RUN, **{**FIT, "patience": NET["small_patience"]})
 small_record = small["random-50/20/30"][0]
 print(f"{LABEL}, {len(segments)} segments of {segments['track_id'].nunique()} clips {X_segments.shape[1:]}: small CNN test accuracy "
@@ -671,7 +694,7 @@ The base CNN on images rendered from the audio clips themselves. With GTZAN here
 per-genre results for the small genres rest on very few test clips.
 """),
     code('''
-own_runs = training.run_network_protocols("base-cnn", X_own, own, CLIP_PROTOCOLS, representation=OWN_INPUT,
+own_runs = networks.run_network_protocols("base-cnn", X_own, own, CLIP_PROTOCOLS, representation=OWN_INPUT,
                                           label="base-cnn (own PNGs)", params=cfg.profile.model_params.get("base-cnn"), **RUN, **FIT)
 evaluate.accuracy_table([record for record, _, _ in own_runs.values()]).round(3)
 '''),
@@ -728,22 +751,22 @@ is not published.)
 """),
     code('''
 clip_seconds = float(tracks["duration"].median().round())
-artifacts = {
+saved_models = {
     "base-cnn-own-png": (own_runs["random-70/10/20"], own, X_own,
                          predict.preprocessing("mel-image", image_size=SIZE, window_seconds=clip_seconds)),
     "small-cnn-log-mel-3s": (small["random-50/20/30"], segments, X_segments,
-                             predict.preprocessing("log-mel", mel=spectrograms.MelParams(n_mels=64), window_seconds=3.0)),
+                             predict.preprocessing("log-mel", mel=prepare.SEGMENT_MEL, window_seconds=prepare.SEGMENT_SECONDS)),
 }
-for name, ((record, _, fit), table, X, prep) in artifacts.items():
-    path = training.save_artifact(fit.model, cfg.models_dir, name=name, genres=record["confusion"]["labels"], preprocessing=prep,
+for name, ((record, _, fit), table, X, prep) in saved_models.items():
+    path = artifacts.save_artifact(fit.model, cfg.models_dir, name=name, genres=record["confusion"]["labels"], preprocessing=prep,
                                   dataset=cfg.dataset.name, protocol=record["protocol"], metrics=record["metrics"])
-    model, sidecar = training.load_artifact(path)
+    model, sidecar = artifacts.load_artifact(path)
     same = np.allclose(model.predict(X[:8], verbose=0), fit.model.predict(X[:8], verbose=0), atol=1e-6)
     print(f"{config.display_path(path)}: reloaded model predicts the same probabilities: {same}")
     assert same
 '''),
     code('''
-model, sidecar = training.load_artifact(cfg.models_dir / "base-cnn-own-png.keras")
+model, sidecar = artifacts.load_artifact(cfg.models_dir / "base-cnn-own-png.keras")
 example = tracks.set_index("track_id").loc[own["track_id"].iloc[0]]
 rebuilt = predict.prepare_file(example["path"], sidecar["preprocessing"])
 print(f"input rebuilt from {example.name} equals its training image: {np.allclose(rebuilt[0], X_own[0], atol=1e-6)}")
@@ -756,8 +779,10 @@ predict.classify(paths, model, sidecar).assign(file=test_clips["track_id"].to_nu
 From a shell, on any audio files or folders (MP3, FLAC, WAV, OGG, ...):
 
 ```bash
-python -m helpers.predict runs/report-gtzan/models/small-cnn-log-mel-3s.keras my_song.mp3 my_music/
+python -m helpers.predict runs/<profile>-<dataset>/models/small-cnn-log-mel-3s.keras my_song.mp3 my_music/
 ```
+
+(`<profile>-<dataset>` is the run folder this notebook printed in its first cell.)
 """),    md("""
 ## Reading the committed run (report profile, real GTZAN)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -117,16 +118,17 @@ def read_split_lists(folder: str | Path, suffix: str = "_filtered.txt") -> dict[
     return lists
 
 
-def fixed_split(tracks: pd.DataFrame, lists: dict[str, list[str]]) -> pd.Series:
-    """Split from file-name lists. Tracks in no list get ``""``; listed tracks absent from ``tracks`` are ignored
-    (:func:`list_coverage` counts them)."""
+def fixed_split(tracks: pd.DataFrame, lists: dict[str, list[str]],
+                track_id: Callable[[str], str] = track_id_of) -> pd.Series:
+    """Split from file-name lists (``track_id`` maps a listed name to a track id; GTZAN's rule by default).
+    Tracks in no list get ``""``; listed tracks absent from ``tracks`` are ignored (:func:`list_coverage` counts them)."""
     unknown = set(lists) - set(SPLITS)
     if unknown:
         raise ValueError(f"unknown split name(s) {sorted(unknown)}; valid: {', '.join(SPLITS)}")
     where: dict[str, str] = {}
     for name, entries in lists.items():
         for entry in entries:
-            tid = track_id_of(entry)
+            tid = track_id(entry)
             if tid in where and where[tid] != name:
                 raise ValueError(f"{tid} is listed in both {where[tid]} and {name}")
             where[tid] = name

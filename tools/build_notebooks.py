@@ -343,7 +343,12 @@ lossless = tracks[tracks["format"].isin(["flac", "wav", "au"])]
 if reference is None or lossless.empty:
     print("No features CSV or no lossless audio here: the parity check needs both.")
 else:
-    ours = features.extract(lossless, jobs=cfg.jobs).table
+    extracted = features.extract(lossless, jobs=cfg.jobs)
+    ours = extracted.table
+    for failure in extracted.skipped:
+        print(f"skipped: {failure}")
+    if extracted.too_short:
+        print(f"too short, no row: {', '.join(extracted.too_short)}")
     parity = features.parity(ours, reference)
     worst = parity.table["median |deviation| / std"]
     print(f"{LABEL}, {len(ours)} lossless clips: worst feature {worst.idxmax()} at {worst.max():.2%} of its std; "
@@ -354,7 +359,12 @@ else:
     code('''
 lossy = tracks[tracks["format"].isin(["ogg", "mp3"])]
 if reference is not None and len(lossy):
-    lossy_parity = features.parity(features.extract(lossy, jobs=cfg.jobs).table, reference)
+    extracted = features.extract(lossy, jobs=cfg.jobs)
+    for failure in extracted.skipped:
+        print(f"skipped: {failure}")
+    if extracted.too_short:
+        print(f"too short, no row: {', '.join(extracted.too_short)}")
+    lossy_parity = features.parity(extracted.table, reference)
     column = lossy_parity.table["median |deviation| / std"]
     print(f"{LABEL}, {len(lossy)} lossy clips ({', '.join(sorted(lossy['format'].unique()))}): median over features {column.median():.2%} of std, worst {column.idxmax()} "
           f"{column.max():.2%}; tempo within 1 % on {lossy_parity.tempo_within_1pct:.0%}")
@@ -468,6 +478,10 @@ unbalanced dataset: compare it with the models above only through its own interv
     code('''
 frames = features.sequences(tracks, pool=prepare.SEQUENCE_POOL, jobs=cfg.jobs)
 X_seq, seq_rows = frames.X, data.attach_fixed_split(frames.rows, tracks)
+for failure in frames.skipped:
+    print(f"skipped: {failure}")
+if frames.too_short:
+    print(f"too short, no row: {', '.join(frames.too_short)}")
 print(f"{LABEL}: {X_seq.shape[0]} clips x {X_seq.shape[1]} steps x {X_seq.shape[2]} features; per genre: "
       + ", ".join(f"{g} {n}" for g, n in seq_rows["genre"].value_counts().sort_index().items()))
 lstm_records = []

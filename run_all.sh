@@ -101,7 +101,7 @@ folder_or_die() {
   elif [ -e "$path" ]; then
     die "$from '$1' is a file, not a folder; unpack it and give the folder that holds genres_original/ (or the word synthetic)"
   else
-    die "$from '$1' does not exist (relative paths are taken from $CALLER_DIR); give a GTZAN folder or the word synthetic (README.md: how to get GTZAN)"
+    die "$from '$1' does not exist (relative paths are taken from $CALLER_DIR); give a dataset folder (GTZAN, FMA-small, genre folders) or the word synthetic (README.md: Data)"
   fi
 }
 if [ "$SETUP_ONLY" = 0 ]; then
@@ -111,6 +111,8 @@ if [ "$SETUP_ONLY" = 0 ]; then
     else
       folder_or_die "$DATASET" "$DATASET_FROM"
       export MGC_DATASET=$FOLDER
+      # errors from Python then name the option the user gave rather than the variable it travels in
+      if [ "$DATASET_FROM" = --dataset ]; then export MGC_DATASET_SOURCE=--dataset; else unset MGC_DATASET_SOURCE; fi
     fi
   else
     unset MGC_DATASET

@@ -56,8 +56,12 @@ def is_audio_file(path: str | Path) -> bool:
 def info(path: str | Path) -> AudioInfo:
     """Read a file's header. Raises :class:`AudioError` if it is unreadable."""
     path = Path(path)
+    if path.is_dir():
+        raise AudioError(f"{path}: a folder, not an audio file")
     if not path.is_file():
         raise AudioError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: empty file (0 bytes)")
     if not is_audio_file(path):
         raise AudioError(
             f"{path}: unsupported extension {path.suffix!r}; "

@@ -90,6 +90,12 @@ def entry(kind: str, entry_key: str, suffix: str, root: str | os.PathLike | None
     return Path(root if root is not None else CACHE_DIR) / kind / entry_key[:2] / f"{entry_key}{suffix}"
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "wb") -> Path:
     """Call ``write(handle)`` on a temporary file beside ``path`` and rename it over ``path`` when done."""
     path = Path(path)
@@ -98,6 +104,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
     try:
         with os.fdopen(descriptor, mode) as handle:
             write(handle)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should read as any other
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 
@@ -24,17 +25,34 @@ def run(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] 
     Caches are written atomically (see ``helpers.cache``), so an interrupted command
     keeps every finished entry and the next run continues from there.
     """
+    saved_format, warnings.formatwarning = warnings.formatwarning, _one_line_warning
+    try:
+        return _run(main, argv)
+    finally:
+        warnings.formatwarning = saved_format
+
+
+def _run(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None) -> int:
     try:
         status = main(argv)
     except UserError as error:  # DatasetNotFoundError is one too
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error
+        return 0
+    except OSError as error:  # an output path that cannot be written, a full disk, no permission
+        where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+        print(f"error: {where}{error.strerror or error}; check the path and its permissions", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\ninterrupted: finished work is cached; run the same command again to continue", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `... | head` closed the pipe: not an error
-        return 0
     return int(status or 0)
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings on a command line read as ``warning: ...``, without the source line that raised them."""
+    return f"warning: {message}\n"
 
 
 def positive_int(text: str) -> int:

@@ -133,12 +133,16 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+class ProfileError(cli.UserError, ValueError):
+    """An unknown profile name (from a parameter or ``$MGC_PROFILE``)."""
+
+
 def get_profile(name: str | None = None) -> Profile:
     """Profile by name; ``None`` reads ``$MGC_PROFILE`` (default ``report``)."""
     name = name or os.environ.get("MGC_PROFILE") or "report"
     key = str(name).strip().lower()
     if key not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}")
+        raise ProfileError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}")
     return PROFILES[key]
 
 
@@ -157,12 +161,13 @@ class DatasetChoice:
 
     @property
     def run_label(self) -> str:
-        """Folder-safe and unique per dataset copy: ``synthetic``, ``gtzan-1a2b3c`` or ``folders-my-music-4d5e6f``.
+        """Folder-safe and unique per dataset copy: ``synthetic`` (the embedded default), ``gtzan-1a2b3c`` or
+        ``folders-my-music-4d5e6f``.
 
         Two different folders of one dataset never share a runs/ or cache folder.
         """
-        if self.name == "synthetic":
-            return "synthetic"
+        if self.name == "synthetic" and self.root.parent == DATA_DIR.resolve() / "synthetic":
+            return "synthetic"  # the embedded default of the profile (runs/ folders carry the profile too)
         digest = hashlib.sha1(str(self.root).encode()).hexdigest()[:6]
         base = re.sub(r"[^A-Za-z0-9._-]+", "-", self.root.name).strip("-").lower()
         return f"{self.name}-{digest}" if base in ("", self.name) else f"{self.name}-{base}-{digest}"
@@ -242,7 +247,7 @@ def resolve_dataset(dataset: str | os.PathLike | None = None, profile: Profile |
         return _checked_choice(Path(dataset), "DATASET parameter")
     from_env = os.environ.get("MGC_DATASET", "")
     if dataset is None and from_env.lower() not in ("", "synthetic"):
-        return _checked_choice(Path(from_env), "$MGC_DATASET")
+        return _checked_choice(Path(from_env), os.environ.get("MGC_DATASET_SOURCE", "$MGC_DATASET"))
     force_synthetic = dataset is not None or from_env.lower() == "synthetic"
     if not force_synthetic:
         if os.environ.get("GTZAN_DIR"):
@@ -267,6 +272,11 @@ def _checked_choice(root: Path, source: str) -> DatasetChoice:
         layout = datasets.discover(root)
     except datasets.DatasetNotFoundError as error:
         raise datasets.DatasetNotFoundError(f"{source}: {error}") from None
+    if layout.audio_dir is None and layout.features_csv is None:
+        dataset = datasets.get(layout.dataset)
+        raise datasets.DatasetNotFoundError(
+            f"{source}: {root} holds {dataset.title} metadata but no audio and no features CSV: the notebooks "
+            f"need one of them.\n{dataset.how_to_get}")
     return DatasetChoice(layout.dataset, root.resolve(), source)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import urllib.parse
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +27,10 @@ from . import audio, cli, synth
 from .datasets import REGISTRY, DatasetNotFoundError, Layout, discover, get, load_tracks
 from .datasets.gtzan import track_id_of
 from .runtime import progress as progress_bar
+
+# Bounds of the synth command: 1000 clips of 10 minutes per genre is already about 50 GB.
+MAX_SYNTH_PER_GENRE = 1000
+MAX_SYNTH_SECONDS = 600.0
 
 __all__ = ["DatasetNotFoundError", "Layout", "discover", "load_tracks", "readable", "limit_per_genre", "inventory",
            "completeness", "features_table", "read_features_csv", "attach_fixed_split", "check", "main"]
@@ -66,7 +71,8 @@ def completeness(tracks: pd.DataFrame, dataset: str) -> str:
     spec = get(dataset)
     genres = spec.genres or tuple(sorted(set(tracks["genre"])))
     counts = tracks[tracks["ok"]].groupby("genre").size().reindex(genres, fill_value=0)
-    text = f"{int(counts.sum())} readable clips in {int((counts > 0).sum())} of {len(genres)} {spec.title} genres"
+    of = f"{spec.title} genres" if spec.genres else "genres"
+    text = f"{int(counts.sum())} readable clips in {int((counts > 0).sum())} of {len(genres)} {of}"
     missing = [g for g, c in counts.items() if c == 0]
     if missing:
         text += f"; missing genres: {', '.join(missing)}"
@@ -158,7 +164,9 @@ def check(root: str | os.PathLike, decode: bool = False) -> int:
         for error in bad["error"]:
             print(f"  {error}")
     else:
-        print("skipped files: none" + ("" if decode else " (headers only; --decode reads every sample)"))
+        print("skipped files: none")
+    if not decode:
+        print("(from the file headers only; --decode reads every sample and finds truncated files)")
     return 0 if tracks["ok"].any() else 1
 
 
@@ -183,12 +191,24 @@ def download(name: str, dest: str | os.PathLike, url: str | None = None) -> Path
     remotes = remotes_for(name)
     dataset = next((get(d) for d in REGISTRY if any(r in get(d).remotes.values() for r in remotes)))
     if url and len(remotes) > 1:
-        raise cli.UserError(f"--url names one archive, but {name} has {len(remotes)}: download them one by one")
-    for remote in remotes:
-        try:
+        raise cli.UserError(f"--url names one archive, but {name} has {len(remotes)}: download them one by one "
+                            f"({', '.join(r for r in get(dataset.name).remotes)})")
+    try:
+        if url and Path(url).expanduser().is_file():  # an archive already on disk: verify and extract it
+            archive = Path(url).expanduser()
+            algorithm, expected = downloads.parse_checksum(remotes[0].checksum)
+            if downloads.file_hash(archive, algorithm) != expected:
+                raise cli.UserError(f"{archive}: {algorithm} does not match the published {expected}; "
+                                    f"it is not (a complete copy of) {remotes[0].filename}")
+            downloads.extract(archive, dest)
+            print(f"Done: {dest}. Check it with: python -m helpers.data check {dest}")
+            return Path(dest)
+        if url and urllib.parse.urlparse(url).scheme not in ("http", "https"):
+            raise cli.UserError(f"--url {url!r} is neither an http(s) address nor an archive on disk")
+        for remote in remotes:
             downloads.download_remote(remote, dest, how_to_get=dataset.how_to_get, url=url)
-        except downloads.DownloadError as error:
-            raise cli.UserError(str(error)) from error
+    except downloads.DownloadError as error:
+        raise cli.UserError(str(error)) from error
     return Path(dest)
 
 
@@ -204,8 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_down.add_argument("--url", help="download from this mirror instead of the known ones")
     p_synth = sub.add_parser("synth", help="write the deterministic synthetic dataset in the Kaggle GTZAN layout")
     p_synth.add_argument("--out", type=Path, required=True)
-    p_synth.add_argument("--per-genre", type=cli.positive_int, default=20)
-    p_synth.add_argument("--seconds", type=cli.positive_float, default=30.0)
+    p_synth.add_argument("--per-genre", type=cli.positive_int, default=20, help=f"clips per genre (at most {MAX_SYNTH_PER_GENRE})")
+    p_synth.add_argument("--seconds", type=cli.positive_float, default=30.0, help=f"clip length (at most {MAX_SYNTH_SECONDS:g})")
     p_synth.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
 
@@ -219,6 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.out.exists() and not args.out.is_dir():
         raise cli.UserError(f"--out {args.out} is a file; give a folder")
+    if args.per_genre > MAX_SYNTH_PER_GENRE or args.seconds > MAX_SYNTH_SECONDS:
+        raise cli.UserError(f"--per-genre at most {MAX_SYNTH_PER_GENRE} and --seconds at most {MAX_SYNTH_SECONDS:g} "
+                            f"(asked for {args.per_genre} clips of {args.seconds:g} s per genre)")
     out = synth.write_dataset(args.out, per_genre=args.per_genre, seconds=args.seconds, seed=args.seed)
     print(f"wrote {10 * args.per_genre} clips to {out}")
     return 0

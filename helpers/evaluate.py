@@ -206,6 +206,13 @@ def save(record: dict, results_dir: str | Path) -> Path:
 REQUIRED_KEYS = ("schema", "experiment", "model", "dataset", "protocol", "sizes", "metrics", "train_seconds", "params", "versions")
 
 
+def _well_formed(record: dict) -> bool:
+    metrics = record["metrics"]
+    return (isinstance(record["sizes"], dict) and isinstance(metrics, dict)
+            and all(isinstance(metrics.get(name), dict) and {"value", "ci_low", "ci_high"} <= set(metrics[name])
+                    for name in ("accuracy", "macro_f1")))
+
+
 def load_all(results_dir: str | Path) -> list[dict]:
     """Every results record under ``results_dir`` (recursively); files that are not records are reported."""
     records = []
@@ -214,9 +221,11 @@ def load_all(results_dir: str | Path) -> list[dict]:
             record = json.loads(path.read_text())
         except json.JSONDecodeError as error:
             raise ValueError(f"{path}: not valid JSON ({error})") from error
-        missing = [k for k in REQUIRED_KEYS if k not in record]
+        missing = [k for k in REQUIRED_KEYS if k not in record] if isinstance(record, dict) else list(REQUIRED_KEYS)
         if missing:
             raise ValueError(f"{path}: not a results record, missing {missing}")
+        if not _well_formed(record):
+            raise ValueError(f"{path}: not a results record (sizes, metrics or their values have the wrong type)")
         record["_path"] = str(path)
         records.append(record)
     return records
@@ -322,13 +331,15 @@ def main(argv: list[str] | None = None) -> int:
     p_summary = sub.add_parser("summary", help="one line per results record")
     p_summary.add_argument("results_dir", nargs="?", type=Path, default=Path("results"))
     args = parser.parse_args(argv)
+    if not args.results_dir.is_dir():
+        state = "is a file" if args.results_dir.exists() else "does not exist"
+        raise cli.UserError(f"{args.results_dir} {state}; give the folder that holds the results records (default: results)")
     try:
         table = summary_table(args.results_dir)
     except ValueError as error:  # a file under results_dir that is not a results record
         raise cli.UserError(f"{error}; move or delete that file") from None
     if table.empty:
-        print(f"no results records under {args.results_dir}")
-        return 1
+        raise cli.UserError(f"no results records (*.json) under {args.results_dir}; run a notebook first")
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
         print(table.round(3).to_string(index=False))
     return 0

@@ -156,9 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise cli.UserError(f"no such file or folder: {', '.join(missing)}")
     kind = sidecar["preprocessing"]["input"]
     files = _files(args.inputs, kind)
-    if not files:
-        wanted = "PNG files" if kind == "kaggle-image" else f"audio files ({', '.join(audio.SUPPORTED_EXTENSIONS)})"
-        raise cli.UserError(f"no {wanted} found in the given folders")
+    wanted = "PNG files" if kind == "kaggle-image" else f"audio files ({', '.join(audio.SUPPORTED_EXTENSIONS)})"
+    accepted = (lambda p: p.suffix.lower() == ".png") if kind == "kaggle-image" else audio.is_audio_file
+    if not any(accepted(f) for f in files):
+        raise cli.UserError(f"no {wanted} among the given files and folders")
     try:
         model, sidecar = artifacts.load_artifact(model_path)
         table = classify(files, model, sidecar, top=args.top)
@@ -169,8 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for _, row in table[table["note"] != ""].iterrows():
         print(f"note: {row['file']}: {row['note']}")
     failed = table[table["error"] != ""]
-    for _, row in failed.iterrows():
-        print(f"skipped {row['file']}: {row['error']}", file=sys.stderr)
+    for _, row in failed.iterrows():  # the error names the file already
+        print(f"skipped: {row['error']}", file=sys.stderr)
     return 1 if len(failed) == len(table) else 0
 
 

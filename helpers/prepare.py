@@ -53,23 +53,28 @@ def prepare(cfg: config.RunConfig, tracks: pd.DataFrame | None = None, progress:
                                    desc="decoding each clip once")
 
 
+def summary(result: representations.PassResult) -> str:
+    """One line on what a pass did: clips decoded, taken from the cache, failed."""
+    failed = len(result.failed)
+    cached = len(result.tracks) - result.decoded - failed
+    return (f"{len(result.tracks)} clips: decoded {result.decoded}, all from the cache {cached}, failed to decode {failed}"
+            + "".join(f"\n  skipped: {failure}" for failure in result.failed))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.prepare", description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", help="smoke, report or paper (default: $MGC_PROFILE, else report)")
     parser.add_argument("--dataset", help="a dataset folder or 'synthetic' (default: as the notebooks choose)")
     parser.add_argument("--jobs", type=cli.positive_int, help="parallel workers (default: all cores)")
     args = parser.parse_args(argv)
-    try:
-        cfg = config.setup(args.profile, args.dataset)
-    except ValueError as error:  # an unknown profile
-        raise cli.UserError(str(error)) from None
+    cfg = config.setup(args.profile, args.dataset)  # an unknown profile or dataset: one line from cli.run
     if args.jobs:
         cfg.jobs = args.jobs
-    result = prepare(cfg)
-    print(f"{len(result.tracks)} clips; decoded {result.decoded} (the rest came from the cache); "
-          f"representations: {', '.join(clip_representations(cfg))}")
-    for failure in result.failed:
-        print(f"  skipped: {failure}")
+    tracks = clips_of_run(cfg)
+    if tracks.empty:
+        raise cli.UserError(f"{cfg.dataset.root} holds no readable audio clip: nothing to prepare")
+    result = prepare(cfg, tracks)
+    print(summary(result))
     return 0
 
 

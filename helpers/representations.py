@@ -49,7 +49,7 @@ class PassResult:
     tracks: pd.DataFrame  # the readable rows, in order
     values: dict[str, list[Any]]  # per representation name: one value per row (None where the clip failed)
     failed: list[str] = field(default_factory=list)  # "path: reason" of every clip that could not be decoded
-    decoded: int = 0  # clips decoded by this pass (0 when everything came from the cache)
+    decoded: int = 0  # clips this pass decoded (0 when everything came from the cache)
 
 
 def _one_clip(track: dict, representations: Sequence[Representation]) -> tuple[list[Any], str, int]:
@@ -68,7 +68,7 @@ def _one_clip(track: dict, representations: Sequence[Representation]) -> tuple[l
         samples, sr = decoded[rep.sample_rate]
         values[i] = rep.compute(samples, sr, track)
         rep.store(track, values[i])
-    return values, "", len(decoded)
+    return values, "", 1  # decoded (once per sample rate the representations need)
 
 
 def compute(tracks: pd.DataFrame, representations: Sequence[Representation], jobs: int = 1,

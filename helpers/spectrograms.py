@@ -307,7 +307,7 @@ def cropped_kaggle_images(images_dir: str | Path, track_ids: Sequence[str], out_
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .datasets import load_tracks
+    from .datasets import readable_tracks
 
     parser = argparse.ArgumentParser(prog="python -m helpers.spectrograms", description="Render mel-spectrogram PNGs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -320,8 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.out.exists() and not args.out.is_dir():
         raise cli.UserError(f"--out {args.out} is a file; give a folder for the images")
-    tracks = load_tracks(args.root)
-    result = render_pngs(tracks, args.out, args.segments, jobs=args.jobs)
+    tracks = readable_tracks(args.root)
+    result = render_pngs(tracks, args.out, sorted(set(args.segments)), jobs=args.jobs)
     if len(result.index):
         print(result.index.groupby("variant").size().to_string())
     print(f"rendered {result.rendered}, up to date {result.up_to_date}, failed {len(result.failed)}")

@@ -33,29 +33,48 @@ import pandas as pd
 
 from . import audio, cli
 from .datasets import get as get_dataset
-from .datasets import discover, load_tracks
+from .datasets import discover, readable_tracks
 from .datasets.gtzan import track_id_of
 
 SPLITS = ("train", "valid", "test")
 # Protocols whose split is the dataset's own (``fixed_split`` column of the tracks table).
 FIXED_PROTOCOLS = ("fault-filtered", "official")
-NAMED_FRACTIONS = {"70/10/20": (0.7, 0.1, 0.2), "80/20": (0.8, 0.0, 0.2), "50/20/30": (0.5, 0.2, 0.3)}
 
 
 def parse_fractions(fractions: str | tuple[float, ...]) -> tuple[float, float, float]:
-    """``"70/10/20"``, ``"80/20"`` (train/test) or a tuple of three fractions summing to 1."""
+    """``"70/10/20"`` (train/valid/test percentages), ``"80/20"`` (train/test) or three fractions summing to 1.
+
+    Percentages must sum to 100 and fractions to 1: a typo such as ``70/40`` is an error,
+    never silently rescaled. Training and test shares must be above zero.
+    """
+    example = "give train/valid/test or train/test percentages summing to 100, e.g. 70/10/20 or 80/20"
     if isinstance(fractions, str):
-        parts = [float(p) for p in fractions.split("/")]
+        try:
+            parts = [float(p) for p in fractions.split("/")]
+        except ValueError:
+            raise ValueError(f"fractions {fractions!r}: {example}") from None
         if len(parts) == 2:
             parts = [parts[0], 0.0, parts[1]]
-        if len(parts) != 3:
-            raise ValueError(f"fractions {fractions!r}: give train/valid/test or train/test, e.g. 70/10/20 or 80/20")
-        total = sum(parts)
-        fractions = tuple(p / total for p in parts)
+        if len(parts) != 3 or not np.isclose(sum(parts), 100.0):
+            raise ValueError(f"fractions {fractions!r} sum to {sum(parts):g}: {example}")
+        fractions = tuple(p / 100.0 for p in parts)
     fractions = tuple(float(f) for f in fractions)
-    if len(fractions) != 3 or any(f < 0 for f in fractions) or not np.isclose(sum(fractions), 1.0):
-        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
+    if len(fractions) != 3 or not np.isclose(sum(fractions), 1.0) or not all(np.isfinite(fractions)):
+        raise ValueError(f"fractions must be three numbers summing to 1 (train, valid, test), got {fractions}")
+    if any(f < 0 for f in fractions) or fractions[0] <= 0 or fractions[2] <= 0:
+        raise ValueError(f"fractions {fractions}: train and test need a share above 0, and no share may be negative")
     return fractions  # type: ignore[return-value]
+
+
+def _check_tracks(tracks: pd.DataFrame) -> None:
+    """A split is decided per track: one row per track id, and only readable clips."""
+    if "ok" in tracks and not tracks["ok"].all():
+        raise ValueError(f"{int((~tracks['ok']).sum())} row(s) are unreadable or duplicate files; "
+                         "split data.readable(tracks) instead")
+    if "track_id" in tracks and tracks["track_id"].duplicated().any():
+        duplicated = tracks.loc[tracks["track_id"].duplicated(), "track_id"].unique()[:3].tolist()
+        raise ValueError(f"track ids repeat ({duplicated}...): a split is decided per track; split the tracks table, "
+                         "then give segments their track's split (segment_table)")
 
 
 def _allocate(n: int, fractions: tuple[float, float, float]) -> tuple[int, int, int]:
@@ -80,6 +99,7 @@ def random_split(
 ) -> pd.Series:
     """Stratified random split by track: a ``split`` Series aligned with ``tracks``."""
     fractions = parse_fractions(fractions)
+    _check_tracks(tracks)
     rng = np.random.default_rng(seed)
     split = pd.Series("", index=tracks.index, name="split", dtype=object)
     for _, group in tracks.groupby(by, sort=True):
@@ -95,6 +115,7 @@ def kfold(tracks: pd.DataFrame, k: int = 5, seed: int = 42, by: str = "genre") -
     """Stratified fold number 0..k-1 per track."""
     if k < 2:
         raise ValueError(f"k must be at least 2, got {k}")
+    _check_tracks(tracks)
     rng = np.random.default_rng(seed)
     fold = pd.Series(-1, index=tracks.index, name="fold", dtype=int)
     start = 0
@@ -180,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_random = sub.add_parser("random", help="stratified random split by track")
     p_random.add_argument("root", type=Path)
-    p_random.add_argument("--fractions", default="70/10/20", help=f"one of {', '.join(NAMED_FRACTIONS)} or train/valid/test")
+    p_random.add_argument("--fractions", default="70/10/20", help="train/valid/test or train/test percentages summing to 100 (default 70/10/20; e.g. 80/20, 50/20/30)")
     p_random.add_argument("--seed", type=int, default=42)
     p_random.add_argument("--out", type=Path, help="write track_id,genre,split as CSV")
     p_fixed = sub.add_parser("fixed", help="the dataset's own split, or one from train/valid/test file lists")
@@ -189,8 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     p_fixed.add_argument("--suffix", default="_filtered.txt")
     p_fixed.add_argument("--out", type=Path, help="write track_id,genre,split as CSV")
     args = parser.parse_args(argv)
-    tracks = load_tracks(args.root)
-    tracks = tracks[tracks["ok"]].reset_index(drop=True)
+    tracks = readable_tracks(args.root)
     try:
         if args.command == "random":
             split = random_split(tracks, args.fractions, args.seed)

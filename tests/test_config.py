@@ -53,8 +53,9 @@ def test_setup_outputs_overrides_and_seed(monkeypatch, tmp_path, synthetic_dir, 
     assert cfg.cache_for("spectrograms").name.startswith("synthetic-")
     with pytest.raises(ValueError, match="valid:"):
         config.setup("smoke", synthetic_dir, output_dir=tmp_path, max_clip=3)
-    default = config.setup("smoke", synthetic_dir)
+    default = config.setup("smoke", "synthetic")  # the embedded default
     assert default.output_dir == (config.REPO_ROOT / "runs" / "smoke-synthetic").resolve()
+    assert config.setup("smoke", synthetic_dir).output_dir.name.startswith("smoke-synthetic-")
     monkeypatch.setenv("MGC_OUTPUT_DIR", str(tmp_path / "inplace"))
     assert config.setup("smoke", synthetic_dir).output_dir == Path(tmp_path / "inplace").resolve()
 
@@ -77,8 +78,31 @@ def test_dataset_cli_prints_the_label_or_one_error_line(monkeypatch, tmp_path, s
 
     monkeypatch.setenv("MGC_DATASET", str(synthetic_dir))
     assert cli.run(config.main, ["dataset"]) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1] == "synthetic"
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("synthetic-")
     monkeypatch.setenv("MGC_DATASET", str(tmp_path / "nowhere"))
     assert cli.run(config.main, ["dataset"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: $MGC_DATASET: dataset folder") and "Traceback" not in err
+
+
+def test_a_metadata_only_dataset_is_refused_for_notebooks(monkeypatch, tmp_path):
+    from tests.test_fma import write_official_tracks_csv
+
+    write_official_tracks_csv(tmp_path / "fma_metadata" / "tracks.csv")
+    with pytest.raises(FileNotFoundError, match="metadata but no audio"):
+        config.resolve_dataset(tmp_path)
+
+
+def test_other_synthetic_sets_get_their_own_run_label(tmp_path):
+    root = synth.write_dataset(tmp_path / "tiny", per_genre=1, seconds=1.0, seed=0, progress=False)
+    label = config.resolve_dataset(root).run_label
+    assert label.startswith("synthetic-tiny-") and label != "synthetic"
+
+
+def test_unknown_profile_from_the_environment_is_one_line(monkeypatch, capsys):
+    from helpers import cli
+
+    monkeypatch.setenv("MGC_PROFILE", "fast")
+    assert cli.run(config.main, ["dataset"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown profile 'fast'") and "Traceback" not in err

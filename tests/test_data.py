@@ -1,4 +1,5 @@
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -77,7 +78,7 @@ def test_genre_folders_of_own_music_are_not_called_gtzan(tmp_path):
     layout = data.discover(tmp_path)
     assert (layout.dataset, layout.kind) == ("folders", "genre-folders")
     tracks = data.load_tracks(layout)
-    assert sorted(tracks["track_id"]) == ["pop/my song", "pop/pop.00001"]
+    assert sorted(tracks["track_id"]) == ["pop.my song", "pop.pop.00001"]
     assert set(tracks["sample_rate"]) == {22050, 44100} and (tracks["fixed_split"] == "").all()
 
 
@@ -266,3 +267,66 @@ def test_real_gtzan_check(real_gtzan, capsys):
 ])
 def test_track_id_of(name, expected):
     assert track_id_of(name) == expected
+
+
+def test_download_from_an_archive_on_disk_is_verified_then_extracted(tmp_path, monkeypatch, capsys):
+    import tarfile
+
+    from helpers import cli, download
+    from helpers.datasets import gtzan
+
+    source = write_tone(tmp_path / "src" / "genres" / "blues" / "blues.00000.au", seconds=0.5)
+    archive = tmp_path / "genres.tar.gz"
+    with tarfile.open(archive, "w:gz") as bundle:
+        bundle.add(source.parents[1], arcname="genres")
+    remote = gtzan.DATASET.remotes["gtzan"]
+    monkeypatch.setitem(gtzan.DATASET.remotes, "gtzan", download.Remote(
+        remote.filename, remote.urls, "md5:" + download.file_hash(archive, "md5"), remote.size_hint))
+    assert cli.run(data.main, ["download", "gtzan", "--dest", str(tmp_path / "dest"), "--url", str(archive)]) == 0
+    assert data.discover(tmp_path / "dest").kind == "marsyas"
+    monkeypatch.setitem(gtzan.DATASET.remotes, "gtzan", remote)  # the real checksum: this archive is not it
+    assert cli.run(data.main, ["download", "gtzan", "--dest", str(tmp_path / "d2"), "--url", str(archive)]) == 2
+    assert "does not match the published" in capsys.readouterr().err
+    assert cli.run(data.main, ["download", "gtzan", "--dest", str(tmp_path / "d3"), "--url", "notaurl"]) == 2
+    err = capsys.readouterr().err
+    assert "neither an http(s) address nor an archive" in err and "Traceback" not in err
+
+
+def test_synth_refuses_absurd_sizes(tmp_path, capsys):
+    from helpers import cli
+
+    assert cli.run(data.main, ["synth", "--out", str(tmp_path / "s"), "--per-genre", "100000", "--seconds", "1e9"]) == 2
+    assert "at most" in capsys.readouterr().err and not (tmp_path / "s").exists()
+
+
+def test_commands_that_need_audio_refuse_a_metadata_only_dataset(tmp_path, capsys):
+    from helpers import cli, prepare, spectrograms, splits
+    from tests.test_fma import write_official_tracks_csv
+
+    write_official_tracks_csv(tmp_path / "fma" / "fma_metadata" / "tracks.csv")
+    root = str(tmp_path / "fma")
+    for command in ([splits.main, ["random", root]], [splits.main, ["fixed", root]],
+                    [spectrograms.main, ["render", root, "--out", str(tmp_path / "png")]],
+                    [prepare.main, ["--profile", "smoke", "--dataset", root]]):
+        assert cli.run(*command) == 2, command
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and ("no audio" in err or "needs audio" in err) and "Traceback" not in err
+
+
+def test_written_files_keep_the_usual_permissions(tmp_path):
+    from helpers import cache
+
+    previous = os.umask(0o022)
+    try:
+        path = cache.write_json(tmp_path / "e.json", {"a": 1})
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_unwritable_output_is_one_line(tmp_path, capsys, synthetic_dir):
+    from helpers import cli, splits
+
+    assert cli.run(splits.main, ["random", str(synthetic_dir), "--fractions", "80/20", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err and err.count("\n") == 1

@@ -57,10 +57,22 @@ def test_save_load_summary_and_side_by_side(tmp_path):
 
 
 def test_cli(tmp_path, capsys):
-    assert evaluate.main(["summary", str(tmp_path)]) == 1
+    assert cli.run(evaluate.main, ["summary", str(tmp_path)]) == 2  # empty folder
+    assert "no results records" in capsys.readouterr().err
+    assert cli.run(evaluate.main, ["summary", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
     evaluate.save(make_record(), tmp_path)
     assert evaluate.main(["summary", str(tmp_path)]) == 0
     assert "random-80/20" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("change", [{"metrics": "bad"}, {"sizes": None}, {"metrics": {"accuracy": 0.5}}])
+def test_records_with_wrong_types_are_named_not_a_traceback(tmp_path, capsys, change):
+    path = evaluate.save(make_record(), tmp_path)
+    path.write_text(json.dumps({**json.loads(path.read_text()), **change}))
+    assert cli.run(evaluate.main, ["summary", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and path.name in err and "Traceback" not in err
 
 
 def test_cli_names_a_broken_record_in_one_line(tmp_path, capsys):

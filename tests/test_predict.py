@@ -89,6 +89,9 @@ def test_command_line_classifies_a_folder_and_explains_bad_input(clip_model, tmp
     (tmp_path / "empty").mkdir()
     assert cli.run(predict.main, [str(path), str(tmp_path / "empty")]) == 2
     assert "no audio files" in capsys.readouterr().err
+    (tmp_path / "notes.csv").write_text("a,b\n")
+    assert cli.run(predict.main, [str(path), str(tmp_path / "notes.csv")]) == 2  # only non-audio files
+    assert "no audio files" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         predict.main([str(path), str(tmp_path / "music"), "--top", "0"])
     assert "--top" in capsys.readouterr().err

@@ -26,13 +26,25 @@ def test_80_20_and_tiny_genres():
     assert (pd.crosstab(tracks["genre"], split)["test"] >= 1).all()  # every genre is tested
 
 
-@pytest.mark.parametrize("bad", ["70/10", "a/b/c", (0.5, 0.5, 0.5), "1/2/3/4"])
-def test_bad_fractions_are_explained(bad):
-    if bad == "70/10":  # two parts mean train/test: valid, normalised
-        assert splits.parse_fractions(bad) == pytest.approx((0.875, 0.0, 0.125))
-        return
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("bad", ["70/10", "70/40", "60/40/10", "a/b/c", "train/valid/test", (0.5, 0.5, 0.5), "1/2/3/4",
+                                 "100/0", "0/0", "-10/110", (0.0, 0.5, 0.5)])
+def test_bad_fractions_are_explained_never_rescaled(bad):
+    with pytest.raises(ValueError, match="fractions"):
         splits.parse_fractions(bad)
+
+
+def test_good_fractions():
+    assert splits.parse_fractions("80/20") == pytest.approx((0.8, 0.0, 0.2))
+    assert splits.parse_fractions("50/20/30") == pytest.approx((0.5, 0.2, 0.3))
+    assert splits.parse_fractions((0.7, 0.1, 0.2)) == pytest.approx((0.7, 0.1, 0.2))
+
+
+def test_unreadable_rows_and_repeated_track_ids_are_refused():
+    tracks = make_tracks(per_genre=3)
+    with pytest.raises(ValueError, match="data.readable"):
+        splits.random_split(tracks.assign(ok=[False] + [True] * (len(tracks) - 1)), "80/20")
+    with pytest.raises(ValueError, match="per track"):
+        splits.kfold(pd.concat([tracks, tracks.head(1)], ignore_index=True), k=2)
 
 
 def test_kfold_balanced_and_stratified():
@@ -82,7 +94,10 @@ def test_leakage_check_fails_on_segment_level_split():
     """Splitting segments instead of tracks puts one track on both sides: the check must catch it."""
     tracks = make_tracks(per_genre=4)
     segments, _ = splits.segment_table(tracks, 3.0)
-    segments["split"] = splits.random_split(segments.assign(genre=segments["genre"]), "70/10/20", seed=0).values
+    with pytest.raises(ValueError, match="decided per track"):  # the helper refuses to split segments
+        splits.random_split(segments, "70/10/20", seed=0)
+    as_if_tracks = segments.assign(track_id=[f"{t}#{i}" for t, i in zip(segments["track_id"], segments["segment"])])
+    segments["split"] = splits.random_split(as_if_tracks, "70/10/20", seed=0).values
     with pytest.raises(AssertionError, match="several splits"):
         splits.assert_no_leakage(segments)
 

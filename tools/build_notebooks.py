@@ -155,10 +155,7 @@ so later notebooks and later runs decode nothing (`helpers.prepare`).
 """),
     code('''
 prepared = prepare.prepare(cfg, tracks)
-print(f"{len(prepared.tracks)} clips: decoded {prepared.decoded} now, the rest came from the cache; "
-      f"representations: {', '.join(prepare.clip_representations(cfg))}")
-for failure in prepared.failed:
-    print(f"  skipped: {failure}")
+print(f"{', '.join(prepare.clip_representations(cfg))} of {LABEL}\\n{prepare.summary(prepared)}")
 '''),
     md("## From the features CSV\n\nAll rows of the Kaggle features table, when the dataset has one."),
     code('''

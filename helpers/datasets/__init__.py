@@ -126,3 +126,20 @@ def load_tracks(root: str | os.PathLike | Layout, probe: bool = True) -> pd.Data
     if bad:
         warnings.warn(f"{len(bad)} audio file(s) will be skipped:\n  " + "\n  ".join(bad), stacklevel=2)
     return tracks
+
+
+def readable_tracks(root: str | os.PathLike | Layout) -> pd.DataFrame:
+    """The readable clips of the dataset at ``root``, for commands that need audio.
+
+    Raises:
+        DatasetNotFoundError: the dataset has no readable clip here (features or metadata only, or all
+            files unreadable); the message says what was found and how to get the audio.
+    """
+    layout = root if isinstance(root, Layout) else discover(root)
+    tracks = load_tracks(layout)
+    usable = tracks[tracks["ok"]].reset_index(drop=True)
+    if usable.empty:
+        found = f"{len(tracks)} audio file(s), none readable" if len(tracks) else "no audio clips"
+        raise DatasetNotFoundError(f"{layout.root}: {get(layout.dataset).title} ({layout.kind} layout) with {found}; "
+                                   f"this command needs audio.\n{get(layout.dataset).how_to_get}")
+    return usable

@@ -1,6 +1,6 @@
 """Any folder of genre sub-folders: ``ROOT/<genre>/<any audio file>`` (your own music, another corpus).
 
-The genre is the folder name and the track id is ``<genre>/<file stem>``, so two
+The genre is the folder name and the track id is ``<genre>.<file stem>``, so two
 files with one stem in one folder (``a.wav`` and ``a.mp3``) are the same track and
 the second is skipped as a duplicate. No fixed split, no downloads.
 """
@@ -24,7 +24,7 @@ class GenreFolders(Dataset):
         return Layout(self.name, root, "genre-folders", root, genres=genres) if genres else None
 
     def list_tracks(self, layout: Layout) -> pd.DataFrame:
-        rows = [dict(track_id=f"{genre}/{path.stem}", genre=genre, path=str(path))
+        rows = [dict(track_id=f"{genre}.{path.stem}", genre=genre, path=str(path))
                 for genre in layout.genres for path in audio_files(layout.root / genre)]
         return pd.DataFrame(rows, columns=["track_id", "genre", "path"]).assign(artist="", fixed_split="")
 

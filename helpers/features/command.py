@@ -31,6 +31,8 @@ def _check_out(out: Path) -> None:
         if parent.exists():
             if not parent.is_dir():
                 raise UserError(f"--out {out}: {parent} is a file, not a folder; give another path")
+            if not os.access(parent, os.W_OK):
+                raise UserError(f"--out {out}: cannot write in {parent}; give another path")
             break
 
 
@@ -124,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             missing = [f"unreadable: {type(error).__name__}"]
         if missing:
             raise UserError(f"{csv_path} is not a Kaggle features CSV ({', '.join(missing[:3])}...); pass --csv")
+        if reference["track_id"].duplicated().any():
+            raise UserError(f"{csv_path} has several rows per clip (a per-segment CSV such as features_3_sec.csv); "
+                            "parity compares whole clips: pass the per-clip CSV (features_30_sec.csv)")
         measured = parity(extract(chosen, jobs=args.jobs).table, reference)
         if measured.clips == 0:
             raise UserError(f"none of the {len(chosen)} clips is in {csv_path}; compare with the CSV of this dataset")

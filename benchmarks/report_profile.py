@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,14 +43,23 @@ def run(dataset: Path, out: Path, only: list[str] | None, repo: Path) -> dict:
         notebooks = [n for n in notebooks if n.name[:2] in only]
     timings = {"source": f"run: report profile, {dataset}, empty cache", "machine": _machine(), "seconds": {}}
     with tempfile.TemporaryDirectory(prefix="mgc-bench-") as scratch:
+        # PYTHONPATH puts the checkout's helpers/ first, so an older commit runs its own code.
         env = dict(os.environ, MGC_PROFILE="report", MGC_DATASET=str(dataset.resolve()), MGC_BATCH="1",
-                   MGC_OUTPUT_DIR=f"{scratch}/out", MGC_CACHE_DIR=f"{scratch}/cache", MGC_DATA_DIR=f"{scratch}/data")
+                   MGC_OUTPUT_DIR=f"{scratch}/out", MGC_CACHE_DIR=f"{scratch}/cache", MGC_DATA_DIR=f"{scratch}/data",
+                   PYTHONPATH=str(repo.resolve()))
         for notebook in notebooks:
+            executed = Path(scratch) / notebook.name
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "papermill", str(notebook), f"{scratch}/{notebook.name}", "--cwd",
+            subprocess.run([sys.executable, "-m", "papermill", str(notebook), str(executed), "--cwd",
                             str(repo / "notebooks"), "--kernel", "python3", "--log-level", "ERROR"], env=env, check=True)
-            timings["seconds"][notebook.name] = round(time.perf_counter() - start, 1)
-            print(f"{notebook.name}: {timings['seconds'][notebook.name]:.0f} s", flush=True)
+            wall = time.perf_counter() - start
+            # papermill's own duration (cells only, as in rendered notebooks' metadata), so `run` and `read` agree
+            meta = json.loads(executed.read_text())["metadata"].get("papermill", {})
+            timings["seconds"][notebook.name] = round(float(meta.get("duration") or wall), 1)
+            print(f"{notebook.name}: {timings['seconds'][notebook.name]:.0f} s (wall {wall:.0f} s)", flush=True)
+            results = Path(scratch) / "out" / "results"
+            if results.is_dir():  # keep the records, to compare the numbers of two commits
+                shutil.copytree(results, out.parent / f"{out.stem}-results", dirs_exist_ok=True)
     timings["machine"]["load_average_at_end"] = os.getloadavg()[0]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(timings, indent=1) + "\n")

@@ -206,7 +206,19 @@ for nb in "${SELECTED[@]}"; do
     exit 1
   fi
   if [ "$IN_PLACE" = 1 ]; then
-    cp "$NB_OUT/$name" "$nb"
+    # papermill records where it read and wrote the notebook: keep those paths repository-relative,
+    # since a committed notebook must not carry one machine's folders.
+    "$PY" - "$NB_OUT/$name" "$nb" <<'PY'
+import json, sys
+executed, target = sys.argv[1:]
+notebook = json.load(open(executed))
+meta = notebook["metadata"].get("papermill", {})
+for key in ("input_path", "output_path"):
+    if key in meta:
+        meta[key] = target
+json.dump(notebook, open(target, "w"), indent=1, ensure_ascii=False)
+open(target, "a").write("\n")
+PY
   fi
 done
 [ "$IN_PLACE" = 1 ] && NB_OUT=$REPO/notebooks

@@ -22,12 +22,15 @@ DPI = 90  # saved figures
 plt.rcParams["figure.dpi"] = 80  # inline figures: keeps rendered notebooks small
 
 
-def save(fig: matplotlib.figure.Figure, folder: str | Path, name: str) -> Path:
-    """Save ``fig`` as ``folder/name.png`` (compact, so rendered notebooks stay small)."""
+def save(fig: matplotlib.figure.Figure, folder: str | Path, name: str) -> None:
+    """Save ``fig`` as ``folder/name.png`` (compact, so rendered notebooks stay small).
+
+    Returns nothing on purpose: a notebook cell ending in this call would otherwise echo
+    the file's absolute path, which means nothing on another machine.
+    """
     path = Path(folder) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
-    return path
 
 
 def genre_counts(inventory: pd.DataFrame, title: str) -> matplotlib.figure.Figure:

@@ -69,7 +69,12 @@ def quiet_tensorflow() -> None:
 
 
 def display_path(path: str | os.PathLike) -> str:
-    """A path as readers should see it: relative to the repository when that is shorter."""
+    """A path as readers should see it: relative to the repository when that is shorter, and
+    ``$MGC_CACHE_DIR/...`` for a cache moved outside the repository (a machine's own folder
+    means nothing in a rendered notebook)."""
     path = Path(path).resolve()
+    cache = CACHE_DIR.resolve()
+    if path.is_relative_to(cache) and not cache.is_relative_to(REPO_ROOT):
+        return str(Path("$MGC_CACHE_DIR") / path.relative_to(cache))
     relative = os.path.relpath(path, REPO_ROOT)
     return relative if len(relative) < len(str(path)) else str(path)

@@ -177,3 +177,13 @@ def test_long_modules_say_why():
             if "Why this module is long:" not in docstring:
                 too_long.append(f"{path.relative_to(REPO)} ({lines} lines)")
     assert not too_long, "split these modules or say 'Why this module is long:' in their docstring: " + ", ".join(too_long)
+
+
+def test_committed_notebooks_carry_no_path_of_this_machine():
+    """Rendered outputs and papermill metadata say `figures/...`, never the renderer's own folders."""
+    import re
+
+    machine = re.compile(re.escape(str(REPO)) + r"|/tmp/|/home/|/root/|/Users/")
+    for path in NOTEBOOKS:
+        found = sorted(set(machine.findall(path.read_text())))
+        assert not found, f"{path.name} shows {found}"

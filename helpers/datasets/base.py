@@ -10,7 +10,6 @@ Generic work (probing headers, duplicate ids, unreadable files) happens once in
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,8 +112,3 @@ def genre_folders(folder: Path, allowed: Sequence[str] | None = None) -> tuple[s
             if any(audio.is_audio_file(f) for f in sub.iterdir()):
                 names.append(sub.name)
     return tuple(sorted(names))
-
-
-def existing(path: str | os.PathLike) -> Path | None:
-    path = Path(path)
-    return path if path.exists() else None

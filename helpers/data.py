@@ -189,7 +189,7 @@ def download(name: str, dest: str | os.PathLike, url: str | None = None) -> Path
     from . import download as downloads
 
     remotes = remotes_for(name)
-    dataset = next((get(d) for d in REGISTRY if any(r in get(d).remotes.values() for r in remotes)))
+    dataset = next(get(d) for d in REGISTRY if any(r in get(d).remotes.values() for r in remotes))
     if url and len(remotes) > 1:
         raise cli.UserError(f"--url names one archive, but {name} has {len(remotes)}: download them one by one "
                             f"({', '.join(r for r in get(dataset.name).remotes)})")

@@ -173,9 +173,9 @@ def _transfer(url: str, part: Path, timeout: float, show_progress: bool, size: i
                 if total is None or total == offset:  # the part file is already complete
                     return
                 part.unlink()
-                raise _Interrupted(f"the server refused to resume at byte {offset:,} of {total:,}; restarting from zero")
+                raise _Interrupted(f"the server refused to resume at byte {offset:,} of {total:,}; restarting from zero") from None
             if error.code in RETRY_STATUSES:
-                raise _Interrupted(f"HTTP {error.code} {error.reason}")
+                raise _Interrupted(f"HTTP {error.code} {error.reason}") from None
             raise DownloadError(f"{url}: HTTP {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
         if isinstance(error.reason, (TimeoutError, ConnectionResetError)):

@@ -160,7 +160,8 @@ def evaluate(
         "sizes": {"train": 0, "valid": 0, "test": int(len(y_true)), **(sizes or {})},
         "metrics": {
             "accuracy": {"value": _accuracy(y_true, y_pred), "ci_low": intervals["accuracy"][0], "ci_high": intervals["accuracy"][1]},
-            "macro_f1": {"value": _macro_f1(y_true, y_pred, labels), "ci_low": intervals["macro_f1"][0], "ci_high": intervals["macro_f1"][1]},
+            "macro_f1": {"value": _macro_f1(y_true, y_pred, labels),
+                         "ci_low": intervals["macro_f1"][0], "ci_high": intervals["macro_f1"][1]},
         },
         "per_genre": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
@@ -171,7 +172,7 @@ def evaluate(
         "params": jsonable(params or {}),
         "bootstrap": {"resamples": resamples, "level": 0.95, "seed": seed},
         "versions": library_versions(),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "notes": notes,
         "extra": jsonable(extra or {}),
     }
@@ -253,7 +254,9 @@ def summary_table(records: Sequence[dict] | str | Path) -> pd.DataFrame:
                 "train s": r["train_seconds"],
             }
         )
-    columns = ["experiment", "dataset", "protocol", "model", "train", "test", "accuracy", "accuracy 95% CI", "macro F1", "macro F1 95% CI", "train s"]
+    columns = [
+        "experiment", "dataset", "protocol", "model", "train", "test", "accuracy", "accuracy 95% CI", "macro F1", "macro F1 95% CI", "train s",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 

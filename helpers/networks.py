@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from . import evaluate, models, splits
-from .runtime import progress as progress_bar, quiet_tensorflow
+from .runtime import progress as progress_bar
+from .runtime import quiet_tensorflow
 from .training import FIXED_PROTOCOLS, EmptySplitError, encode_labels, fixed_protocol_split
 
 # Train / valid / test fractions of the random protocols; None: the dataset's fixed split.

@@ -193,7 +193,8 @@ def accuracy_by_protocol(records: Sequence[dict], title: str, metric: str = "acc
             x = m + (p - (len(protocols) - 1) / 2) * width
             ax.bar(x, value["value"], width, color=plt.get_cmap("tab10")(p), label=None if labelled else protocol)
             labelled = True
-            ax.errorbar(x, value["value"], yerr=[[value["value"] - value["ci_low"]], [value["ci_high"] - value["value"]]], color="black", capsize=3)
+            ax.errorbar(x, value["value"], yerr=[[value["value"] - value["ci_low"]], [value["ci_high"] - value["value"]]],
+                        color="black", capsize=3)
     ax.set_xticks(range(len(models)), models, rotation=20)
     ax.set_ylabel(f"test {metric.replace('_', ' ')}")
     ax.set_ylim(0, 1)

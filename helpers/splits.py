@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 
 from . import audio, cli
-from .datasets import get as get_dataset
 from .datasets import discover, readable_tracks
+from .datasets import get as get_dataset
 from .datasets.gtzan import track_id_of
 
 SPLITS = ("train", "valid", "test")
@@ -201,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_random = sub.add_parser("random", help="stratified random split by track")
     p_random.add_argument("root", type=Path)
-    p_random.add_argument("--fractions", default="70/10/20", help="train/valid/test or train/test percentages summing to 100 (default 70/10/20; e.g. 80/20, 50/20/30)")
+    p_random.add_argument("--fractions", default="70/10/20", help="train/valid/test or train/test percentages summing to 100 "
+                          "(default 70/10/20; e.g. 80/20, 50/20/30)")
     p_random.add_argument("--seed", type=int, default=42)
     p_random.add_argument("--out", type=Path, help="write track_id,genre,split as CSV")
     p_fixed = sub.add_parser("fixed", help="the dataset's own split, or one from train/valid/test file lists")

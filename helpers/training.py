@@ -46,7 +46,9 @@ def encode_labels(genres: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     return np.array([lookup[g] for g in genres]), labels
 
 
-def fit_predict(model_name: str, X_train, y_train, X_test, seed: int = 42, jobs: int = 1, params: dict | None = None) -> tuple[np.ndarray, float]:
+def fit_predict(
+    model_name: str, X_train, y_train, X_test, seed: int = 42, jobs: int = 1, params: dict | None = None,
+) -> tuple[np.ndarray, float]:
     """Fit a fresh model and predict; returns (predictions, training seconds)."""
     model = models.feature_model(model_name, seed=seed, jobs=jobs, **(params or {}))
     # A small or resampled training set may miss a genre; XGBoost and Keras want

@@ -12,7 +12,8 @@ import pandas as pd
 
 from . import models
 from .networks import seed_networks, train_valid_datasets
-from .runtime import progress as progress_bar, quiet_tensorflow
+from .runtime import progress as progress_bar
+from .runtime import quiet_tensorflow
 from .training import EmptySplitError, encode_labels
 
 

@@ -128,7 +128,7 @@ def test_grid_search_tries_every_combination_then_reloads(segments, tmp_path):
 def test_profile_grids_and_network_settings_are_complete():
     from helpers import config
 
-    for name, profile in config.PROFILES.items():
+    for profile in config.PROFILES.values():
         assert set(profile.networks) >= {"image_size", "epochs", "patience", "grid", "tuner_epochs", "segments_per_clip"}
         grid = models.grid(profile.networks["grid"])
         assert set(grid) <= set(models.spectrogram_defaults("base-cnn"))

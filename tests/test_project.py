@@ -43,7 +43,8 @@ def test_pyproject_ranges_admit_every_pin_and_extras_hold_the_tools():
     assert not {r.name for r in core} & {"jupyterlab", "pytest", "papermill", "nbval"}  # tools live in extras
     for requirement in core + [Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]:
         assert requirement.name.lower() in pins, f"{requirement.name} is not pinned in requirements.txt"
-        assert requirement.specifier.contains(pins[requirement.name.lower()]), f"{requirement} excludes the pin {pins[requirement.name.lower()]}"
+        pin = pins[requirement.name.lower()]
+        assert requirement.specifier.contains(pin), f"{requirement} excludes the pin {pin}"
     assert set(project["optional-dependencies"]) == {"notebooks", "test"}
 
 

@@ -54,5 +54,6 @@ def test_a_features_classifier_is_above_chance_but_not_perfect():
             mfcc = librosa.feature.mfcc(y=clip, sr=22050, n_mfcc=13)
             X.append(np.r_[mfcc.mean(1), mfcc.std(1)])
             y.append(g)
-    scores = cross_val_score(RandomForestClassifier(200, random_state=0), np.array(X), y, cv=StratifiedKFold(5, shuffle=True, random_state=0))
+    scores = cross_val_score(RandomForestClassifier(200, random_state=0), np.array(X), y,
+                             cv=StratifiedKFold(5, shuffle=True, random_state=0))
     assert 0.35 < scores.mean() < 0.99

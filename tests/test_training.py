@@ -13,7 +13,8 @@ def table():
     rows = []
     for g, genre in enumerate(GTZAN_GENRES):
         for i in range(12):
-            rows.append({"track_id": f"{genre}.{i:05d}", "genre": genre, **{f"f{k}": g * (k % 3 + 1) + rng.normal(0, 2.0) for k in range(6)}})
+            rows.append({"track_id": f"{genre}.{i:05d}", "genre": genre,
+                         **{f"f{k}": g * (k % 3 + 1) + rng.normal(0, 2.0) for k in range(6)}})
     return pd.DataFrame(rows)
 
 

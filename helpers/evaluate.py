@@ -255,7 +255,8 @@ def summary_table(records: Sequence[dict] | str | Path) -> pd.DataFrame:
             }
         )
     columns = [
-        "experiment", "dataset", "protocol", "model", "train", "test", "accuracy", "accuracy 95% CI", "macro F1", "macro F1 95% CI", "train s",
+        "experiment", "dataset", "protocol", "model", "train", "test",
+        "accuracy", "accuracy 95% CI", "macro F1", "macro F1 95% CI", "train s",
     ]
     return pd.DataFrame(rows, columns=columns)
 

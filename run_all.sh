@@ -193,6 +193,14 @@ if [ "$DRY_RUN" = 1 ]; then
 fi
 mkdir -p "$NB_OUT"
 
+# ---------------------------------------------------------------- sources and notebooks in step
+# Each notebook is a jupytext pair (notebooks/NN_name.py + .ipynb): an edit on either side
+# reaches the other before rendering; pairs already in step are left as they are.
+if ! "$PY" -m jupytext --quiet --sync "${SELECTED[@]}"; then
+  echo "run_all.sh: 'jupytext --sync' failed for the notebooks above; fix the .py source or the .ipynb it names" >&2
+  exit 1
+fi
+
 # ---------------------------------------------------------------- notebooks, in order
 START=$(date +%s)
 for nb in "${SELECTED[@]}"; do
@@ -200,14 +208,16 @@ for nb in "${SELECTED[@]}"; do
   echo "==> $name"
   # The profile travels in $MGC_PROFILE, not as a papermill parameter: an injected
   # "PROFILE = ..." cell would pin it, and nbval must run the committed notebooks as smoke.
+  # ipykernel warns on every start that its local TCP sockets are unencrypted: drop that line only.
   if ! "$PY" -m papermill "$nb" "$NB_OUT/$name" --cwd notebooks --kernel python3 \
-        --progress-bar --log-level WARNING; then
+        --progress-bar --log-level WARNING 2> >(grep -v --line-buffered "Kernel is running over TCP without encryption" >&2); then
     echo "FAILED: $nb (the executed copy with the error is $NB_OUT/$name)" >&2
     exit 1
   fi
   if [ "$IN_PLACE" = 1 ]; then
     # papermill records where it read and wrote the notebook: keep those paths repository-relative,
-    # since a committed notebook must not carry one machine's folders.
+    # since a committed notebook must not carry one machine's folders. Its empty "tags" lists go
+    # too, so that the paired .py source stays free of them.
     "$PY" - "$NB_OUT/$name" "$nb" <<'PY'
 import json, sys
 executed, target = sys.argv[1:]
@@ -216,6 +226,9 @@ meta = notebook["metadata"].get("papermill", {})
 for key in ("input_path", "output_path"):
     if key in meta:
         meta[key] = target
+for cell in notebook["cells"]:
+    if cell.get("metadata", {}).get("tags") == []:
+        del cell["metadata"]["tags"]
 json.dump(notebook, open(target, "w"), indent=1, ensure_ascii=False)
 open(target, "a").write("\n")
 PY

@@ -65,17 +65,14 @@ def test_ci_calls_the_readme_test_command():
     assert "./run_tests.sh" in (REPO / "README.md").read_text()
 
 
-def test_committed_notebooks_match_their_sources_in_tools():
-    """Rendered notebooks keep the cells of tools/build_notebooks.py (papermill's injected cell aside)."""
-    import importlib.util
+def test_ruff_finds_nothing_in_the_code_and_the_notebook_sources():
+    """The lint of the test command: helpers, tests, benchmarks and notebooks/*.py (pyproject's [tool.ruff])."""
+    import subprocess
+    import sys
 
-    spec = importlib.util.spec_from_file_location("build_notebooks", REPO / "tools" / "build_notebooks.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    assert sorted(builder.BUILDS) == [p.name for p in NOTEBOOKS]
-    for path in NOTEBOOKS:
-        committed = [c.source for c in nbformat.read(path, as_version=4).cells if "injected-parameters" not in c.metadata.get("tags", [])]
-        assert committed == [c.source for c in builder.BUILDS[path.name]], f"{path.name} differs from tools/build_notebooks.py"
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "helpers", "tests", "benchmarks", "notebooks"],
+                            cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_committed_notebooks_do_not_pin_a_profile():

@@ -1,10 +1,10 @@
-"""What the data notebooks (00-02) conclude, as Markdown computed from their tables.
+"""Conclusions computed from tables that are not results records, as Markdown.
 
-The model notebooks read results records (:mod:`helpers.report`); the data notebooks
-have no records, so their conclusions are written here from the tables they show:
-the inventory and splits (00), the descriptors' effect sizes (01) and the comparison of
-this repository's images with Kaggle's (02). Nothing in a conclusion is typed by hand,
-so a synthetic or smoke run states its own numbers.
+Results records are read by :mod:`helpers.report`; everything else a notebook concludes
+is written here from the tables it shows: the inventory and splits (00), the descriptors'
+effect sizes (01), this repository's images against Kaggle's (02), feature parity and the
+bootstrap and training-size studies (03). Nothing in a conclusion is typed by hand, so a
+synthetic or smoke run states its own numbers.
 """
 
 from __future__ import annotations
@@ -151,8 +151,76 @@ def spectrogram_reading(rendered: int, up_to_date: int, failed: int, images: int
             f"Spearman ρ = {agreement['pixels'].median():.2f} (range {agreement['pixels'].min():.2f} to "
             f"{agreement['pixels'].max():.2f}) and in their frequency profile with median ρ = "
             f"{agreement['frequency_profile'].median():.2f} (1: same order, 0: unrelated). "
-            + ("They show largely the same time-frequency content in another colour map and scaling"
-               if agreement["pixels"].median() >= 0.7 else
-               "They differ more than a colour map would explain (scaling, frequency range or axis)")
+            + ("Nearly the same ranks: little beyond a colour map or a monotonic scaling differs"
+               if agreement["pixels"].median() >= 0.9 else
+               "The agreement is partial: the same musical events, rendered with other choices than a colour map "
+               "alone (dB scaling, frequency range, resolution)")
             + "; a network trained on one kind of image is not expected to work on the other.")
     return "\n".join(lines)
+
+
+PARITY_TARGET = 0.02  # the features issue's target: median |deviation| at most 2 % of the feature's std
+
+
+def parity_reading(parities: Mapping[str, object], label: str) -> str:
+    """Feature parity per kind of clip (``{"lossless": Parity, "lossy": Parity}``): worst and median
+    feature against the 2 % target, and tempo agreement; the two kinds are never merged."""
+    lines = []
+    for kind, parity in parities.items():
+        column = parity.table["median |deviation| / std"]
+        meets = int((column <= PARITY_TARGET).sum())
+        lines.append(f"* {label}, {parity.clips} {kind} clips: median feature at {column.median():.2%} of its std, worst "
+                     f"({column.idxmax()}) at {column.max():.2%}; {meets} of {len(column)} features within the "
+                     f"{PARITY_TARGET:.0%} target; tempo within 1 % on {parity.tempo_within_1pct:.0%} of clips.")
+    return "\n".join(lines)
+
+
+def studies_reading(study: pd.DataFrame, curve: pd.DataFrame, label: str) -> str:
+    """The bootstrap-retrain spread and whether the training-size curve still rises at full size."""
+    low, median, high = study["accuracy"].quantile([0.025, 0.5, 0.975])
+    lines = [f"* {label}: refit on {len(study)} bootstrap resamples of its training set, the tuned XGBoost's test accuracy "
+             f"has median {median:.3f} and 95 % of refits within [{low:.3f}, {high:.3f}]: that much moves with the "
+             f"training sample alone."]
+    if len(curve) >= 2:
+        last, before = curve.iloc[-1], curve.iloc[-2]
+        rising = last["ci_low"] > before["accuracy"]
+        lines.append(f"* Training size: from {int(curve.iloc[0]['train_size'])} to {int(last['train_size'])} clips the mean "
+                     f"accuracy goes from {curve.iloc[0]['accuracy']:.3f} to {last['accuracy']:.3f}; the last step "
+                     f"({int(before['train_size'])} to {int(last['train_size'])}) changes it by "
+                     f"{last['accuracy'] - before['accuracy']:+.3f}, "
+                     + ("beyond the interval of the full-size fit: more data of this kind would likely still help."
+                        if rising else "within the interval of the full-size fit: the curve gives no evidence of further gains."))
+    return "\n".join(lines)
+
+
+def _words(params: Mapping[str, object]) -> str:
+    def value(v: object) -> str:
+        return "-".join(str(x) for x in v) if isinstance(v, (list, tuple)) else f"{v:g}" if isinstance(v, float) else str(v)
+    return ", ".join(f"{key.replace('_', ' ')} {value(v)}" for key, v in params.items())
+
+
+def grid_reading(searches: Mapping[str, tuple[pd.DataFrame, dict]], defaults: Mapping[str, object]) -> str:
+    """What each protocol's grid search chose, what it searched, and how far apart its trials were."""
+    lines = []
+    for protocol, (trials, best) in searches.items():
+        scores = trials["val_accuracy"].dropna()
+        searched = [c for c in trials.columns if c not in ("trial", "val_accuracy", "best_epoch", "status")]
+        own = all(defaults.get(key) == value for key, value in best.items())
+        lines.append(f"* Grid search under {protocol}: {len(trials)} trials over {', '.join(searched)} (nothing else was "
+                     f"searched); validation accuracy from {scores.min():.3f} to {scores.max():.3f}. Best: {_words(best)}"
+                     + (", which is the base CNN's own setting, so the tuned CNN repeats the base CNN's training."
+                        if own else "."))
+    return "\n".join(lines)
+
+
+def profile_note(profile: str, results_dir: Path, experiment: str) -> str:
+    """Which profile this render used and where the seed's full settings (``paper``) stand."""
+    paper = sorted((Path(results_dir) / "paper" / experiment).glob("*.json")) if profile != "paper" else []
+    if profile == "paper":
+        return "* This render used the `paper` profile: the seed reports' image size, epochs and full grid."
+    if paper:
+        return (f"* This render used the `{profile}` profile; {len(paper)} results records of the `paper` profile (the "
+                f"seed's image size, epochs and full grid) are under `results/paper/{experiment}/` and in notebook 05.")
+    return (f"* This render used the `{profile}` profile (smaller images, fewer epochs, a reduced grid, to fit a CPU). The "
+            f"`paper` profile (the seed's 128 x 128 images, 50 epochs, the full grid) has not been run for these records: "
+            f"it needs a GPU with TensorFlow (`./run_all.sh --profile paper --only 04`, or Colab).")

@@ -11,11 +11,13 @@
 #    are augmented by Keras preprocessing layers.
 # 2. **The main seed's base CNN** (three convolution blocks, dense 128; Adam 1e-3, early stopping
 #    with patience 10 restoring the best weights, learning rate x0.1 on plateaus), under the
-#    seed's random split and the fault-filtered split.
-# 3. **A keras-tuner grid search** over filters, kernel size, dropout and learning rate, then the
-#    tuned CNN under both protocols.
+#    seed's random split, the same split shrunk to the fault-filtered training size, and the
+#    fault-filtered split; a majority-class baseline for each.
+# 3. **A keras-tuner grid search** over the profile's grid (listed below), run separately under
+#    each protocol on that protocol's own validation clips, then the tuned CNN under each.
 # 4. **A CRNN** (convolution blocks, then an LSTM over time) and **the small CNN** of the
-#    3-s-segment report (64 mel bands; clip accuracy by averaging segment probabilities).
+#    3-s-segment report (64 mel bands; clip accuracy by averaging segment probabilities). The
+#    networks on audio also run on the balanced genres alone, under their own dataset label.
 # 5. **Saved models** that classify new audio files (`python -m helpers.predict`).
 #
 # Image size, epochs and the grid depend on the profile (`helpers/config.py`, `NETWORKS`): the
@@ -50,9 +52,25 @@ OVERWRITE_TUNER = True  # False: reload a finished grid search, resume an interr
 
 # %%
 import numpy as np
+from IPython.display import Markdown, display
 
-from helpers import (artifacts, augment, config, data, evaluate, models, network_inputs, networks, plots, predict, prepare,
-                     spectrograms, tuning)
+from helpers import (
+    artifacts,
+    augment,
+    config,
+    data,
+    evaluate,
+    models,
+    network_inputs,
+    networks,
+    plots,
+    predict,
+    prepare,
+    readings,
+    report,
+    spectrograms,
+    tuning,
+)
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL, NET, EXPERIMENT = cfg.dataset.label, cfg.profile.networks, "cnn_gridsearch"
@@ -66,7 +84,8 @@ FIT = dict(epochs=NET["epochs"], batch_size=NET["batch_size"], patience=NET["pat
            resamples=cfg.profile.ci_resamples, seed=cfg.seed)
 RUN = dict(experiment=EXPERIMENT, dataset=cfg.dataset.name, results_dir=cfg.results_dir)
 INPUT_CACHE = cfg.cache_for("network-inputs")
-print(f"{len(tracks)} readable audio clips; 30-s protocols: {', '.join(CLIP_PROTOCOLS)}; network settings: {NET}")
+print(f"{len(tracks)} readable audio clips; 30-s protocols: {', '.join(CLIP_PROTOCOLS)}; profile {cfg.profile.name}: "
+      f"{SIZE}x{SIZE} images, at most {NET['epochs']} epochs, grid {NET['grid']!r}")
 
 # %% [markdown]
 # ## 1. Inputs
@@ -91,7 +110,9 @@ print(f"{LABEL}: {IMAGE_INPUT}: {X_IMAGES.shape}; {OWN_INPUT}: {X_own.shape}")
 IMAGES.groupby("genre").size().rename("images").to_frame().T
 
 # %% [markdown]
-# What the networks see, one image per genre, and what training-time augmentation does to one of them (shifts in time and a slight zoom; no flips, which would reverse time or swap bass and treble):
+# What the networks see, one image per genre, and what training-time augmentation does to one
+# of them (shifts in time and a slight zoom; no flips, which would reverse time or swap bass
+# and treble):
 
 # %%
 first = IMAGES.groupby("genre").head(1).index
@@ -100,23 +121,35 @@ plots.save(fig, cfg.figures_dir, "04_inputs_per_genre")
 augmenter = augment.spectrogram_augmenter(**augment.AUGMENT, seed=cfg.seed)
 variants = np.asarray(augmenter(np.repeat(X_IMAGES[first[:1]], 4, axis=0), training=True))
 fig = plots.array_grid(np.concatenate([X_IMAGES[first[:1]], variants]), ["original"] + [f"augmented {i + 1}" for i in range(4)],
-                       f"{LABEL}: training-time augmentation of {IMAGES.loc[first[0], 'track_id']} ({augment.AUGMENT})")
+                       f"{LABEL}: training-time augmentation of {IMAGES.loc[first[0], 'track_id']} "
+                       f"({plots.format_params(augment.AUGMENT)})")
 plots.save(fig, cfg.figures_dir, "04_augmentation")
 
 # %% [markdown]
 # ## 2. The base CNN
 #
 # The main seed report's network on the images, under its random split (70 % train, 10 %
-# validation for early stopping, 20 % test; per track) and under the fault-filtered split
-# (train / validation / test lists with no artist on two sides).
+# validation for early stopping, 20 % test; per track), under the same split with its training
+# set shrunk to the fault-filtered training size (`@n`: the equal-size control), and under the
+# fault-filtered split (train / validation / test lists with no artist on two sides). Look at
+# the `status` column before the numbers: a run that did not learn is marked as failed.
 
 # %%
+EQUAL = networks.fixed_train_size(IMAGES, FIXED) if FIXED else None
+baselines = networks.majority_baselines(IMAGES, CLIP_PROTOCOLS, experiment=EXPERIMENT, dataset=cfg.dataset.name,
+                                        representation=IMAGE_INPUT, seed=cfg.seed, resamples=cfg.profile.ci_resamples,
+                                        results_dir=cfg.results_dir)
 base = networks.run_network_protocols("base-cnn", X_IMAGES, IMAGES, CLIP_PROTOCOLS, representation=IMAGE_INPUT,
                                       params=cfg.profile.model_params.get("base-cnn"), **RUN, **FIT)
-evaluate.accuracy_table([record for record, _, _ in base.values()]).round(3)
+if EQUAL:
+    base.update(networks.run_network_protocols("base-cnn", X_IMAGES, IMAGES, ["random-70/10/20"], representation=IMAGE_INPUT,
+                                               params=cfg.profile.model_params.get("base-cnn"), train_size=EQUAL, **RUN, **FIT))
+evaluate.accuracy_table([*baselines.values(), *(record for record, _, _ in base.values())])
 
 # %% [markdown]
-# Accuracy and loss per epoch; the dot marks the epoch whose weights were kept (lowest validation loss).
+# Accuracy and loss per epoch; the dot marks the epoch whose weights were kept (lowest
+# validation loss). A validation curve that stays flat from the first epoch is a run that did
+# not learn.
 
 # %%
 fig = plots.training_curves({protocol: fit.history for protocol, (_, _, fit) in base.items()},
@@ -124,44 +157,46 @@ fig = plots.training_curves({protocol: fit.history for protocol, (_, _, fit) in 
 plots.save(fig, cfg.figures_dir, "04_curves_base_cnn")
 
 # %% [markdown]
-# ## 3. Grid search with keras-tuner
+# ## 3. Grid search with keras-tuner, per protocol
 #
 # `keras_tuner.GridSearch` tries every combination of the profile's grid (`helpers.models.GRIDS`)
-# on the random split's training images and scores each by its best validation accuracy; the
-# test images are not used. Tuner state lives under the run's output folder (`tuner/`, not
-# committed); `OVERWRITE_TUNER = False` reloads a finished search instead of repeating it.
+# and scores each by its best validation accuracy. It runs once per protocol, on that
+# protocol's own training and validation clips, so the setting evaluated under a protocol was
+# never chosen on any of its test clips. Tuner state lives under the run's output folder
+# (`tuner/`, not committed); `OVERWRITE_TUNER = False` reloads a finished search.
 
 # %%
 grid = models.grid(NET["grid"])
-tracks_split = networks.network_split(IMAGES, "random-70/10/20", seed=cfg.seed)
-trials, best = tuning.grid_search(
-    "base-cnn", grid, X_IMAGES, IMAGES, tracks_split, directory=cfg.tuner_dir,
-    project_name=f"{cfg.dataset.name}-base-cnn-{NET['grid']}-{SIZE}px", overwrite=OVERWRITE_TUNER,
+print(f"grid {NET['grid']!r}: " + "; ".join(f"{key} in {values}" for key, values in grid.items())
+      + f" ({int(np.prod([len(v) for v in grid.values()]))} trials per protocol, at most {NET['tuner_epochs']} epochs each)")
+searches = tuning.grid_search_per_protocol(
+    "base-cnn", grid, X_IMAGES, IMAGES, CLIP_PROTOCOLS, directory=cfg.tuner_dir,
+    project_prefix=f"{cfg.dataset.name}-base-cnn-{NET['grid']}-{SIZE}px", overwrite=OVERWRITE_TUNER,
     epochs=NET["tuner_epochs"], batch_size=NET["batch_size"], patience=NET["patience"], augment=augment.AUGMENT,
     seed=cfg.seed, params=cfg.profile.model_params.get("base-cnn"))
-trials_path = cfg.results_dir / EXPERIMENT / f"{cfg.dataset.name}__base-cnn__grid-{NET['grid']}__trials.csv"
-trials.to_csv(trials_path, index=False)
-same_as_base = all(models.spectrogram_defaults("base-cnn")[key] == value for key, value in best.items())
-print(f"{len(trials)} trials of grid {NET['grid']!r} {grid}\nbest: {best}" + (" = the base CNN's own setting" if same_as_base else "")
-      + f"\ntrial table: {config.display_path(trials_path)}")
-trials.round(3)
-
-# %%
-fig = plots.trial_scores(trials, f"{LABEL}, {IMAGE_INPUT}, random split: validation accuracy per trial")
-plots.save(fig, cfg.figures_dir, "04_grid_trials")
+for protocol, (trials, _) in searches.items():
+    trials.to_csv(cfg.results_dir / EXPERIMENT / f"{cfg.dataset.name}__base-cnn__grid-{NET['grid']}__{protocol.replace('/', '-')}"
+                  "__trials.csv", index=False)
+    fig = plots.trial_scores(trials, f"{LABEL}, {IMAGE_INPUT}, {protocol}: validation accuracy per grid trial "
+                                     f"({len(trials)} trials)")
+    plots.save(fig, cfg.figures_dir, f"04_grid_trials_{protocol.replace('/', '-')}")
+display(Markdown(readings.grid_reading(searches, models.spectrogram_defaults("base-cnn"))))
 
 # %% [markdown]
-# The best configuration, retrained from scratch under both protocols and set beside the base CNN, as in the seed's results table:
+# Each protocol's best setting, retrained from scratch under that protocol and set beside the
+# base CNN, as in the seed's results table:
 
 # %%
-tuned_params = {**cfg.profile.model_params.get("base-cnn", {}), **best}
-tuned = networks.run_network_protocols("base-cnn", X_IMAGES, IMAGES, CLIP_PROTOCOLS, representation=IMAGE_INPUT,
-                                       label="tuned-cnn", params=tuned_params, **RUN, **FIT)
-evaluate.accuracy_table([run[0] for run in [*base.values(), *tuned.values()]]).round(3)
+tuned = {}
+for protocol, (_, best) in searches.items():
+    tuned.update(networks.run_network_protocols("base-cnn", X_IMAGES, IMAGES, [protocol], representation=IMAGE_INPUT,
+                                                label="tuned-cnn", params={**cfg.profile.model_params.get("base-cnn", {}), **best},
+                                                **RUN, **FIT))
+evaluate.accuracy_table([run[0] for run in [*base.values(), *tuned.values()]])
 
 # %%
 fig = plots.training_curves({protocol: fit.history for protocol, (_, _, fit) in tuned.items()},
-                            f"{LABEL}, {IMAGE_INPUT}: tuned CNN {best} per epoch")
+                            f"{LABEL}, {IMAGE_INPUT}: tuned CNN per epoch (each protocol's own best setting)")
 plots.save(fig, cfg.figures_dir, "04_curves_tuned_cnn")
 
 # %% [markdown]
@@ -169,8 +204,8 @@ plots.save(fig, cfg.figures_dir, "04_curves_tuned_cnn")
 #
 # The CRNN replaces the dense head with an LSTM over the time axis of the last feature map.
 # The small CNN of the 3-s-segment report sees 64-band log-mel arrays of 3-s segments (in memory,
-# not images) with its own 50/20/30 split; segments inherit their clip's split, and a clip's
-# prediction averages its segments' probabilities.
+# not images) with its own 50/20/30 split and under the fixed split; segments inherit their
+# clip's split, and a clip's prediction averages its segments' probabilities.
 
 # %%
 crnn = networks.run_network_protocols("crnn", X_IMAGES, IMAGES, CLIP_PROTOCOLS, representation=IMAGE_INPUT,
@@ -179,58 +214,76 @@ segmented = network_inputs.log_mel_segments(
     tracks, prepare.SEGMENT_SECONDS, prepare.SEGMENT_MEL, per_clip=NET["segments_per_clip"], cache_dir=INPUT_CACHE, jobs=cfg.jobs)
 X_segments, segments = segmented.X, data.attach_fixed_split(segmented.table, tracks)
 SEGMENT_INPUT = f"log-mel 3 s x 64 bands ({NET['segments_per_clip'] or 'all'} per clip)"
-small = networks.run_network_protocols("small-cnn", X_segments, segments, ["random-50/20/30"], representation=SEGMENT_INPUT,
-                                       params=cfg.profile.model_params.get("small-cnn"), **RUN, **{**FIT, "patience": NET["small_patience"]})
-small_record = small["random-50/20/30"][0]
-print(f"{LABEL}, {len(segments)} segments of {segments['track_id'].nunique()} clips {X_segments.shape[1:]}: small CNN test accuracy "
-      f"per segment {small_record['extra']['segment_test_accuracy']:.3f}, per clip {small_record['metrics']['accuracy']['value']:.3f}")
-evaluate.accuracy_table([run[0] for run in [*crnn.values(), *small.values()]]).round(3)
+SEGMENT_PROTOCOLS = ["random-50/20/30"] + ([FIXED] if FIXED else [])
+evaluate.accuracy_table([run[0] for run in crnn.values()])
 
 # %% [markdown]
-# ## 5. This repository's PNGs of the audio
+# ## 5. Networks on the audio: every clip, and the balanced genres
 #
-# The base CNN on images rendered from the audio clips themselves. With GTZAN here, that is the
-# 440 clips that are available as audio (95 per genre for four genres, 10 for the others), so
-# per-genre results for the small genres rest on very few test clips.
+# The small CNN on 3-s segments and the base CNN on this repository's PNGs learn from the audio
+# clips present. When those are imbalanced (notebook 00), accuracy rewards the large genres, so
+# both networks also run on the balanced subset of the genres with the most clips, under its
+# own dataset label. The sentence below the table says which genres each protocol leaves
+# without training or test clips.
 
 # %%
-own_runs = networks.run_network_protocols("base-cnn", X_own, own, CLIP_PROTOCOLS, representation=OWN_INPUT,
-                                          label="base-cnn (own PNGs)", params=cfg.profile.model_params.get("base-cnn"), **RUN, **FIT)
-evaluate.accuracy_table([record for record, _, _ in own_runs.values()]).round(3)
+audio_sets = {cfg.dataset.name: (LABEL, own, segments)}
+subset = data.balanced_subset(tracks, cfg.dataset.name, LABEL)
+if subset is not None:
+    subset_tracks, subset_name, subset_label = subset
+    keep = set(subset_tracks["track_id"])
+    audio_sets[subset_name] = (subset_label, own[own["track_id"].isin(keep)], segments[segments["track_id"].isin(keep)])
+audio_runs = {}
+for name, (_, own_rows, segment_rows) in audio_sets.items():
+    run = {**RUN, "dataset": name}
+    for model, X, rows, protocols, representation, extra in [
+        ("small-cnn", X_segments, segment_rows, SEGMENT_PROTOCOLS, SEGMENT_INPUT, {"patience": NET["small_patience"]}),
+        ("base-cnn (own PNGs)", X_own, own_rows, CLIP_PROTOCOLS, OWN_INPUT, {}),
+    ]:
+        index = rows.index.to_numpy()
+        table = rows.reset_index(drop=True)
+        audio_runs.update({(name, "baseline", p): (r, None, None) for p, r in networks.majority_baselines(
+            table, protocols, experiment=EXPERIMENT, dataset=name, representation=representation, seed=cfg.seed,
+            resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir).items()})
+        found = networks.run_network_protocols(
+            "small-cnn" if model == "small-cnn" else "base-cnn", X[index], table, protocols, representation=representation,
+            label=model, params=cfg.profile.model_params.get("small-cnn" if model == "small-cnn" else "base-cnn"),
+            **run, **{**FIT, **extra})
+        audio_runs.update({(name, model, p): r for p, r in found.items()})
+audio_records = [record for record, _, _ in audio_runs.values()]
+display(Markdown(report.coverage(audio_records, "the audio")))
+evaluate.accuracy_table(audio_records)
 
 # %% [markdown]
-# ## 6. All networks, both protocols
+# ## 6. All networks, every protocol
 #
-# Test accuracy with 95 % bootstrap intervals over test clips, from the results records this
-# notebook wrote (`results/cnn_gridsearch/`).
+# Accuracy, balanced accuracy and macro-F1 with 95 % bootstrap intervals over test clips, from
+# the results records this notebook wrote (`results/cnn_gridsearch/`). The balanced-accuracy
+# figure marks failed runs and names each bar's dataset when they differ.
 
 # %%
-runs = {**{("base-cnn", p): r for p, r in base.items()}, **{("tuned-cnn", p): r for p, r in tuned.items()},
-        **{("crnn", p): r for p, r in crnn.items()}, **{("small-cnn", p): r for p, r in small.items()},
-        **{("base-cnn (own PNGs)", p): r for p, r in own_runs.items()}}
-records = [record for record, _, _ in runs.values()]
-print(f"{LABEL}: test accuracy [95 % CI]; inputs: {IMAGE_INPUT} (CNNs, CRNN), {SEGMENT_INPUT} (small CNN), {OWN_INPUT}")
-display(evaluate.side_by_side(records))
-fig = plots.accuracy_by_protocol(records, f"{LABEL}: spectrogram networks by split protocol")
-plots.save(fig, cfg.figures_dir, "04_accuracy_by_protocol")
+records = [*baselines.values(), *[run[0] for run in [*base.values(), *tuned.values(), *crnn.values()]], *audio_records]
+print(f"{LABEL}: inputs {IMAGE_INPUT} (CNNs, CRNN), {SEGMENT_INPUT} (small CNN), {OWN_INPUT}")
+display(evaluate.summary_table(records))
+fig = plots.accuracy_by_protocol(records, f"{LABEL}: spectrogram networks by protocol", metric="balanced_accuracy")
+plots.save(fig, cfg.figures_dir, "04_balanced_accuracy_by_protocol")
 
 # %% [markdown]
 # ### Against the seed reports
 #
-# The accuracies the seed reports state (their own random splits, 128 x 128 images, 50 epochs)
-# beside this run's. Different test sets, image sizes and epochs: read the columns as orders
-# of magnitude, and the interval above as the uncertainty of ours alone.
+# The accuracies the seed reports state (`helpers.seed_reports`: their own random splits,
+# 128 x 128 images, 50 epochs) beside this run's, on the seed's protocol and on the fixed
+# split. Different test sets, image sizes and epochs: read the columns as orders of magnitude,
+# and our interval as the uncertainty of ours alone.
 
 # %%
-import pandas as pd
-
-comparison = evaluate.metric_matrix(records).join(pd.Series(models.SEED_REPORTED_ACCURACY, name="seed report"))
-comparison.round(3)
+report.seed_comparison(records)
 
 # %% [markdown]
 # ### Which genres are confused
 #
-# The tuned CNN under each protocol: confusion matrix, per-genre precision and recall (worst recall first) and its most frequent mistakes.
+# The tuned CNN under each protocol: confusion matrix, per-genre precision and recall (worst
+# recall first) and its most frequent mistakes.
 
 # %%
 for protocol, (record, _, _) in tuned.items():
@@ -255,15 +308,17 @@ for protocol, (record, _, _) in tuned.items():
 
 # %%
 clip_seconds = float(tracks["duration"].median().round())
+name = cfg.dataset.name
 saved_models = {
-    "base-cnn-own-png": (own_runs["random-70/10/20"], own, X_own,
+    "base-cnn-own-png": (audio_runs[name, "base-cnn (own PNGs)", "random-70/10/20"], X_own,
                          predict.preprocessing("mel-image", image_size=SIZE, window_seconds=clip_seconds)),
-    "small-cnn-log-mel-3s": (small["random-50/20/30"], segments, X_segments,
+    "small-cnn-log-mel-3s": (audio_runs[name, "small-cnn", "random-50/20/30"], X_segments,
                              predict.preprocessing("log-mel", mel=prepare.SEGMENT_MEL, window_seconds=prepare.SEGMENT_SECONDS)),
 }
-for name, ((record, _, fit), table, X, prep) in saved_models.items():
-    path = artifacts.save_artifact(fit.model, cfg.models_dir, name=name, genres=record["confusion"]["labels"], preprocessing=prep,
-                                  dataset=cfg.dataset.name, protocol=record["protocol"], metrics=record["metrics"])
+for model_name, ((record, _, fit), X, prep) in saved_models.items():
+    path = artifacts.save_artifact(fit.model, cfg.models_dir, name=model_name, genres=record["confusion"]["labels"],
+                                   preprocessing=prep, dataset=cfg.dataset.name, protocol=record["protocol"],
+                                   metrics=record["metrics"])
     model, sidecar = artifacts.load_artifact(path)
     same = np.allclose(model.predict(X[:8], verbose=0), fit.model.predict(X[:8], verbose=0), atol=1e-6)
     print(f"{config.display_path(path)}: reloaded model predicts the same probabilities: {same}")
@@ -275,7 +330,7 @@ example = tracks.set_index("track_id").loc[own["track_id"].iloc[0]]
 rebuilt = predict.prepare_file(example["path"], sidecar["preprocessing"])
 print(f"input rebuilt from {example.name} equals its training image: {np.allclose(rebuilt[0], X_own[0], atol=1e-6)}")
 assert np.allclose(rebuilt[0], X_own[0], atol=1e-6)
-test_clips = own_runs["random-70/10/20"][1].head(5)
+test_clips = audio_runs[name, "base-cnn (own PNGs)", "random-70/10/20"][1].head(5)
 paths = tracks.set_index("track_id").loc[test_clips["track_id"], "path"]
 predict.classify(paths, model, sidecar).assign(file=test_clips["track_id"].to_numpy(), true=test_clips["genre"].to_numpy())
 
@@ -289,26 +344,16 @@ predict.classify(paths, model, sidecar).assign(file=test_clips["track_id"].to_nu
 # (`<profile>-<dataset>` is the run folder this notebook printed in its first cell.)
 
 # %% [markdown]
-# ## Reading the committed run (report profile, real GTZAN)
+# ## What we learned
 #
-# * **Base CNN.** On the 64 x 64 Kaggle images it reaches 0.580 [0.515, 0.650] on the random
-#   split (200 test clips), close to the seed's 58.5 % on 128 x 128 images, and 0.434
-#   [0.379, 0.493] under the fault-filtered split (290 test clips). The two protocols differ in
-#   more than artists (699 against 442 training clips, other test clips), so the gap is
-#   reported here, not attributed to one cause.
-# * **Grid search.** The reduced grid (8 trials of 15 epochs) ranked the base CNN's own setting
-#   first (validation accuracy 0.65; all trials between 0.46 and 0.65, on 100 validation
-#   clips, so neighbouring trials are within noise). The "tuned" CNN therefore repeats the base
-#   CNN's training with the same seed and gives the same numbers. The seed's 551-trial search
-#   reported +3.5 points; the `paper` grid (54 trials, 50 epochs each) is where to look for such a gain.
-# * **CRNN.** 0.540 on the random split and 0.397 under the fault-filtered split, below the
-#   base CNN under both.
-# * **Audio-based models.** The small CNN (0.669 per clip, 0.617 per 3-s segment, macro-F1
-#   0.337) and the base CNN on this repository's PNGs (0.602, macro-F1 0.260) learn from the
-#   440 clips available as audio here, 86 % of which are blues, classical, jazz or rock: these
-#   numbers are not comparable with the 10-balanced-genre results above, and the low macro-F1
-#   says the small genres are mostly missed. Under the fault-filtered lists the PNG model did
-#   not learn (training accuracy 0.29): its 0.322 is a failed run, not a result.
-# * **Confusions.** Hip-hop taken for reggae is among the most frequent mistakes under both
-#   protocols (35 % and 33 % of the hip-hop test clips); hip-hop (random split) and country
-#   (fault-filtered) are recalled worst, classical best.
+# Written from the results records of this run (`helpers.report`): a smoke or synthetic run
+# states its own numbers, and failed runs are named as such, never quoted as results.
+
+# %%
+display(Markdown("\n\n".join([
+    report.protocol_reading([*baselines.values(), *[run[0] for run in [*base.values(), *tuned.values(), *crnn.values()]]],
+                            f"{LABEL}, {IMAGE_INPUT}"),
+    readings.grid_reading(searches, models.spectrogram_defaults("base-cnn")),
+    report.protocol_reading(audio_records, f"{LABEL}, networks on the audio"),
+    readings.profile_note(cfg.profile.name, cfg.results_dir, EXPERIMENT),
+])))

@@ -1,0 +1,82 @@
+# %% [markdown]
+# # 05 · Results: every experiment, the seed reports beside them
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/05_results.ipynb)
+#
+# Built only from the results records (`results/**/*.json`) that notebooks 03 and 04 wrote:
+# nothing here trains or reads audio. Every table shows accuracy, balanced accuracy and
+# macro-F1 with their 95 % bootstrap intervals and the test size, and marks failed runs. The
+# README's results table is made by the same function (`python -m helpers.report readme`).
+
+# %%
+# Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
+# Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    # Written from helpers.colab.REPOSITORY by `python -m helpers.colab`.
+    REPOSITORY, CHECKOUT = "https://github.com/mgc-reports/music-genre-classification", "/content/music-genre-classification"
+    if not os.path.isdir(CHECKOUT):
+        subprocess.run(["git", "clone", "--depth", "1", "--branch", "main", REPOSITORY, CHECKOUT], check=True)
+    sys.path.insert(0, CHECKOUT)
+    from helpers import colab
+
+    colab.setup(CHECKOUT)
+
+# %% [markdown]
+# **Parameters.** `run_all.sh` and papermill override this cell; see `helpers/config.py` for what each profile sets.
+
+# %% tags=["parameters"]
+PROFILE = None  # "smoke" | "report" | "paper"; None reads $MGC_PROFILE (default "report")
+DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthetic"; None: $MGC_DATASET, $GTZAN_DIR, data/gtzan or synthetic
+
+# %%
+from IPython.display import Markdown, display
+
+from helpers import config, evaluate, plots, report
+
+cfg = config.setup(PROFILE, DATASET)
+records = report.load_records(cfg.results_dir)
+print(f"{len(records)} results records under {config.display_path(cfg.results_dir)}")
+
+# %% [markdown]
+# ## The seed reports' numbers beside ours
+#
+# Each row is one number a seed report states (`helpers.seed_reports` says where), beside this
+# repository's result for the same model on the seed's protocol and on the dataset's fixed
+# split, with intervals and test sizes. Look at the last columns: whether the seed's number lies
+# within our interval, and how much of it survives the fixed split.
+
+# %%
+report.seed_comparison(records)
+
+# %% [markdown]
+# ## Every experiment, per dataset and protocol
+#
+# One table per experiment; baselines first in each protocol, failed runs marked in `status`.
+
+# %%
+for experiment, part in report.by_experiment(records).items():
+    print(f"{experiment}: {len(part)} records")
+    display(evaluate.summary_table(part))
+
+# %% [markdown]
+# Balanced accuracy per model and protocol, one figure per experiment: bars of failed runs are
+# hatched, and a figure that mixes datasets names each bar's dataset.
+
+# %%
+for experiment, part in report.by_experiment(records).items():
+    fig = plots.accuracy_by_protocol(part, f"{experiment}: balanced accuracy by model and protocol", metric="balanced_accuracy")
+    plots.save(fig, cfg.figures_dir, f"05_{experiment}_balanced_accuracy")
+
+# %% [markdown]
+# ## What we learned
+#
+# Written from the records above (`helpers.report`).
+
+# %%
+display(Markdown("\n\n".join(report.protocol_reading(part, experiment) for experiment, part in report.by_experiment(records).items())
+                 or "No results records yet: run notebooks 03 and 04 first."))

@@ -194,8 +194,9 @@ report.seed_comparison(records)
 # The seed report also trained an LSTM. A recurrent model needs the features frame by frame,
 # which the CSV does not have, so it runs on the audio present here: 20 MFCCs, 12 chroma
 # bins, centroid, bandwidth, roll-off, zero-crossing rate and RMS per 23-ms frame, averaged over
-# 8 frames (one step per 0.19 s). When the audio is imbalanced, it runs twice: on every clip,
-# and on the balanced subset of the genres with the most clips, under its own dataset label.
+# groups of 8 frames (one LSTM step each). When the audio is imbalanced, it runs twice: on
+# every clip, and on the balanced subset of the genres with the most clips, under its own
+# dataset label.
 
 # %%
 frames = features.sequences(tracks, pool=prepare.SEQUENCE_POOL, jobs=cfg.jobs)

@@ -144,7 +144,7 @@ def test_no_result_is_typed_into_markdown(path):
     Method constants (a 95 % interval, a 70/10/20 split, 10 % time shift) are written as such;
     this test looks for accuracy-like decimals and percentages outside those.
     """
-    allowed = re.compile(r"95 %|\d+ ?% (time|validation|test|train|of the clip)|\d+/\d+|2 %|1 %")
+    allowed = re.compile(r"95 %|\d+ ?%\s(time|validation|test|train|of the clip)|\d+ ?% to \d+ ?%|\d+/\d+|2 %|1 %")
     for cell in jupytext.read(path).cells:
         if cell.cell_type != "markdown":
             continue

@@ -17,13 +17,20 @@ that the package has no import cycle):
   ``network_inputs`` (image stacks and log-mel segment arrays), ``augment``;
 * ``models``, ``training`` (tabular protocols and studies), ``networks`` (Keras
   fitting), ``tuning`` (keras-tuner), ``artifacts`` (saved models), ``evaluate``
-  (metrics, intervals, results records), ``plots``, ``predict``;
+  (metrics, intervals, results records), ``plots`` (figures of the data; ``plots_results``: figures
+  of results; ``plots_style``: the shared look), ``predict``;
 * ``config`` (profiles, dataset resolution, output folders: a notebook's first cell).
 """
 
 import warnings
 
+from . import runtime as _runtime
+
 __version__ = "0.2.0"
+
+# Before anything imports TensorFlow (helpers, keras or keras_tuner): no start-up notices,
+# retracing warnings or Keras input_shape advice in notebook outputs (see runtime).
+_runtime.install_quiet_tensorflow()
 
 # pooch (a librosa dependency) imports tqdm.auto, which warns in notebooks without
 # ipywidgets; our progress bars are plain text on purpose (see runtime.progress).

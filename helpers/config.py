@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import cli, datasets
+from . import cli, datasets, runtime
 from .datasets import synthetic
 from .runtime import CACHE_DIR, DATA_DIR, REPO_ROOT, display_path, progress, quiet_tensorflow  # noqa: F401 (re-exported for notebooks)
 
@@ -203,7 +203,10 @@ class RunConfig:
 
     @property
     def results_dir(self) -> Path:
-        return self.output_dir / "results"
+        """``results/`` for the report profile; ``results/<profile>/`` for the others, so that an
+        in-place render in the paper profile never replaces the committed report records."""
+        base = self.output_dir / "results"
+        return base if self.profile.name == "report" else base / self.profile.name
 
     @property
     def models_dir(self) -> Path:
@@ -312,6 +315,7 @@ def setup(
     if output_dir is None:
         output_dir = os.environ.get("MGC_OUTPUT_DIR") or REPO_ROOT / "runs" / f"{chosen.name}-{choice.run_label}"
     cfg = RunConfig(profile=chosen, dataset=choice, output_dir=Path(output_dir).resolve(), seed=seed)
+    runtime.set_run_profile(chosen.name)  # every results record of this process names its profile
     for folder in (cfg.figures_dir, cfg.results_dir):
         folder.mkdir(parents=True, exist_ok=True)
     seed_everything(seed)

@@ -32,8 +32,8 @@ from .runtime import progress as progress_bar
 MAX_SYNTH_PER_GENRE = 1000
 MAX_SYNTH_SECONDS = 600.0
 
-__all__ = ["DatasetNotFoundError", "Layout", "discover", "load_tracks", "readable", "limit_per_genre", "inventory",
-           "completeness", "features_table", "read_features_csv", "attach_fixed_split", "check", "main"]
+__all__ = ["DatasetNotFoundError", "Layout", "discover", "load_tracks", "readable", "limit_per_genre", "balanced_subset",
+           "inventory", "completeness", "features_table", "read_features_csv", "attach_fixed_split", "check", "main"]
 
 
 def readable(tracks: pd.DataFrame) -> pd.DataFrame:
@@ -46,6 +46,41 @@ def limit_per_genre(tracks: pd.DataFrame, max_per_genre: int | None) -> pd.DataF
     if max_per_genre is None:
         return tracks
     return tracks.groupby("genre", group_keys=False, sort=False).head(max_per_genre).reset_index(drop=True)
+
+
+def balanced_subset(
+    tracks: pd.DataFrame, dataset_name: str, dataset_label: str, genres: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, str, str] | None:
+    """The balanced part of an imbalanced dataset, to report beside the whole: ``(tracks, name, label)`` or ``None``.
+
+    Without ``genres``: the genres that have the largest number of readable clips, when
+    the counts differ and at least two genres share that number (the real audio here:
+    95 clips each of blues, classical, jazz and rock), named ``"<name>-<n>genres"`` and
+    labelled ``"<label>, <n> balanced genres (...; <k> clips each)"``; ``None`` for a
+    balanced dataset or a single largest genre. With ``genres``: those genres, each cut
+    to the smallest count among them (first clips by order), named after the genres so
+    that two choices never share a results file. Records made on the subset carry its name.
+    """
+    usable = tracks[tracks["ok"]] if "ok" in tracks.columns else tracks
+    counts = usable.groupby("genre").size()
+    if genres is None:
+        if counts.empty or counts.max() == counts.min():
+            return None
+        keep = sorted(counts.index[counts == counts.max()])
+        if len(keep) < 2:
+            return None
+        name = f"{dataset_name}-{len(keep)}genres"
+    else:
+        keep = sorted(set(genres))
+        unknown = [g for g in keep if g not in counts.index]
+        if unknown or len(keep) < 2:
+            problem = f"genres {unknown} have no readable clips" if unknown else "a balanced subset needs at least 2 genres"
+            raise ValueError(f"{problem}; available: {', '.join(f'{g} ({n})' for g, n in counts.items())}")
+        name = f"{dataset_name}-" + "-".join(keep)
+    per_genre = int(counts[keep].min())
+    subset = usable[usable["genre"].isin(keep)].groupby("genre", sort=False).head(per_genre).reset_index(drop=True)
+    label = f"{dataset_label}, {len(keep)} balanced genres ({', '.join(keep)}; {per_genre} clips each)"
+    return subset, name, label
 
 
 def inventory(tracks: pd.DataFrame, expected_genres: Sequence[str] = ()) -> pd.DataFrame:

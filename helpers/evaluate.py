@@ -1,30 +1,33 @@
-"""Metrics with bootstrap confidence intervals, one results schema, summary tables.
+"""One results schema, failed-run rules, and the tables built from results records.
 
 Every experiment ends in :func:`evaluate`, which turns test-set predictions into
 one **results record** and :func:`save` writes it as JSON under ``results/``::
 
     {
-      "schema": 1,
+      "schema": 2,
       "experiment": "features_ml",        # notebook or study
       "model": "xgboost-tuned",
       "dataset": "gtzan",                 # or "synthetic"
       "representation": "features_30_sec.csv",
-      "protocol": "random-80/20",         # split protocol
+      "protocol": "random-80/20",         # split protocol; "random-80/20@442": training set subsampled to 442
       "sizes": {"train": 800, "valid": 0, "test": 200},
+      "sizes_per_genre": {"train": {"blues": 80, ...}, "valid": {...}, "test": {...}},  # train/valid when given
       "metrics": {"accuracy": {"value": .., "ci_low": .., "ci_high": ..},
-                  "macro_f1": {...}},
+                  "balanced_accuracy": {...}, "macro_f1": {...}},
+      "failure": null,                    # or why the run failed (see failure())
       "per_genre": {"blues": {"precision": .., "recall": .., "f1": .., "support": ..}, ...},
-      "extra": {...},                     # e.g. a network's train/valid accuracy, epochs
+      "extra": {...},                     # a network's train/valid accuracy, epochs; {"baseline": true} for baselines
       "confusion": {"labels": [...], "matrix": [[...]]},
-      "train_seconds": 9.8,
-      "params": {...},
+      "train_seconds": 9.8, "params": {...},
       "bootstrap": {"resamples": 1000, "level": 0.95, "seed": 42},
-      "versions": {"python": .., "numpy": .., ...},
-      "created": "2026-11-23T07:00:00+00:00"
+      "versions": {"python": .., "numpy": .., ...}, "created": "2026-11-23T07:00:00+00:00",
+      "profile": "report"                 # smoke | report | paper: the profile that ran
     }
 
 Tables and figures of results are built from these files (:func:`summary_table`),
-never typed by hand.
+never typed by hand; Markdown prose from them lives in ``helpers.report``. The rules that
+read a record (:func:`failure`, :func:`missing_genres`, protocol names) live in
+``helpers.records`` and are re-exported here.
 
 Command line::
 
@@ -36,9 +39,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,100 +51,43 @@ import pandas as pd
 
 from . import cli
 from .cache import write_json
-from .runtime import library_versions
+from .metrics import METRICS, accuracy, balanced_accuracy, macro_f1
 
-SCHEMA_VERSION = 1
-# Seed protocol first, the honest (fixed, artist-aware) ones last, in every table.
-PROTOCOL_ORDER = ("random-70/10/20", "random-80/20", "random-50/20/30", "5-fold-cv", "fault-filtered", "official")
+# `name as name`: re-exported, so callers keep using evaluate.bootstrap_interval and the record rules as evaluate.<name>.
+from .metrics import bootstrap_interval as bootstrap_interval
+from .records import LEARNING_MARGIN as LEARNING_MARGIN
+from .records import PARTS, failure, is_baseline, metric_cell, protocol_order, status
+from .records import PROTOCOL_ORDER as PROTOCOL_ORDER
+from .records import majority_share as majority_share
+from .records import missing_genres as missing_genres
+from .records import parse_protocol as parse_protocol
+from .runtime import library_versions, run_profile
 
-
-def _accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(np.mean(y_true == y_pred)) if len(y_true) else float("nan")
-
-
-def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence) -> float:
-    from sklearn.metrics import f1_score
-
-    return float(f1_score(y_true, y_pred, labels=list(labels), average="macro", zero_division=0))
-
-
-def _label_codes(values: np.ndarray, labels: Sequence) -> np.ndarray:
-    """Index of each value in ``labels``; ``len(labels)`` for values outside them."""
-    lookup = {label: i for i, label in enumerate(labels)}
-    uniques, inverse = np.unique(values, return_inverse=True)
-    return np.array([lookup.get(u, len(labels)) for u in uniques.tolist()], dtype=np.intp)[inverse.reshape(-1)]
+SCHEMA_VERSION = 2
+_protocol_order = protocol_order  # its former private name
+METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "macro_f1": "macro F1"}
 
 
-def _resampled_macro_f1(true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: int) -> np.ndarray:
-    """Macro F1 of every resample (rows of the code arrays) at once, as sklearn's
-    ``f1_score(labels=..., average="macro", zero_division=0)`` computes it.
-
-    Per resample and class, ``F1 = 2 tp / (true count + predicted count)``, 0 when both
-    counts are 0 (a class in ``labels`` that a resample lacks still enters the mean);
-    values outside ``labels`` (code ``n_labels``) count for no class.
-    """
-    resamples = len(true_codes)
-    width = n_labels + 1  # one spare bin per resample for values outside labels
-    offset = np.arange(resamples)[:, None] * width
-
-    def counts(codes: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        flat = np.bincount((offset + codes).ravel(), weights=None if weights is None else weights.ravel(),
-                           minlength=resamples * width)
-        return flat.reshape(resamples, width)[:, :n_labels].astype(np.float64)
-
-    true_positives = counts(true_codes, (true_codes == pred_codes).astype(np.float64))
-    denominator = counts(true_codes) + counts(pred_codes)
-    f1 = np.divide(2.0 * true_positives, denominator, out=np.zeros_like(denominator), where=denominator > 0)
-    return f1.mean(axis=1)
-
-
-def bootstrap_interval(
-    y_true: Sequence, y_pred: Sequence, labels: Sequence, resamples: int = 1000, level: float = 0.95, seed: int = 42
-) -> dict[str, tuple[float, float]]:
-    """Percentile bootstrap over test items: ``{"accuracy": (low, high), "macro_f1": (low, high)}``.
-
-    Macro F1 follows sklearn's ``f1_score(labels=labels, average="macro", zero_division=0)``
-    for every resample, computed from per-resample class counts in one pass.
-    """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    n = len(y_true)
-    if n == 0 or resamples < 1:
-        return {"accuracy": (float("nan"),) * 2, "macro_f1": (float("nan"),) * 2}
-    rng = np.random.default_rng(seed)
-    index = rng.integers(0, n, size=(resamples, n))
-    accuracies = (y_true[index] == y_pred[index]).mean(axis=1)
-    labels = list(labels)
-    true_codes, pred_codes = _label_codes(y_true, labels), _label_codes(y_pred, labels)
-    f1s = _resampled_macro_f1(true_codes[index], pred_codes[index], len(labels))
-    tail = (1 - level) / 2 * 100
-    return {
-        "accuracy": tuple(float(v) for v in np.percentile(accuracies, [tail, 100 - tail])),
-        "macro_f1": tuple(float(v) for v in np.percentile(f1s, [tail, 100 - tail])),
-    }
+def _genre_counts(genres: Iterable, labels: list, part: str) -> dict:
+    counts = Counter(np.asarray(list(genres)).tolist())
+    unknown = set(counts) - set(labels)
+    if unknown:
+        raise ValueError(f"{part} genres {sorted(map(str, unknown))} are not in labels {labels}")
+    return {label: int(counts.get(label, 0)) for label in labels}
 
 
 def evaluate(
-    y_true: Sequence,
-    y_pred: Sequence,
-    labels: Sequence[str],
-    *,
-    experiment: str,
-    model: str,
-    dataset: str,
-    protocol: str,
-    representation: str = "",
-    sizes: dict[str, int] | None = None,
-    train_seconds: float | None = None,
-    params: dict | None = None,
-    resamples: int = 1000,
-    seed: int = 42,
-    notes: str = "",
-    extra: dict | None = None,
+    y_true: Sequence, y_pred: Sequence, labels: Sequence[str], *, experiment: str, model: str, dataset: str, protocol: str,
+    representation: str = "", sizes: dict[str, int] | None = None, train_seconds: float | None = None,
+    params: dict | None = None, resamples: int = 1000, seed: int = 42, notes: str = "", extra: dict | None = None,
+    train_genres: Sequence[str] | None = None, valid_genres: Sequence[str] | None = None,
 ) -> dict:
     """One results record (see the module docstring) from test labels and predictions.
 
     ``extra`` holds experiment-specific values (for networks: train and validation
-    accuracy, epochs, segment-level accuracy), stored under ``"extra"``.
+    accuracy, epochs, segment-level accuracy; ``{"baseline": True}`` for a majority-class
+    baseline). ``train_genres`` / ``valid_genres``: the genre of every training /
+    validation clip, counted per genre into ``sizes_per_genre`` (and ``sizes`` unless given).
     """
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
@@ -148,21 +96,20 @@ def evaluate(
     unknown = set(np.unique(y_true)) - set(labels)
     if unknown:
         raise ValueError(f"labels {sorted(unknown)} are in y_true but not in labels {labels}")
+    per_part = {"train": train_genres, "valid": valid_genres}
+    sizes_per_genre = {part: _genre_counts(g, labels, part) for part, g in per_part.items() if g is not None}
+    sizes_per_genre["test"] = _genre_counts(y_true, labels, "test")
+    counted = {part: len(g) for part, g in per_part.items() if g is not None}
     intervals = bootstrap_interval(y_true, y_pred, labels, resamples=resamples, seed=seed)
+    values = {"accuracy": accuracy(y_true, y_pred), "balanced_accuracy": balanced_accuracy(y_true, y_pred),
+              "macro_f1": macro_f1(y_true, y_pred, labels)}
     precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
-    return {
-        "schema": SCHEMA_VERSION,
-        "experiment": experiment,
-        "model": model,
-        "dataset": dataset,
-        "representation": representation,
-        "protocol": protocol,
-        "sizes": {"train": 0, "valid": 0, "test": int(len(y_true)), **(sizes or {})},
-        "metrics": {
-            "accuracy": {"value": _accuracy(y_true, y_pred), "ci_low": intervals["accuracy"][0], "ci_high": intervals["accuracy"][1]},
-            "macro_f1": {"value": _macro_f1(y_true, y_pred, labels),
-                         "ci_low": intervals["macro_f1"][0], "ci_high": intervals["macro_f1"][1]},
-        },
+    record = {
+        "schema": SCHEMA_VERSION, "experiment": experiment, "model": model, "dataset": dataset,
+        "representation": representation, "protocol": protocol,
+        "sizes": {"train": 0, "valid": 0, "test": int(len(y_true)), **counted, **(sizes or {})},
+        "sizes_per_genre": jsonable(sizes_per_genre),
+        "metrics": {name: {"value": values[name], "ci_low": intervals[name][0], "ci_high": intervals[name][1]} for name in METRICS},
         "per_genre": {
             label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for label, p, r, f, s in zip(labels, precision, recall, f1, support)
@@ -173,9 +120,13 @@ def evaluate(
         "bootstrap": {"resamples": resamples, "level": 0.95, "seed": seed},
         "versions": library_versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        # The profile that ran (smoke, report, paper): set by config.setup, else as config would resolve it.
+        "profile": run_profile() or os.environ.get("MGC_PROFILE") or "report",
         "notes": notes,
         "extra": jsonable(extra or {}),
     }
+    record["failure"] = failure(record)
+    return record
 
 
 def jsonable(value):
@@ -193,8 +144,15 @@ def jsonable(value):
     return str(value)
 
 
+def _sorted(records: Sequence[dict]) -> list[dict]:
+    """Records grouped by experiment and dataset (as first seen), protocols in table order, baselines first."""
+    groups = list(dict.fromkeys((r["experiment"], r["dataset"]) for r in records))
+    ranks = {p: i for i, p in enumerate(protocol_order(r["protocol"] for r in records))}
+    return sorted(records, key=lambda r: (groups.index((r["experiment"], r["dataset"])), ranks[r["protocol"]], not is_baseline(r)))
+
+
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text.replace("@", "-n")).strip("-")
 
 
 def save(record: dict, results_dir: str | Path) -> Path:
@@ -207,15 +165,20 @@ def save(record: dict, results_dir: str | Path) -> Path:
 REQUIRED_KEYS = ("schema", "experiment", "model", "dataset", "protocol", "sizes", "metrics", "train_seconds", "params", "versions")
 
 
-def _well_formed(record: dict) -> bool:
+def _check(record: dict, path: Path) -> None:
     metrics = record["metrics"]
-    return (isinstance(record["sizes"], dict) and isinstance(metrics, dict)
-            and all(isinstance(metrics.get(name), dict) and {"value", "ci_low", "ci_high"} <= set(metrics[name])
-                    for name in ("accuracy", "macro_f1")))
+    if not (isinstance(record["sizes"], dict) and isinstance(metrics, dict)
+            and all(isinstance(metrics.get(n), dict) and {"value", "ci_low", "ci_high"} <= set(metrics[n])
+                    for n in METRICS if n in metrics)):
+        raise ValueError(f"{path}: not a results record (sizes, metrics or their values have the wrong type)")
+    missing = [n for n in METRICS if n not in metrics]
+    if missing:
+        raise ValueError(f"{path}: schema {record['schema']} record without {', '.join(missing)}; re-run the notebook "
+                         f"that wrote it (experiment {record['experiment']}) to write a schema {SCHEMA_VERSION} record")
 
 
 def load_all(results_dir: str | Path) -> list[dict]:
-    """Every results record under ``results_dir`` (recursively); files that are not records are reported."""
+    """Every results record under ``results_dir`` (recursively); files that are not (current) records are reported."""
     records = []
     for path in sorted(Path(results_dir).rglob("*.json")):
         try:
@@ -225,61 +188,71 @@ def load_all(results_dir: str | Path) -> list[dict]:
         missing = [k for k in REQUIRED_KEYS if k not in record] if isinstance(record, dict) else list(REQUIRED_KEYS)
         if missing:
             raise ValueError(f"{path}: not a results record, missing {missing}")
-        if not _well_formed(record):
-            raise ValueError(f"{path}: not a results record (sizes, metrics or their values have the wrong type)")
+        _check(record, path)
         record["_path"] = str(path)
         records.append(record)
     return records
 
 
+def _metric_columns(record: dict) -> dict[str, str]:
+    return {label: metric_cell(record, name) for name, label in METRIC_NAMES.items()}
+
+
 def summary_table(records: Sequence[dict] | str | Path) -> pd.DataFrame:
-    """One row per record: dataset, protocol, model, sizes, accuracy and macro F1 with 95 % intervals, train time."""
+    """One row per record: dataset, protocol, model, input, sizes, the three metrics ``value [95 % CI]``, train time, status."""
     if isinstance(records, (str, Path)):
         records = load_all(records)
-    rows = []
-    for r in records:
-        acc, f1 = r["metrics"]["accuracy"], r["metrics"]["macro_f1"]
-        rows.append(
-            {
-                "experiment": r["experiment"],
-                "dataset": r["dataset"],
-                "protocol": r["protocol"],
-                "model": r["model"],
-                "train": r["sizes"].get("train"),
-                "test": r["sizes"].get("test"),
-                "accuracy": acc["value"],
-                "accuracy 95% CI": f"{acc['ci_low']:.3f}-{acc['ci_high']:.3f}",
-                "macro F1": f1["value"],
-                "macro F1 95% CI": f"{f1['ci_low']:.3f}-{f1['ci_high']:.3f}",
-                "train s": r["train_seconds"],
-            }
-        )
-    columns = [
-        "experiment", "dataset", "protocol", "model", "train", "test",
-        "accuracy", "accuracy 95% CI", "macro F1", "macro F1 95% CI", "train s",
-    ]
+    rows = [{"experiment": r["experiment"], "dataset": r["dataset"], "protocol": r["protocol"], "model": r["model"],
+             "input": r.get("representation", ""), **{part: r["sizes"].get(part) for part in PARTS},
+             **_metric_columns(r), "train s": r["train_seconds"], "status": status(r)} for r in _sorted(records)]
+    columns = ["experiment", "dataset", "protocol", "model", "input", *PARTS, *METRIC_NAMES.values(), "train s", "status"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def metric_matrix(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFrame:
-    """Models as rows, protocols as columns (seed protocol first), cells the metric's value."""
-    table = pd.DataFrame({(r["model"], r["protocol"]): [r["metrics"][metric]["value"]] for r in records}).T[0].unstack()
+def _models(records: Sequence[dict]) -> list[str]:
+    """Model names as first seen, baselines first."""
     models = list(dict.fromkeys(r["model"] for r in records))
-    return table.loc[models, _protocol_order(table.columns)]
+    baselines = {r["model"] for r in records if is_baseline(r)}
+    return sorted(models, key=lambda m: m not in baselines)
 
 
-def _protocol_order(protocols) -> list[str]:
-    return sorted(protocols, key=lambda p: PROTOCOL_ORDER.index(p) if p in PROTOCOL_ORDER else len(PROTOCOL_ORDER))
+def metric_matrix(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFrame:
+    """Models as rows, protocols as columns (seed protocol first), cells the metric's value (numbers, for arithmetic)."""
+    table = pd.DataFrame({(r["model"], r["protocol"]): [r["metrics"][metric]["value"]] for r in records}).T[0].unstack()
+    return table.loc[_models(records), protocol_order(table.columns)]
 
 
 def side_by_side(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFrame:
-    """Models as rows, protocols as columns, cells ``value [low, high]``: the honest-evaluation table."""
+    """Models as rows, protocols as columns, cells ``value [low, high]`` (`` (failed)`` for a failed run)."""
     cells = {}
     for r in records:
-        m = r["metrics"][metric]
-        cells.setdefault(r["model"], {})[r["protocol"]] = f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
-    table = pd.DataFrame(cells).T
-    return table[_protocol_order(table.columns)].rename_axis(f"{metric} (95% CI)")
+        cells.setdefault(r["model"], {})[r["protocol"]] = metric_cell(r, metric) + (" (failed)" if failure(r) else "")
+    table = pd.DataFrame(cells).T.loc[_models(records)]
+    return table[protocol_order(table.columns)].rename_axis(f"{METRIC_NAMES.get(metric, metric)} (95% CI)")
+
+
+def support_table(records: Sequence[dict]) -> pd.DataFrame:
+    """Clips per genre (rows, and a total) in each split part, one column group per protocol (and input, where they differ).
+
+    Read from ``sizes_per_genre``; records that share a protocol and the same counts
+    share one column group.
+    """
+    groups: dict[str, dict[str, dict]] = {}  # protocol -> JSON of the counts -> (counts, inputs)
+    for r in _sorted(records):
+        counts = dict(r.get("sizes_per_genre") or {})
+        if counts:
+            entry = groups.setdefault(r["protocol"], {}).setdefault(json.dumps(counts, sort_keys=True), {"counts": counts, "inputs": []})
+            entry["inputs"].append(r.get("representation") or r["model"])
+    columns = {}
+    for protocol, variants in groups.items():
+        for entry in variants.values():
+            name = protocol if len(variants) == 1 else f"{protocol} ({', '.join(dict.fromkeys(entry['inputs']))})"
+            columns.update({(name, part): pd.Series(entry["counts"][part]) for part in PARTS if part in entry["counts"]})
+    if not columns:
+        return pd.DataFrame()
+    table = pd.DataFrame(columns).fillna(0).astype(int)
+    table.loc["total"] = table.sum()
+    return table.rename_axis("genre")
 
 
 def clip_probabilities(probabilities: np.ndarray, track_ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -291,9 +264,12 @@ def clip_probabilities(probabilities: np.ndarray, track_ids: Sequence[str]) -> t
 
 
 def per_genre_table(record: dict) -> pd.DataFrame:
-    """Precision, recall, F1 and support per genre of one record, worst recall first."""
+    """Precision, recall, F1 and test support per genre of one record (and training clips, when recorded), worst recall first."""
     table = pd.DataFrame(record["per_genre"]).T.rename_axis("genre")
     table["support"] = table["support"].astype(int)
+    for part in ("train", "valid"):
+        if part in (record.get("sizes_per_genre") or {}):
+            table[f"{part} clips"] = pd.Series(record["sizes_per_genre"][part]).reindex(table.index).fillna(0).astype(int)
     return table.sort_values("recall")
 
 
@@ -310,23 +286,17 @@ def top_confusions(record: dict, n: int = 5) -> pd.DataFrame:
 def accuracy_table(records: Sequence[dict]) -> pd.DataFrame:
     """The seed report's results table: train, validation and test accuracy per model and protocol.
 
-    Train and validation accuracy come from a record's ``extra`` (networks store
-    them); the test accuracy carries its 95 % bootstrap interval.
+    ``train`` and ``valid`` (accuracy) come from a record's ``extra`` (networks store them),
+    ``test`` is the test accuracy; then the three metrics with 95 % intervals, clip counts
+    and the run's status.
     """
-    rows = []
-    for r in records:
-        acc, extra = r["metrics"]["accuracy"], r.get("extra", {})
-        rows.append({
-            "model": r["model"], "input": r.get("representation", ""), "protocol": r["protocol"],
-            "train": extra.get("train_accuracy"), "valid": extra.get("valid_accuracy"), "test": acc["value"],
-            "test 95% CI": f"{acc['ci_low']:.3f}-{acc['ci_high']:.3f}", "test clips": r["sizes"].get("test"),
-            "epochs": extra.get("epochs_run"), "train s": r["train_seconds"],
-        })
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
-    table["_order"] = [PROTOCOL_ORDER.index(p) if p in PROTOCOL_ORDER else len(PROTOCOL_ORDER) for p in table["protocol"]]
-    return table.sort_values(["_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    rows = [{"model": r["model"], "input": r.get("representation", ""), "protocol": r["protocol"],
+             "train": (r.get("extra") or {}).get("train_accuracy"), "valid": (r.get("extra") or {}).get("valid_accuracy"),
+             "test": r["metrics"]["accuracy"]["value"], **_metric_columns(r),
+             **{f"{part} clips": r["sizes"].get(part) for part in PARTS},
+             "epochs": (r.get("extra") or {}).get("epochs_run"), "train s": r["train_seconds"], "status": status(r)}
+            for r in _sorted(records)]
+    return pd.DataFrame(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -340,12 +310,13 @@ def main(argv: list[str] | None = None) -> int:
         raise cli.UserError(f"{args.results_dir} {state}; give the folder that holds the results records (default: results)")
     try:
         table = summary_table(args.results_dir)
-    except ValueError as error:  # a file under results_dir that is not a results record
-        raise cli.UserError(f"{error}; move or delete that file") from None
+    except ValueError as error:  # a file under results_dir that is not a (current) results record
+        advice = "" if "re-run the notebook" in str(error) else "; move or delete that file"
+        raise cli.UserError(f"{error}{advice}") from None
     if table.empty:
         raise cli.UserError(f"no results records (*.json) under {args.results_dir}; run a notebook first")
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
-        print(table.round(3).to_string(index=False))
+    with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_rows", 500):
+        print(table.to_string(index=False))
     return 0
 
 

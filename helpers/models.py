@@ -200,12 +200,6 @@ GRIDS: dict[str, dict[str, list]] = {
 }
 
 
-# Test accuracy as the seed reports state it (random splits of GTZAN, their own settings):
-# the main report's base CNN and its grid-searched CNN on 128x128 PNGs, the CRNN report, and
-# the small CNN on 3-s segments. Quoted for comparison only; never used in a computation.
-SEED_REPORTED_ACCURACY: dict[str, float] = {"base-cnn": 0.585, "tuned-cnn": 0.62, "crnn": 0.455, "small-cnn": 0.48}
-
-
 def grid(name: str) -> dict[str, list]:
     """The tuner grid called ``name`` (a key of ``GRIDS``)."""
     if name not in GRIDS:

@@ -1,14 +1,15 @@
-"""Spectrogram networks: splits, the ``tf.data`` pipeline, fitting, and clip-level scoring.
+"""Spectrogram networks: the ``tf.data`` pipeline, fitting, and clip-level scoring under per-track protocols.
 
-Protocols (splits decided per track; segments follow their track):
-
-``random-70/10/20``  the main seed's 80/20 with a tenth held out of training for validation;
-``random-50/20/30``  the 3-s-segment report's split;
-``fault-filtered``, ``official``  the dataset's fixed split (GTZAN's artist-conditional
-                     lists, FMA's official split), read from the ``fixed_split`` column.
+The protocols (``random-70/10/20``, ``random-50/20/30`` and the dataset's fixed split),
+their per-track splits, majority-class baselines and equal-size controls live in
+``helpers.network_splits`` and are re-exported here.
 
 The validation share drives early stopping (and the tuner, ``helpers.tuning``); the
 test share is touched once. Saved models: ``helpers.artifacts``.
+
+Honest comparisons: ``majority_baselines`` (the floor of each protocol) and
+``train_size`` (the random split cut to ``fixed_train_size``, recorded as
+``<protocol>@<n>``), so that a gap between protocols is not a gap in training data.
 """
 
 from __future__ import annotations
@@ -21,28 +22,19 @@ import numpy as np
 import pandas as pd
 
 from . import evaluate, models, splits
+from .network_splits import (  # noqa: F401 (re-exported: notebooks and tests use them from here)
+    NETWORK_PROTOCOLS,
+    clip_genres,
+    fixed_train_size,
+    majority_baselines,
+    network_split,
+    row_split,
+    split_parts,
+    subsample_training,
+)
 from .runtime import progress as progress_bar
 from .runtime import quiet_tensorflow
-from .training import FIXED_PROTOCOLS, EmptySplitError, encode_labels, fixed_protocol_split
-
-# Train / valid / test fractions of the random protocols; None: the dataset's fixed split.
-NETWORK_PROTOCOLS: dict[str, tuple[float, float, float] | None] = {
-    "random-70/10/20": (0.7, 0.1, 0.2),
-    "random-50/20/30": (0.5, 0.2, 0.3),
-    **{protocol: None for protocol in FIXED_PROTOCOLS},
-}
-
-
-def network_split(tracks: pd.DataFrame, protocol: str, seed: int = 42) -> pd.Series:
-    """``train``/``valid``/``test`` per track row (``""``: in no part) for a network protocol.
-
-    A fixed protocol reads the ``fixed_split`` column (see ``training.fixed_protocol_split``).
-    """
-    if protocol not in NETWORK_PROTOCOLS:
-        raise ValueError(f"unknown network protocol {protocol!r}; valid: {', '.join(NETWORK_PROTOCOLS)}")
-    if NETWORK_PROTOCOLS[protocol] is None:
-        return fixed_protocol_split(tracks, protocol)
-    return splits.random_split(tracks, NETWORK_PROTOCOLS[protocol], seed=seed)
+from .training import EmptySplitError, encode_labels  # noqa: F401 (EmptySplitError re-exported)
 
 
 def seed_networks(seed: int) -> None:
@@ -171,7 +163,7 @@ def _accuracy_by_track(probabilities: np.ndarray, y: np.ndarray, track_ids: Sequ
 def run_network(
     name: str, X: np.ndarray, table: pd.DataFrame, split: pd.Series, *, experiment: str, dataset: str, protocol: str,
     representation: str, label: str | None = None, params: dict | None = None, resamples: int = 1000, seed: int = 42,
-    **fit_settings,
+    train_size: int | None = None, **fit_settings,
 ) -> tuple[dict, pd.DataFrame, NetworkFit]:
     """Train on the ``train`` rows, stop early on ``valid``, score ``test``: one results record.
 
@@ -179,16 +171,22 @@ def run_network(
     ``split`` holds each row's split and must keep every track in one split. When
     a track has several rows (segments), test metrics are at clip level: segment
     probabilities are averaged per track; segment-level accuracy goes to ``extra``.
+    ``train_size`` cuts the training tracks to that many (stratified by genre with
+    ``seed``; validation and test untouched): the record's protocol becomes
+    ``protocol@train_size`` and ``extra["subsampled_from"]`` the original count.
+    The record carries the genre of every training and validation clip.
     Returns the record (model called ``label``, default ``name``), the test
     predictions per clip (``track_id, genre, predicted, confidence``) and the fit.
     """
     frame = table.assign(split=np.asarray(split))
     splits.assert_no_leakage(frame)
     y, labels = encode_labels(frame["genre"])
-    parts = {part: (frame["split"] == part).to_numpy() for part in ("train", "valid", "test")}
-    for part, mask in parts.items():
-        if not mask.any():
-            raise EmptySplitError(f"the {protocol} split leaves no {part} clips among the {frame['track_id'].nunique()} used")
+    parts = split_parts(frame, protocol)
+    subsampled = {}
+    if train_size is not None:
+        frame["split"], subsampled["subsampled_from"] = subsample_training(frame, train_size, protocol, seed)
+        protocol = f"{protocol}@{train_size}"
+        parts = split_parts(frame, protocol)
     fit = fit_network(name, X[parts["train"]], y[parts["train"]], X[parts["valid"]], y[parts["valid"]], len(labels),
                       params=params, seed=seed, desc=f"{label or name} {protocol}", **fit_settings)
     accuracy = {}
@@ -203,7 +201,7 @@ def run_network(
     segmented = frame.duplicated("track_id").any()
     sizes = {part: int(frame.loc[mask, "track_id"].nunique()) for part, mask in parts.items()}
     extra = dict(train_accuracy=accuracy["train"], valid_accuracy=accuracy["valid"], epochs_run=len(fit.history),
-                 best_epoch=fit.best_epoch, unit="clip")
+                 best_epoch=fit.best_epoch, unit="clip", **subsampled)
     if segmented:
         extra.update(segment_test_accuracy=segment_accuracy, test_segments=int(parts["test"].sum()),
                      train_segments=int(parts["train"].sum()))
@@ -211,6 +209,7 @@ def run_network(
         truth, predicted, labels, experiment=experiment, model=label or name, dataset=dataset, protocol=protocol,
         representation=representation, sizes=sizes, train_seconds=fit.seconds, params=fit.settings,
         resamples=resamples, seed=seed, extra=extra,
+        train_genres=clip_genres(frame, parts["train"]), valid_genres=clip_genres(frame, parts["valid"]),
     )
     predictions = pd.DataFrame({"track_id": tracks, "genre": truth, "predicted": predicted, "confidence": mean.max(axis=1)})
     return record, predictions, fit
@@ -218,28 +217,30 @@ def run_network(
 
 def run_network_protocols(
     name: str, X: np.ndarray, table: pd.DataFrame, protocols: Sequence[str], *, experiment: str, dataset: str,
-    representation: str, label: str | None = None, results_dir=None, seed: int = 42,
+    representation: str, label: str | None = None, results_dir=None, seed: int = 42, train_size: int | None = None,
     **run_settings,
 ) -> dict[str, tuple[dict, pd.DataFrame, NetworkFit]]:
     """:func:`run_network` under each protocol (splits decided per track, segments follow their track).
 
     A fixed protocol needs ``table``'s ``fixed_split`` column (a ``ValueError`` otherwise).
-    Saves each record under ``results_dir`` when given; returns ``{protocol: (record, predictions, fit)}``.
+    Saves each record under ``results_dir`` when given; returns ``{protocol: (record, predictions, fit)}``,
+    keyed by the record's protocol (``protocol@train_size`` with ``train_size``, see :func:`run_network`).
     A protocol that leaves a split empty (a small subset of GTZAN under its fixed
     fault-filtered split) is skipped with a message.
     """
-    columns = ["track_id", "genre"] + (["fixed_split"] if "fixed_split" in table.columns else [])
-    tracks = table.drop_duplicates("track_id")[columns].reset_index(drop=True)
+    models.spectrogram_defaults(name)  # an unknown model name fails before any protocol trains
     runs = {}
     for protocol in protocols:
         try:
-            per_track = network_split(tracks, protocol, seed=seed)
-            split = table["track_id"].map(dict(zip(tracks["track_id"], per_track))).fillna("")
-            runs[protocol] = run_network(name, X, table, split, experiment=experiment, dataset=dataset, protocol=protocol,
-                                         representation=representation, label=label, seed=seed, **run_settings)
+            split = row_split(table, protocol, seed=seed)
+            run = run_network(name, X, table, split, experiment=experiment, dataset=dataset, protocol=protocol,
+                              representation=representation, label=label, seed=seed, train_size=train_size, **run_settings)
         except EmptySplitError as error:
             print(f"skipped {label or name} under {protocol}: {error}")
             continue
+        runs[run[0]["protocol"]] = run
         if results_dir is not None:
-            evaluate.save(runs[protocol][0], results_dir)
+            evaluate.save(run[0], results_dir)
     return runs
+
+

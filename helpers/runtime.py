@@ -2,13 +2,20 @@
 
 It imports nothing from ``helpers``, which keeps the package free of import cycles
 (``tests/test_project.py`` checks that no module imports a module that imports it back).
+``import helpers`` calls :func:`install_quiet_tensorflow`, so TensorFlow stays quiet in
+rendered notebooks whichever import loads it first (``helpers``, ``keras``, ``keras_tuner``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib.abc
+import logging
 import os
 import platform
 import sys
+import warnings
 from importlib import metadata
 from pathlib import Path
 
@@ -24,6 +31,30 @@ CACHE_DIR = Path(os.environ.get("MGC_CACHE_DIR", DATA_DIR / "cache"))
 VERSIONED_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "xgboost", "librosa", "soundfile", "soxr",
                       "tensorflow", "keras", "keras-tuner")
 
+# In batch runs a bar prints its start, its end and at most BATCH_UPDATES lines in between
+# (at 25 %, 50 %, 75 % of a known total), each at least BATCH_GAP_S after the previous one.
+BATCH_UPDATES = 3
+BATCH_GAP_S = 10.0
+
+# Python-side TensorFlow messages that say nothing to a reader of a rendered notebook; matched by
+# message, so every other warning still shows.
+TENSORFLOW_NOISE = ("triggered tf.function retracing",)
+KERAS_NOISE = (r"Do not pass an `input_shape`/`input_dim` argument to a layer",)
+
+
+_run_profile: str | None = None
+
+
+def set_run_profile(name: str | None) -> None:
+    """Remember the profile this process runs under (``config.setup`` calls it), for :func:`run_profile`."""
+    global _run_profile
+    _run_profile = name
+
+
+def run_profile() -> str | None:
+    """The profile given to :func:`set_run_profile`, or ``None`` outside a configured run."""
+    return _run_profile
+
 
 def library_versions(packages: tuple[str, ...] = VERSIONED_PACKAGES) -> dict[str, str]:
     """``{"python": ..., package: version}`` for the installed ``packages`` (missing ones left out)."""
@@ -36,17 +67,162 @@ def library_versions(packages: tuple[str, ...] = VERSIONED_PACKAGES) -> dict[str
     return versions
 
 
-def progress(iterable=None, **kwargs):
-    """A text progress bar (tqdm). In batch runs (``$MGC_BATCH`` set by run_all.sh and
-    run_tests.sh) it prints at most every 30 s, so rendered notebooks keep a few lines
-    of progress instead of hundreds."""
+@functools.cache
+def _batch_bar_class():
     from tqdm import tqdm
 
-    if os.environ.get("MGC_BATCH"):
-        kwargs.setdefault("mininterval", 30.0)
-        kwargs.setdefault("maxinterval", 60.0)
+    class BatchBar(tqdm):
+        """tqdm that prints few lines: the start, at most ``BATCH_UPDATES`` lines, the end (from ``close``)."""
+
+        monitor_interval = 0  # no monitor thread forcing refreshes
+
+        def __init__(self, *args, **kwargs):
+            self._shown, self._shown_quarter, self._shown_at = 0, -1, None
+            super().__init__(*args, **kwargs)
+
+        def refresh(self, nolock=False, lock_args=None):
+            if self.disable:
+                return None
+            now = self._time()
+            if self._shown:  # the first display always shows; later ones are rationed
+                if self._shown > BATCH_UPDATES or now - self._shown_at < BATCH_GAP_S:
+                    return False
+                if self.total:
+                    if self.n >= self.total:  # close() prints the final line
+                        return False
+                    if int(4 * self.n / self.total) <= self._shown_quarter:
+                        return False
+            if self.total:
+                self._shown_quarter = int(4 * self.n / self.total)
+            self._shown, self._shown_at = self._shown + 1, now
+            return super().refresh(nolock=nolock, lock_args=lock_args)
+
+    return BatchBar
+
+
+def progress(iterable=None, **kwargs):
+    """A text progress bar (tqdm). In batch runs (``$MGC_BATCH`` set by run_all.sh and
+    run_tests.sh) a bar writes a few lines: its start, at most three in between (a quarter
+    of the way more each time, at least ``BATCH_GAP_S`` apart) and its end, so rendered
+    notebooks keep a short record instead of a screenful per bar."""
+    from tqdm import tqdm
+
     kwargs.setdefault("dynamic_ncols", False)
-    return tqdm(iterable, **kwargs)
+    if not os.environ.get("MGC_BATCH"):
+        return tqdm(iterable, **kwargs)
+    kwargs.setdefault("mininterval", 1.0)  # how often tqdm asks; BatchBar.refresh decides what prints
+    kwargs.setdefault("maxinterval", float("inf"))
+    kwargs.setdefault("miniters", 1)
+    return _batch_bar_class()(iterable, **kwargs)
+
+
+def _quiet_wanted() -> bool:
+    """False when the user asked for TensorFlow's logging with ``TF_CPP_MIN_LOG_LEVEL=0``."""
+    return os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3").strip() != "0"
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Point file descriptor 2 at /dev/null: C++ logging writes there directly, past Python."""
+    for stream in (sys.stderr, sys.__stderr__):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class _DropNoise(logging.Filter):
+    """Drops log records whose message contains one of ``TENSORFLOW_NOISE``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is not ours to judge
+            return True
+        return not any(noise in message for noise in TENSORFLOW_NOISE)
+
+
+def _after_tensorflow_import() -> None:
+    """Python-side logging: TensorFlow's logger (configured now, so that its first use in a
+    notebook cannot reset it to INFO) and absl's at ERROR."""
+    if not _quiet_wanted():
+        return
+    with contextlib.suppress(Exception):
+        from tensorflow.python.platform import tf_logging
+
+        tf_logging.get_logger().setLevel(logging.ERROR)
+    with contextlib.suppress(Exception):
+        from absl import logging as absl_logging
+
+        absl_logging.set_verbosity(absl_logging.ERROR)
+
+
+class _QuietLoader(importlib.abc.Loader):
+    """Runs the real loader of ``tensorflow`` with its start-up notices silenced."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __getattr__(self, name: str):  # resource readers and the like: the real loader's
+        if name == "loader":
+            raise AttributeError(name)
+        return getattr(self.loader, name)
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        module.__loader__ = self.loader  # TensorFlow sees its own loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
+        with _stderr_silenced():
+            self.loader.exec_module(module)
+        _after_tensorflow_import()
+
+
+class _QuietTensorFlowFinder(importlib.abc.MetaPathFinder):
+    """Finds ``tensorflow`` as the other finders do and wraps its loader in :class:`_QuietLoader`."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "tensorflow" or not _quiet_wanted():
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _QuietLoader(spec.loader)
+                return spec
+        return None
+
+
+def install_quiet_tensorflow() -> None:
+    """Keep TensorFlow's start-up notices, retracing warnings and Keras' ``input_shape`` advice out of
+    notebook outputs, whoever imports TensorFlow. Called by ``import helpers``; idempotent.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=3`` unless set, silences file descriptor 2 while ``tensorflow``
+    is imported (absl's pre-initialisation lines ignore the variable), sets TensorFlow's and absl's
+    Python loggers to ERROR after that import, and filters the few known messages by their text.
+    ``TF_CPP_MIN_LOG_LEVEL=0`` turns all of it off but the message filters.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    tf_logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _DropNoise) for f in tf_logger.filters):
+        tf_logger.addFilter(_DropNoise())
+    for message in KERAS_NOISE:
+        warnings.filterwarnings("ignore", message=message, category=UserWarning)
+    if not any(isinstance(finder, _QuietTensorFlowFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _QuietTensorFlowFinder())
+    if "tensorflow" in sys.modules:  # imported before helpers: the Python side can still be quietened
+        _after_tensorflow_import()
 
 
 def quiet_tensorflow() -> None:
@@ -55,17 +231,10 @@ def quiet_tensorflow() -> None:
     They bypass ``TF_CPP_MIN_LOG_LEVEL`` and Python's logging and would fill notebook
     outputs; an import error still raises with its Python traceback.
     """
+    install_quiet_tensorflow()
     if "tensorflow" in sys.modules:
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    import tensorflow  # noqa: F401  (through _QuietTensorFlowFinder)
 
 
 def display_path(path: str | os.PathLike) -> str:

@@ -9,6 +9,8 @@ Protocols:
     :func:`random_split`  stratified by genre with a fixed seed (70/10/20 as in the
                           main seed report, or 80/20);
     :func:`kfold`         stratified k folds;
+    :func:`stratified_subsample`  a training part cut to a given size, stratified
+                          (the equal-size control of a protocol comparison);
     fixed                 the dataset's own split, carried by the tracks table's
                           ``fixed_split`` column (GTZAN: the fault-filtered,
                           artist-conditional split of Kereliuk et al. 2015; FMA: the
@@ -109,6 +111,32 @@ def random_split(
         split[order[n_train : n_train + n_valid]] = "valid"
         split[order[n_train + n_valid :]] = "test"
     return split
+
+
+def stratified_subsample(tracks: pd.DataFrame, size: int, seed: int = 42, by: str = "genre") -> pd.Series:
+    """A boolean Series aligned with ``tracks`` (one row per track) that keeps exactly ``size`` of them.
+
+    Each genre keeps its share of ``size`` (largest remainder) and at least one track, so
+    the valid range is from the number of genres to the number of tracks; outside it
+    is a ``ValueError`` that names the range.
+    """
+    _check_tracks(tracks)
+    counts = tracks.groupby(by, sort=True).size()
+    low, high = len(counts), len(tracks)
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not low <= size <= high:
+        raise ValueError(f"train_size {size!r} is outside the valid range {low}..{high}: the training part has {high} "
+                         f"tracks of {low} genres, and every genre keeps at least one")
+    raw = counts.to_numpy() * size / high
+    keep = np.maximum(np.floor(raw).astype(int), 1)
+    while keep.sum() > size:  # the floor of 1 per genre can overshoot: take from the most over-served genre
+        keep[np.argmax(np.where(keep > 1, keep - raw, -np.inf))] -= 1
+    while keep.sum() < size:  # hand out the remainder to the genres that lost most to rounding
+        keep[np.argmax(np.where(keep < counts.to_numpy(), raw - keep, -np.inf))] += 1
+    rng = np.random.default_rng(seed)
+    chosen = pd.Series(False, index=tracks.index, name="subsample")
+    for (_, group), n in zip(tracks.groupby(by, sort=True), keep):
+        chosen[rng.permutation(group.index.to_numpy())[:n]] = True
+    return chosen
 
 
 def kfold(tracks: pd.DataFrame, k: int = 5, seed: int = 42, by: str = "genre") -> pd.Series:

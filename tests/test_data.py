@@ -330,3 +330,45 @@ def test_unwritable_output_is_one_line(tmp_path, capsys, synthetic_dir):
     assert cli.run(splits.main, ["random", str(synthetic_dir), "--fractions", "80/20", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err and err.count("\n") == 1
+
+
+def _tracks(counts: dict[str, int], unreadable: dict[str, int] | None = None) -> pd.DataFrame:
+    rows = [dict(track_id=f"{g}.{i:05d}", genre=g, ok=True) for g, n in counts.items() for i in range(n)]
+    rows += [dict(track_id=f"{g}.bad{i}", genre=g, ok=False) for g, n in (unreadable or {}).items() for i in range(n)]
+    return pd.DataFrame(rows)
+
+
+def test_balanced_subset_keeps_the_genres_with_the_most_readable_clips():
+    counts = {"blues": 5, "classical": 5, "country": 2, "jazz": 5, "rock": 5, "pop": 2}
+    subset, name, label = data.balanced_subset(_tracks(counts, {"country": 9}), "gtzan", "GTZAN")
+    assert name == "gtzan-4genres"
+    assert label == "GTZAN, 4 balanced genres (blues, classical, jazz, rock; 5 clips each)"
+    assert subset["genre"].value_counts().to_dict() == {"blues": 5, "classical": 5, "jazz": 5, "rock": 5}
+    assert subset["ok"].all()  # unreadable clips neither count nor enter
+    assert data.balanced_subset(_tracks({"blues": 3, "jazz": 3}, {"rock": 4}), "gtzan", "GTZAN") is None  # balanced
+    assert data.balanced_subset(_tracks({"blues": 5, "jazz": 3, "rock": 3}), "gtzan", "GTZAN") is None  # one largest genre
+    features = _tracks(counts).drop(columns="ok")  # a features table has no ok column
+    assert data.balanced_subset(features, "gtzan", "GTZAN")[1] == "gtzan-4genres"
+
+
+def test_balanced_subset_of_genres_given():
+    tracks = _tracks({"blues": 5, "classical": 5, "country": 2, "jazz": 4})
+    subset, name, label = data.balanced_subset(tracks, "gtzan", "GTZAN", genres=["jazz", "blues", "jazz"])
+    assert name == "gtzan-blues-jazz" and label == "GTZAN, 2 balanced genres (blues, jazz; 4 clips each)"
+    assert subset["genre"].value_counts().to_dict() == {"blues": 4, "jazz": 4}
+    assert subset.loc[subset["genre"] == "blues", "track_id"].tolist() == [f"blues.{i:05d}" for i in range(4)]
+    with pytest.raises(ValueError, match=r"genres \['metal'\] have no readable clips; available: blues \(5\), classical"):
+        data.balanced_subset(tracks, "gtzan", "GTZAN", genres=["blues", "metal"])
+    with pytest.raises(ValueError, match="at least 2 genres"):
+        data.balanced_subset(tracks, "gtzan", "GTZAN", genres=["blues"])
+
+
+def test_real_gtzan_balanced_subset(real_gtzan):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the corrupt jazz.00054 is listed, not fatal
+        tracks = data.load_tracks(real_gtzan)
+    subset, name, label = data.balanced_subset(tracks, "gtzan", "GTZAN")
+    assert name == "gtzan-4genres" and label == "GTZAN, 4 balanced genres (blues, classical, jazz, rock; 95 clips each)"
+    assert len(subset) == 380

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import cli, evaluate
+from helpers import cli, evaluate, metrics
 
 LABELS = ["blues", "jazz", "rock"]
 
@@ -26,6 +26,11 @@ def test_record_metrics_intervals_and_schema():
     assert record["per_genre"]["rock"]["recall"] == 0.5 and record["per_genre"]["blues"]["precision"] == pytest.approx(9 / 14)
     assert record["confusion"]["matrix"][2] == [5, 0, 5]
     assert record["sizes"] == {"train": 70, "valid": 0, "test": 30}
+    assert record["schema"] == evaluate.SCHEMA_VERSION == 2
+    assert record["metrics"]["balanced_accuracy"]["value"] == pytest.approx((9 / 10 + 10 / 10 + 5 / 10) / 3)
+    assert record["metrics"]["macro_f1"]["ci_low"] < record["metrics"]["macro_f1"]["value"]
+    assert record["sizes_per_genre"] == {"test": {"blues": 10, "jazz": 10, "rock": 10}}  # train/valid only when given
+    assert record["failure"] is None
     assert set(evaluate.REQUIRED_KEYS) <= set(record)
     assert "numpy" in record["versions"] and record["params"]["depth"] == 3
     json.dumps(record)  # serialisable as it is
@@ -48,7 +53,10 @@ def test_save_load_summary_and_side_by_side(tmp_path):
     records = evaluate.load_all(tmp_path)
     table = evaluate.summary_table(tmp_path)
     assert len(records) == 4 and len(table) == 4
-    assert table["accuracy 95% CI"].str.match(r"\d\.\d{3}-\d\.\d{3}").all()
+    for column in ("accuracy", "balanced accuracy", "macro F1"):
+        assert table[column].str.fullmatch(r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]").all(), column
+    assert table.loc[0, "accuracy"] == evaluate.metric_cell(records[0]) and (table["status"] == "ok").all()
+    assert list(table["protocol"]) == ["random-80/20"] * 2 + ["fault-filtered"] * 2
     wide = evaluate.side_by_side(records)
     assert list(wide.columns) == ["random-80/20", "fault-filtered"] and list(wide.index) == ["a", "b"]
     (tmp_path / "unit" / "broken.json").write_text("{}")
@@ -85,16 +93,22 @@ def test_cli_names_a_broken_record_in_one_line(tmp_path, capsys):
 
 
 def _reference_interval(y_true, y_pred, labels, resamples, seed, level=0.95):
-    """The former implementation: sklearn's f1_score once per resample."""
-    from sklearn.metrics import f1_score
+    """The straightforward implementation: sklearn's f1_score and balanced_accuracy_score once per resample."""
+    import warnings
+
+    from sklearn.metrics import balanced_accuracy_score, f1_score
 
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     index = np.random.default_rng(seed).integers(0, len(y_true), size=(resamples, len(y_true)))
     accuracies = (y_true[index] == y_pred[index]).mean(axis=1)
     f1s = np.array([f1_score(y_true[i], y_pred[i], labels=list(labels), average="macro", zero_division=0) for i in index])
+    with warnings.catch_warnings():  # "y_pred contains classes not in y_true"
+        warnings.simplefilter("ignore", UserWarning)
+        balanced = np.array([balanced_accuracy_score(y_true[i], y_pred[i]) for i in index])
     tail = (1 - level) / 2 * 100
     return {"accuracy": tuple(np.percentile(accuracies, [tail, 100 - tail])),
-            "macro_f1": tuple(np.percentile(f1s, [tail, 100 - tail]))}, f1s
+            "balanced_accuracy": tuple(np.percentile(balanced, [tail, 100 - tail])),
+            "macro_f1": tuple(np.percentile(f1s, [tail, 100 - tail]))}, f1s, balanced
 
 
 BOOTSTRAP_CASES = [
@@ -116,15 +130,19 @@ def test_vectorised_bootstrap_equals_sklearn_per_resample(case):
     # Mostly right, sometimes anything from pred_pool: realistic and full of edge cases.
     noise = np.asarray(pred_pool)[rng.integers(0, len(pred_pool), n)]
     y_pred = np.where(rng.random(n) < 0.6, y_true, noise) if set(true_pool) <= set(pred_pool) else noise
-    expected, expected_f1s = _reference_interval(y_true, y_pred, labels, resamples=200, seed=case)
+    expected, expected_f1s, expected_balanced = _reference_interval(y_true, y_pred, labels, resamples=200, seed=case)
     got = evaluate.bootstrap_interval(y_true, y_pred, labels, resamples=200, seed=case)
-    for metric in ("accuracy", "macro_f1"):
-        assert got[metric] == pytest.approx(expected[metric], abs=1e-12)
+    assert set(got) == {"accuracy", "balanced_accuracy", "macro_f1"}
+    for metric in got:
+        assert got[metric] == pytest.approx(expected[metric], abs=1e-12), metric
     # Every resample, not only the two percentiles.
     index = np.random.default_rng(case).integers(0, n, size=(200, n))
-    codes_true, codes_pred = evaluate._label_codes(y_true, labels), evaluate._label_codes(y_pred, labels)
-    f1s = evaluate._resampled_macro_f1(codes_true[index], codes_pred[index], len(labels))
+    codes_true, codes_pred = metrics.label_codes(y_true, labels), metrics.label_codes(y_pred, labels)
+    f1s = metrics.resampled_macro_f1(codes_true[index], codes_pred[index], len(labels))
     assert np.abs(f1s - expected_f1s).max() < 1e-12
+    values, union = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
+    balanced = metrics.resampled_balanced_accuracy(union[:n][index], union[n:][index], len(values))
+    assert np.abs(balanced - expected_balanced).max() < 1e-12
 
 
 def test_bootstrap_of_a_thousand_resamples_is_fast():
@@ -144,10 +162,144 @@ def test_accuracy_by_protocol_names_every_protocol_in_the_legend():
     from helpers import plots
 
     def record(model, protocol):
-        return evaluate.evaluate(["a", "b"], ["a", "a"], ["a", "b"], experiment="e", model=model, dataset="d",
-                                 protocol=protocol, resamples=10)
+        return evaluate.evaluate(["a", "b"], ["a", "b"], ["a", "b"], experiment="e", model=model, dataset="d",
+                                 protocol=protocol, resamples=10)  # not a failed run: those get no bar
 
     # The first model lacks the second protocol: its legend entry must still appear.
     fig = plots.accuracy_by_protocol([record("m1", "random-70/10/20"), record("m2", "random-50/20/30")], "t")
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["random-70/10/20", "random-50/20/30"]
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes)]  # the figure's or the axes' legend
+    legend = [t.get_text() for box in legends if box is not None for t in box.get_texts()]
+    assert [t for t in legend if t.startswith("random")] == ["random-70/10/20", "random-50/20/30"]
     plt.close(fig)
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+def test_balanced_accuracy_is_sklearns_mean_recall_over_genres_in_the_test_set():
+    from sklearn.metrics import balanced_accuracy_score
+
+    y_true = ["blues"] * 8 + ["rock"] * 2  # jazz absent from the test set: not in the mean
+    y_pred = ["blues"] * 8 + ["jazz", "rock"]
+    record = evaluate.evaluate(y_true, y_pred, LABELS, experiment="e", model="m", dataset="d", protocol="p", resamples=50)
+    assert record["metrics"]["balanced_accuracy"]["value"] == pytest.approx(balanced_accuracy_score(y_true, y_pred)) == 0.75
+    assert record["metrics"]["accuracy"]["value"] == 0.9
+
+
+GENRES = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
+
+
+def real_failure(train_accuracy=0.289, predicted_rock=104, baseline=False, with_train_counts=True):
+    """The failed own-PNG run: 118 test clips (28 rock), ``predicted_rock`` of them predicted rock."""
+    y_true = ["rock"] * 28 + ["blues"] * 30 + ["classical"] * 30 + ["jazz"] * 30
+    others = [g for g in y_true if g != "rock"]
+    y_pred = ["rock"] * predicted_rock + others[: 118 - predicted_rock]
+    train = ["rock"] * 54 + ["blues"] * 50 + ["classical"] * 50 + ["jazz"] * 40 + ["pop"] * 6  # majority share 54/200 = 0.27
+    extra = {"train_accuracy": train_accuracy} | ({"baseline": True} if baseline else {})
+    return evaluate.evaluate(y_true, y_pred, GENRES, experiment="e", model="base-cnn (own PNGs)", dataset="gtzan",
+                             protocol="fault-filtered", resamples=50, extra=extra, train_genres=train if with_train_counts else None)
+
+
+def test_failure_names_a_run_that_did_not_learn_and_one_that_predicts_one_genre():
+    record = real_failure()
+    assert evaluate.majority_share(record) == 0.27
+    assert record["failure"] == evaluate.failure(record) == (
+        "did not learn: training accuracy 0.29 (majority share 0.27); predicts rock for 104 of 118 test clips")
+    assert evaluate.status(record).startswith("FAILED: did not learn")
+    assert evaluate.failure(real_failure(train_accuracy=0.6)) == "predicts rock for 104 of 118 test clips"
+    assert evaluate.failure(real_failure(train_accuracy=0.6, predicted_rock=58)) is None  # under half of the predictions
+    assert evaluate.failure(real_failure(train_accuracy=0.37, predicted_rock=30)).startswith("did not learn")  # 0.27 + 0.10: at most
+    assert evaluate.failure(real_failure(train_accuracy=0.371, predicted_rock=30)) is None
+    # Without training counts the majority share is 1 / number of genres.
+    assert evaluate.failure(real_failure(train_accuracy=0.19, predicted_rock=30, with_train_counts=False)) == (
+        "did not learn: training accuracy 0.19 (majority share 0.10)")
+    assert evaluate.failure(real_failure(train_accuracy=0.21, predicted_rock=30, with_train_counts=False)) is None
+    # Baselines predict one genre on purpose: never failed.
+    assert real_failure(baseline=True)["failure"] is None and evaluate.status(real_failure(baseline=True)) == "ok"
+
+
+def test_a_genre_predicted_often_because_it_is_frequent_is_not_a_failure():
+    y_true = ["rock"] * 60 + ["jazz"] * 40
+    y_pred = ["rock"] * 60 + ["rock"] * 20 + ["jazz"] * 20  # 80 % rock predicted, 60 % rock true: more than half as frequent
+    record = evaluate.evaluate(y_true, y_pred, ["jazz", "rock"], experiment="e", model="m", dataset="d", protocol="p", resamples=20)
+    assert record["failure"] is None
+    record = evaluate.evaluate(y_true[20:], ["rock"] * 80, ["jazz", "rock"], experiment="e", model="m", dataset="d",
+                               protocol="p", resamples=20)  # 40 of 80 true rock: exactly half as frequent
+    assert record["failure"] == "predicts rock for 80 of 80 test clips"
+
+
+def test_sizes_per_genre_and_missing_genres():
+    record = make_record(sizes=None, train_genres=["blues"] * 5 + ["jazz"] * 3, valid_genres=np.array(["jazz", "jazz"]))
+    assert record["sizes_per_genre"] == {"train": {"blues": 5, "jazz": 3, "rock": 0}, "valid": {"blues": 0, "jazz": 2, "rock": 0},
+                                         "test": {"blues": 10, "jazz": 10, "rock": 10}}
+    assert record["sizes"] == {"train": 8, "valid": 2, "test": 30}  # counted when not given
+    assert make_record(train_genres=["blues"])["sizes"]["train"] == 70  # given sizes win
+    assert evaluate.missing_genres(record) == {"train": ["rock"], "valid": ["blues", "rock"], "test": []}
+    with pytest.raises(ValueError, match="train genres \\['polka'\\] are not in labels"):
+        make_record(train_genres=["polka"])
+    json.dumps(record)
+
+
+def test_load_all_refuses_schema_1_records_and_says_to_rerun_the_notebook(tmp_path, capsys):
+    path = evaluate.save(make_record(experiment="cnn_gridsearch"), tmp_path)
+    old = json.loads(path.read_text())
+    del old["metrics"]["balanced_accuracy"]
+    path.write_text(json.dumps({**old, "schema": 1}))
+    with pytest.raises(ValueError, match="schema 1 record without balanced_accuracy; re-run the notebook that wrote it "
+                                         "\\(experiment cnn_gridsearch\\)"):
+        evaluate.load_all(tmp_path)
+    assert cli.run(evaluate.main, ["summary", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "re-run the notebook" in err and "move or delete" not in err
+
+
+def test_protocol_suffix_orders_after_its_base_and_saves_to_its_own_file(tmp_path):
+    assert evaluate.parse_protocol("random-80/20@442") == ("random-80/20", 442)
+    assert evaluate.parse_protocol("random-80/20") == ("random-80/20", None)
+    assert evaluate.parse_protocol("odd@name") == ("odd@name", None)
+    order = evaluate._protocol_order(["fault-filtered", "mine@5", "random-80/20@442", "mine", "random-80/20@100", "random-80/20",
+                                      "random-70/10/20"])
+    assert order == ["random-70/10/20", "random-80/20", "random-80/20@100", "random-80/20@442", "fault-filtered", "mine", "mine@5"]
+    paths = {evaluate.save(make_record(protocol=p), tmp_path).name for p in ("random-80/20", "random-80/20@442")}
+    assert paths == {"synthetic__m__random-80-20.json", "synthetic__m__random-80-20-n442.json"}
+    records = [make_record(protocol=p, model=m) for p in ("fault-filtered", "random-80/20@442", "random-80/20") for m in ("a", "b")]
+    assert list(evaluate.side_by_side(records).columns) == ["random-80/20", "random-80/20@442", "fault-filtered"]
+    assert list(evaluate.summary_table(records)["protocol"]) == ["random-80/20"] * 2 + ["random-80/20@442"] * 2 + ["fault-filtered"] * 2
+
+
+def baseline(protocol="random-80/20"):
+    return evaluate.evaluate(["blues"] * 10 + ["jazz"] * 10 + ["rock"] * 10, ["blues"] * 30, LABELS, experiment="unit",
+                             model="majority-class baseline", dataset="synthetic", protocol=protocol, resamples=50,
+                             extra={"baseline": True}, train_genres=["blues"] * 30 + ["jazz"] * 20)
+
+
+def test_tables_show_three_metrics_status_and_baselines_first():
+    failed = real_failure()
+    records = [make_record(model="a"), baseline(), failed, make_record(model="a", protocol="fault-filtered"),
+               baseline("fault-filtered")]
+    summary = evaluate.summary_table(records)
+    assert list(summary["model"][:3]) == ["majority-class baseline", "a", "majority-class baseline"]
+    assert summary["status"].tolist()[-1].startswith("FAILED: did not learn: training accuracy 0.29")
+    wide = evaluate.side_by_side(records, "balanced_accuracy")
+    assert list(wide.index) == ["majority-class baseline", "a", "base-cnn (own PNGs)"]
+    assert wide.loc["base-cnn (own PNGs)", "fault-filtered"] == evaluate.metric_cell(failed, "balanced_accuracy") + " (failed)"
+    assert wide.loc["a", "fault-filtered"] == evaluate.metric_cell(records[3], "balanced_accuracy")
+    assert wide.loc["majority-class baseline", "random-80/20"].startswith("0.333 [")  # one genre of three recalled
+    table = evaluate.accuracy_table(records)
+    assert list(table["model"][:2]) == ["majority-class baseline", "a"]
+    assert table.loc[table["model"] == "base-cnn (own PNGs)", "train"].item() == 0.289
+    for column in ("accuracy", "balanced accuracy", "macro F1"):
+        assert table[column].str.fullmatch(r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]").all()
+    assert set(table["status"]) == {"ok", evaluate.status(failed)}
+    assert evaluate.metric_matrix(records).loc["a", "random-80/20"] == records[0]["metrics"]["accuracy"]["value"]
+
+
+def test_support_table_counts_clips_per_genre_part_and_protocol():
+    records = [baseline(), make_record(train_genres=["blues"] * 30 + ["jazz"] * 20), real_failure()]
+    table = evaluate.support_table(records)
+    assert table.loc["blues", ("random-80/20", "train")] == 30 and table.loc["rock", ("random-80/20", "train")] == 0
+    assert table.loc["total", ("random-80/20", "test")] == 30
+    assert table.loc["rock", ("fault-filtered", "test")] == 28 and table.loc["pop", ("fault-filtered", "train")] == 6
+    assert table.loc["pop", ("random-80/20", "test")] == 0  # a genre of another record's labels
+    # Two different count sets under one protocol get one column group each, named by input.
+    other = make_record(representation="other input", train_genres=["rock"] * 5)
+    assert ("random-80/20 (other input)", "train") in evaluate.support_table([*records, other]).columns
+    assert evaluate.support_table([]).empty

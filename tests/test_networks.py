@@ -147,3 +147,127 @@ def test_evaluate_helpers_for_networks():
     assert evaluate.per_genre_table(record).index[0] == "x"  # worst recall first
     table = evaluate.accuracy_table([record])
     assert table.loc[0, "train"] == 0.5 and table.loc[0, "test"] == 0.5
+
+
+# ----------------------------------------------------------------------------- honest comparisons
+
+
+@pytest.fixture
+def evaluate_calls(monkeypatch):
+    """Every keyword set that reaches ``evaluate.evaluate`` (which still runs)."""
+    calls = []
+    real = evaluate.evaluate
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evaluate, "evaluate", spy)
+    return calls
+
+
+def with_parts(table, pattern=("train", "train", "valid", "test", "train")):
+    """A fixed split by sorted track id (every fifth track valid, every fifth test)."""
+    ids = sorted(table["track_id"].unique())
+    parts = dict(zip(ids, np.array(pattern)[np.arange(len(ids)) % len(pattern)]))
+    return table.assign(fixed_split=table["track_id"].map(parts))
+
+
+def test_equal_size_control_cuts_training_clips_and_their_segments(segments, evaluate_calls, tmp_path):
+    X, table = segments
+    split = networks.row_split(table, "random-50/20/30", seed=3)
+    runs = networks.run_network_protocols("base-cnn", X, table, ["random-50/20/30"], experiment="t", dataset="d",
+                                          representation="r", params=TINY, seed=3, train_size=6, results_dir=tmp_path, **FAST)
+    assert list(runs) == ["random-50/20/30@6"]
+    record, predictions, fit = runs["random-50/20/30@6"]
+    assert record["protocol"] == "random-50/20/30@6" and record["extra"]["subsampled_from"] == 15
+    assert record["sizes"] == {"train": 6, "valid": 6, "test": 9}  # validation and test untouched
+    assert record["extra"]["train_segments"] == 12  # both segments of each kept clip
+    call = evaluate_calls[-1]
+    assert sorted(call["train_genres"]) == ["blues"] * 2 + ["jazz"] * 2 + ["rock"] * 2  # per clip, stratified
+    assert len(call["valid_genres"]) == 6 and record["sizes_per_genre"]["valid"] == {"blues": 2, "jazz": 2, "rock": 2}
+    assert set(predictions["track_id"]) == set(table.loc[(split == "test").to_numpy(), "track_id"])
+    assert len(list(tmp_path.rglob("*.json"))) == 1
+    with pytest.raises(ValueError, match=r"random-50/20/30: train_size 16 is outside the valid range 3\.\.15"):
+        networks.run_network_protocols("base-cnn", X, table, ["random-50/20/30"], experiment="t", dataset="d",
+                                       representation="r", params=TINY, train_size=16, **FAST)
+
+
+def test_unknown_names_fail_before_any_training(segments):
+    X, table = segments
+    with pytest.raises(ValueError, match="valid spectrogram models: base-cnn, small-cnn, crnn"):
+        networks.run_network_protocols("resnet", X, table, ["random-50/20/30"], experiment="t", dataset="d", representation="r")
+    with pytest.raises(ValueError, match="valid: random-70/10/20, random-50/20/30, fault-filtered, official; an @<n> suffix"):
+        networks.run_network_protocols("base-cnn", X, table, ["random-50/20/30@9"], experiment="t", dataset="d",
+                                       representation="r")
+
+
+def test_network_fixed_train_size_counts_the_train_list_only(segments):
+    _, table = segments
+    fixed = with_parts(table)
+    assert networks.fixed_train_size(fixed, "fault-filtered") == 18  # 3 of every 5 clips; valid is for early stopping
+    assert networks.fixed_train_size(table, "fault-filtered") is None
+    assert networks.fixed_train_size(with_parts(table, ("train", "test")), "official") is None  # no valid part: skipped
+    with pytest.raises(ValueError, match="fixed protocols: fault-filtered, official"):
+        networks.fixed_train_size(fixed, "random-70/10/20")
+
+
+def test_majority_baselines_use_the_network_splits(segments, evaluate_calls, tmp_path, capsys):
+    _, table = segments
+    keep = (table["genre"] == "rock") | (table["track_id"].str[-1].astype(int) < 5)  # 10 rock clips, 5 of the others
+    data = with_parts(table[keep].reset_index(drop=True))
+    baselines = networks.majority_baselines(data, ["random-70/10/20", "fault-filtered"], experiment="t", dataset="d",
+                                            representation="r", resamples=20, results_dir=tmp_path)
+    assert list(baselines) == ["random-70/10/20", "fault-filtered"] and len(list(tmp_path.rglob("*.json"))) == 2
+    for protocol, record in baselines.items():
+        split = networks.row_split(data, protocol)
+        test_clips = data.loc[(split == "test").to_numpy()].drop_duplicates("track_id")
+        assert record["model"] == "majority-class baseline" and record["extra"]["baseline"] is True
+        assert record["extra"]["majority_genre"] == "rock" and record["sizes"]["test"] == len(test_clips)
+        assert record["metrics"]["accuracy"]["value"] == pytest.approx((test_clips["genre"] == "rock").mean())
+        assert record.get("failure") is None
+    assert len(evaluate_calls[-1]["train_genres"]) == baselines["fault-filtered"]["sizes"]["train"] == 12  # per clip
+    controlled = networks.majority_baselines(data, ["random-70/10/20"], experiment="t", dataset="d", representation="r",
+                                             resamples=20, train_size=8)
+    assert list(controlled) == ["random-70/10/20@8"] and controlled["random-70/10/20@8"]["sizes"]["train"] == 8
+    skipped = networks.majority_baselines(with_parts(table, ("train", "test")), ["fault-filtered"], experiment="t",
+                                          dataset="d", representation="r", resamples=20)
+    assert skipped == {} and "skipped the majority-class baseline under fault-filtered: the fault-filtered split leaves no valid" \
+        in capsys.readouterr().out
+
+
+def test_grid_search_per_protocol_tunes_each_protocol_on_its_own_parts(segments, tmp_path, monkeypatch, capsys):
+    X, table = segments
+    fixed = with_parts(table)
+    seen = {}
+
+    def fake(name, grid, X_part, table_part, split, *, project_name, **settings):
+        seen[project_name] = (len(X_part), set(table_part["track_id"]), list(split))
+        return pd.DataFrame({"trial": ["0"]}), {"dropout": grid["dropout"][0]}
+
+    monkeypatch.setattr(tuning, "grid_search", fake)
+    settings = dict(directory=tmp_path, project_prefix="toy", epochs=1, seed=0)
+    searches = tuning.grid_search_per_protocol("base-cnn", {"dropout": [0.1]}, X, fixed, ["random-50/20/30", "fault-filtered"],
+                                               **settings)
+    assert list(searches) == ["random-50/20/30", "fault-filtered"]
+    assert set(seen) == {"toy-random-50-20-30", "toy-fault-filtered"}
+    for protocol, project in (("random-50/20/30", "toy-random-50-20-30"), ("fault-filtered", "toy-fault-filtered")):
+        split = networks.row_split(fixed, protocol, seed=0)
+        rows, ids, parts = seen[project]
+        assert ids == set(fixed.loc[split.isin(["train", "valid"]).to_numpy(), "track_id"])  # the protocol's own parts ...
+        assert not ids & set(fixed.loc[(split == "test").to_numpy(), "track_id"]) and set(parts) == {"train", "valid"}
+        assert rows == 2 * len(ids)  # ... with every segment, and never a test row
+    no_valid = with_parts(table, ("train", "test"))
+    assert tuning.grid_search_per_protocol("base-cnn", {"dropout": [0.1]}, X, no_valid, ["fault-filtered"], **settings) == {}
+    assert "skipped the grid search of base-cnn under fault-filtered: the fault-filtered split leaves no valid" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="valid: random-70/10/20"):
+        tuning.grid_search_per_protocol("base-cnn", {"dropout": [0.1]}, X, fixed, ["random"], **settings)
+
+
+def test_grid_search_per_protocol_runs_keras_tuner(segments, tmp_path):
+    X, table = segments
+    searches = tuning.grid_search_per_protocol("base-cnn", {"dropout": [0.1, 0.3]}, X, with_parts(table), ["fault-filtered"],
+                                               directory=tmp_path, project_prefix="toy", epochs=1, batch_size=16, seed=0,
+                                               params={"filters": (2, 2, 2), "dense_units": 8})
+    trials, best = searches["fault-filtered"]
+    assert len(trials) == 2 and best["dropout"] in (0.1, 0.3) and (tmp_path / "toy-fault-filtered").is_dir()

@@ -134,3 +134,24 @@ def test_cli_fixed_split_of_the_dataset(tmp_path, capsys):
     assert splits.main(["fixed", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "train" in out and "valid" in out
+
+
+def test_stratified_subsample_keeps_exactly_the_size_asked_for_in_proportion():
+    tracks = pd.concat([make_tracks(per_genre=10), make_tracks(per_genre=40).query("genre == 'rock'")]).drop_duplicates("track_id")
+    tracks = tracks.reset_index(drop=True)  # 9 genres x 10 clips, rock 40
+    assert (tracks[splits.stratified_subsample(tracks, 10)].groupby("genre").size() == 1).all()  # the smallest size
+    for size in (33, 64, 129, 130):
+        keep = splits.stratified_subsample(tracks, size, seed=0)
+        assert keep.sum() == size and keep.index.equals(tracks.index)
+        per_genre = tracks[keep].groupby("genre").size().reindex(tracks["genre"].unique(), fill_value=0)
+        assert (per_genre >= 1).all()  # every genre keeps a clip ...
+        assert (abs(per_genre - tracks.groupby("genre").size() * size / len(tracks)) < 1).all()  # ... and its share
+    keep = splits.stratified_subsample(tracks, 64, seed=0)
+    assert tracks[keep].groupby("genre").size()["rock"] == 19  # 19.7 by share; the others round 4.9 up first
+    assert keep.equals(splits.stratified_subsample(tracks, 64, seed=0))
+    assert not keep.equals(splits.stratified_subsample(tracks, 64, seed=1))
+    for bad in (9, 131, 0, 12.5, True):
+        with pytest.raises(ValueError, match=r"outside the valid range 10\.\.130"):
+            splits.stratified_subsample(tracks, bad)
+    with pytest.raises(ValueError, match="per track"):
+        splits.stratified_subsample(pd.concat([tracks, tracks.head(1)]), 20)

@@ -135,3 +135,147 @@ def test_lstm_learns_an_easy_sequence_problem():
     assert record["sizes"]["test"] == 20
     # Chance is 0.25; one epoch reaches 0.5, twenty reach 1.0 here.
     assert record["metrics"]["accuracy"]["value"] >= 0.8
+
+
+# ----------------------------------------------------------------------------- honest comparisons
+
+
+@pytest.fixture
+def evaluate_calls(monkeypatch):
+    """Every keyword set that reaches ``evaluate.evaluate`` (which still runs)."""
+    from helpers import evaluate
+
+    calls = []
+    real = evaluate.evaluate
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evaluate, "evaluate", spy)
+    return calls
+
+
+def imbalanced(table):
+    """Twelve rock clips, six of every other genre: rock is the majority of any stratified training set."""
+    cut = (table["genre"] != "rock") & (table.groupby("genre").cumcount() >= 6)
+    return table[~cut].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("protocol", ["random-80/20", "fault-filtered", "5-fold-cv"])
+def test_records_carry_the_genre_of_every_training_clip(table, evaluate_calls, protocol):
+    fixed = with_fixed_split(table)
+    record, _ = training.run_protocol(fixed, COLUMNS, "knn", protocol, experiment="t", dataset="d", representation="r",
+                                      resamples=10)
+    train_genres = evaluate_calls[-1]["train_genres"]
+    assert len(train_genres) == record["sizes"]["train"] == {"random-80/20": 100, "fault-filtered": 80, "5-fold-cv": 96}[protocol]
+    counts = pd.Series(train_genres).value_counts()
+    assert counts.max() - counts.min() <= 1  # stratified (12 clips per genre do not split into 5 equal folds)
+    assert record["sizes_per_genre"]["train"] == counts.reindex(sorted(GTZAN_GENRES)).to_dict()
+
+
+def test_equal_size_control_subsamples_training_only(table, monkeypatch, evaluate_calls):
+    seen = []
+    real_fit_predict = training.fit_predict
+
+    def spy(model_name, X_train, y_train, X_test, *args, **kwargs):
+        seen.append((X_train, X_test))
+        return real_fit_predict(model_name, X_train, y_train, X_test, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit_predict", spy)
+    settings = dict(experiment="t", dataset="d", representation="r", resamples=10)
+    full, full_predictions = training.run_protocol(table, COLUMNS, "knn", "random-80/20", **settings)
+    small, small_predictions = training.run_protocol(table, COLUMNS, "knn", "random-80/20", train_size=30, **settings)
+    assert small["protocol"] == "random-80/20@30" and full["protocol"] == "random-80/20"
+    assert small["sizes"]["train"] == 30 and small["sizes"]["test"] == 20 and small["extra"]["subsampled_from"] == 100
+    assert "subsampled_from" not in full["extra"]
+    assert pd.Series(evaluate_calls[-1]["train_genres"]).value_counts().tolist() == [3] * 10  # stratified by genre
+    (full_train, full_test), (small_train, small_test) = seen
+    assert len(small_train) == 30 and {tuple(r) for r in small_train} <= {tuple(r) for r in full_train}
+    assert np.array_equal(full_test, small_test) and full_predictions["track_id"].equals(small_predictions["track_id"])
+    again, _ = training.run_protocol(table, COLUMNS, "knn", "random-80/20", train_size=30, **settings)
+    assert np.array_equal(seen[-1][0], small_train)  # same seed, same subset
+
+
+def test_equal_size_control_refuses_impossible_sizes(table):
+    settings = dict(experiment="t", dataset="d", representation="r", resamples=10)
+    for size in (9, 101):
+        with pytest.raises(ValueError, match=r"random-80/20: train_size .* outside the valid range 10\.\.100"):
+            training.run_protocol(table, COLUMNS, "knn", "random-80/20", train_size=size, **settings)
+    with pytest.raises(ValueError, match="5-fold-cv has five"):
+        training.run_protocol(table, COLUMNS, "knn", "5-fold-cv", train_size=50, **settings)
+    with pytest.raises(ValueError, match="pass train_size=n instead"):
+        training.protocol_split(table, "random-80/20@50")
+
+
+def test_fixed_train_size_is_what_run_protocol_trains_on(table):
+    fixed = with_fixed_split(table)
+    size = training.fixed_train_size(fixed, "fault-filtered")
+    record, _ = training.run_protocol(fixed, COLUMNS, "knn", "fault-filtered", experiment="t", dataset="d",
+                                      representation="r", resamples=10)
+    assert size == record["sizes"]["train"] == 80  # train + valid: these models have no tuning step
+    control, _ = training.run_protocol(fixed, COLUMNS, "knn", "random-80/20", train_size=size, experiment="t",
+                                       dataset="d", representation="r", resamples=10)
+    assert control["protocol"] == "random-80/20@80" and control["sizes"]["train"] == 80
+    assert training.fixed_train_size(table, "fault-filtered") is None  # no fixed split on this table
+    assert training.fixed_train_size(table.assign(fixed_split=""), "official") is None
+    assert training.fixed_train_size(fixed.replace({"fixed_split": {"test": ""}}), "fault-filtered") is None
+    with pytest.raises(ValueError, match="fixed protocols: fault-filtered, official"):
+        training.fixed_train_size(fixed, "random-80/20")
+
+
+@pytest.mark.parametrize("protocol", ["random-80/20", "5-fold-cv", "fault-filtered"])
+def test_majority_baseline_predicts_the_most_frequent_training_genre(table, protocol, evaluate_calls):
+    data = with_fixed_split(imbalanced(table))
+    record = training.majority_baseline(data, protocol, experiment="t", dataset="d", representation="r", resamples=20)
+    majority = "rock"
+    assert record["model"] == "majority-class baseline" and record["protocol"] == protocol
+    assert record["extra"]["baseline"] is True and record["extra"]["majority_genre"] == majority
+    assert record["confusion"]["labels"] == sorted(GTZAN_GENRES)
+    predicted = np.asarray(record["confusion"]["matrix"]).sum(axis=0)
+    assert predicted[sorted(GTZAN_GENRES).index(majority)] == predicted.sum() == record["sizes"]["test"]
+    assert record["metrics"]["accuracy"]["value"] == record["per_genre"][majority]["support"] / record["sizes"]["test"]
+    assert len(evaluate_calls[-1]["train_genres"]) == record["sizes"]["train"]
+    assert record.get("failure") is None  # a baseline is never a failed run
+
+
+def test_unknown_model_fails_before_any_fit(table, monkeypatch):
+    monkeypatch.setattr(training, "protocol_fits", lambda *a, **k: pytest.fail("split before the model name was checked"))
+    with pytest.raises(ValueError, match="valid models: knn, random-forest"):
+        training.run_protocol(table, COLUMNS, "knn3", "random-80/20", experiment="t", dataset="d", representation="r")
+
+
+def test_training_size_band_is_the_interval_of_the_mean_not_an_envelope(table, monkeypatch):
+    """Two subsets, one always right and one always wrong: their mean is 0.5 on every test resample."""
+    def opposite(model_name, X_train, y_train, X_test, seed, *args, **kwargs):
+        truth = X_test[:, 0].astype(int)  # the test genre code, planted in the first column below
+        return (truth if seed % 2 == 0 else truth + 1), 0.0
+
+    codes = table.assign(f0=training.encode_labels(table["genre"])[0])
+    split = training.protocol_split(codes, "random-80/20")
+    monkeypatch.setattr(training, "fit_predict", opposite)
+    curve = training.training_size_curve(codes, COLUMNS, split, "knn", fractions=(0.5, 1.0), repeats=2, resamples=200)
+    assert list(curve.columns) == ["fraction", "train_size", "accuracy", "ci_low", "ci_high", "subset_min", "subset_max", "fits"]
+    half = curve.iloc[0]
+    assert (half["accuracy"], half["ci_low"], half["ci_high"]) == (0.5, 0.5, 0.5)
+    assert (half["subset_min"], half["subset_max"], half["fits"]) == (0.0, 1.0, 2)
+    assert curve.iloc[1][["accuracy", "ci_low", "ci_high", "subset_min", "subset_max"]].tolist() == [1.0] * 5
+
+
+def test_training_size_band_of_one_fit_is_its_bootstrap_interval(table):
+    from helpers import evaluate
+
+    split = training.protocol_split(table, "random-80/20")
+    curve = training.training_size_curve(table, COLUMNS, split, "knn", fractions=(1.0,), resamples=300, seed=5)
+    y, labels = training.encode_labels(table["genre"])
+    train, test = (split == "train").to_numpy(), (split == "test").to_numpy()
+    predicted, _ = training.fit_predict("knn", table.loc[train, COLUMNS].to_numpy(), y[train], table.loc[test, COLUMNS].to_numpy(), 5)
+    interval = evaluate.bootstrap_interval(y[test], predicted, range(len(labels)), resamples=300, seed=5)["accuracy"]
+    assert curve.loc[0, ["ci_low", "ci_high"]].tolist() == pytest.approx(list(interval))
+    assert curve.loc[0, "subset_min"] == curve.loc[0, "accuracy"] == curve.loc[0, "subset_max"]
+
+
+def test_majority_baseline_breaks_ties_alphabetically():
+    tied = pd.DataFrame({"track_id": [f"t{i}" for i in range(10)], "genre": ["rock"] * 5 + ["jazz"] * 5})
+    record = training.majority_baseline(tied, "random-80/20", experiment="t", dataset="d", representation="r", resamples=10)
+    assert record["extra"]["majority_genre"] == "jazz" and record["metrics"]["accuracy"]["value"] == 0.5

@@ -204,10 +204,10 @@ X_seq, seq_rows = frames.X, data.attach_fixed_split(frames.rows, tracks)
 for failure in frames.skipped:
     print(f"skipped: {failure}")
 datasets_seq = {cfg.dataset.name: (LABEL, seq_rows.index.to_numpy())}
-subset = data.balanced_subset(seq_rows, cfg.dataset.name, LABEL)
+subset = data.balanced_subset(tracks, cfg.dataset.name, LABEL)
 if subset is not None:
-    subset_rows, subset_name, subset_label = subset
-    datasets_seq[subset_name] = (subset_label, subset_rows.index.to_numpy())
+    subset_tracks, subset_name, subset_label = subset
+    datasets_seq[subset_name] = (subset_label, seq_rows.index[seq_rows["track_id"].isin(subset_tracks["track_id"])].to_numpy())
 lstm_records = []
 for name, (label, rows) in datasets_seq.items():
     part = seq_rows.loc[rows].reset_index(drop=True)

@@ -5,7 +5,11 @@ Three metrics, each as scikit-learn defines it:
 ``accuracy``           share of test items predicted right;
 ``balanced_accuracy``  ``balanced_accuracy_score``: the mean recall over the classes present
                        in ``y_true`` (a class only predicted counts for none);
-``macro_f1``           ``f1_score(labels=labels, average="macro", zero_division=0)``.
+``macro_f1``           ``f1_score(labels=present, average="macro", zero_division=0)`` where
+                       ``present`` are the classes of ``labels`` that occur among the true or
+                       the predicted values: a genre with no test clip that the model never
+                       predicts is not scored (it would count as F1 = 0), one it predicts
+                       wrongly is (F1 = 0).
 
 :func:`bootstrap_interval` draws ``resamples`` index vectors once and scores every
 resample from per-resample class counts (``np.bincount`` over offset codes), instead of
@@ -28,11 +32,20 @@ def accuracy(y_true: Sequence, y_pred: Sequence) -> float:
     return float(np.mean(y_true == y_pred)) if len(y_true) else float("nan")
 
 
+def present_labels(y_true: Sequence, y_pred: Sequence, labels: Sequence) -> list:
+    """The labels that occur among the true or the predicted values, in the order of ``labels``."""
+    seen = set(np.asarray(y_true).tolist()) | set(np.asarray(y_pred).tolist())
+    return [label for label in labels if label in seen]
+
+
 def macro_f1(y_true: Sequence, y_pred: Sequence, labels: Sequence) -> float:
-    """scikit-learn's macro F1 over ``labels`` (a label with no true and no predicted item scores 0)."""
+    """scikit-learn's macro F1 over the labels present (see the module docstring); NaN for no items."""
     from sklearn.metrics import f1_score
 
-    return float(f1_score(y_true, y_pred, labels=list(labels), average="macro", zero_division=0))
+    present = present_labels(y_true, y_pred, labels)
+    if not present:
+        return float("nan")
+    return float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0))
 
 
 def balanced_accuracy(y_true: Sequence, y_pred: Sequence) -> float:
@@ -63,18 +76,18 @@ def _counts(codes: np.ndarray, width: int, weights: np.ndarray | None = None) ->
 
 
 def resampled_macro_f1(true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: int) -> np.ndarray:
-    """Macro F1 of every resample (rows of the code arrays) at once, as sklearn's
-    ``f1_score(labels=..., average="macro", zero_division=0)`` computes it.
+    """Macro F1 of every resample (rows of the code arrays) at once, as :func:`macro_f1` computes it.
 
-    Per resample and class, ``F1 = 2 tp / (true count + predicted count)``, 0 when both
-    counts are 0 (a class in ``labels`` that a resample lacks still enters the mean);
-    values outside ``labels`` (code ``n_labels``) count for no class.
+    Per resample and class, ``F1 = 2 tp / (true count + predicted count)``; a class whose
+    both counts are 0 in a resample is left out of that resample's mean, as in
+    :func:`macro_f1`; values outside ``labels`` (code ``n_labels``) count for no class.
     """
     width = n_labels + 1  # one spare bin per resample for values outside labels
     true_positives = _counts(true_codes, width, (true_codes == pred_codes).astype(np.float64))[:, :n_labels]
     denominator = (_counts(true_codes, width) + _counts(pred_codes, width))[:, :n_labels]
-    f1 = np.divide(2.0 * true_positives, denominator, out=np.zeros_like(denominator), where=denominator > 0)
-    return f1.mean(axis=1)
+    scored = denominator > 0
+    f1 = np.divide(2.0 * true_positives, denominator, out=np.zeros_like(denominator), where=scored)
+    return f1.sum(axis=1) / np.maximum(scored.sum(axis=1), 1)
 
 
 def resampled_balanced_accuracy(true_codes: np.ndarray, pred_codes: np.ndarray, n_classes: int) -> np.ndarray:

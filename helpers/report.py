@@ -80,9 +80,14 @@ def describe(record: dict) -> str:
 
 
 def _by_protocol(records: Sequence[dict]) -> dict[str, list[dict]]:
-    groups = {p: [] for p in evaluate.protocol_order(r["protocol"] for r in records)}
-    for r in records:
-        groups[r["protocol"]].append(r)
+    """Records per protocol, keyed ``protocol`` (or ``dataset: protocol`` when the records hold several datasets)."""
+    datasets = list(dict.fromkeys(r["dataset"] for r in records))
+    groups = {}
+    for dataset in datasets:
+        mine = [r for r in records if r["dataset"] == dataset]
+        for protocol in evaluate.protocol_order(dict.fromkeys(r["protocol"] for r in mine)):
+            key = protocol if len(datasets) == 1 else f"{dataset}: {protocol}"
+            groups[key] = [r for r in mine if r["protocol"] == protocol]
     return groups
 
 
@@ -157,7 +162,7 @@ def protocol_reading(records: Sequence[dict], dataset_label: str) -> str:
             said.append(f"best by balanced accuracy: **{best['model']}** ({_what(best)}): {metrics(best)}")
         elif models:
             said.append("every model run failed")
-        said += [f"{r['model']} (baseline): {metrics(r)}" for r in group if evaluate.is_baseline(r)]
+        said += [f"{r['model']}: {metrics(r)}" for r in group if evaluate.is_baseline(r)]
         failed = [f"**{r['model']}** ({evaluate.failure(r)})" for r in group if evaluate.failure(r)]
         if failed:
             said.append(f"failed, not results: {'; '.join(failed)}")

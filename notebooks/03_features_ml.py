@@ -106,6 +106,8 @@ FIXED = cfg.dataset.fixed_split_name
 protocols = ["random-80/20", "5-fold-cv"] + ([FIXED] if FIXED else [])
 # The equal-size control: the random split with its training set shrunk to the fixed split's size.
 EQUAL = training.fixed_train_size(table, FIXED) if FIXED else None
+if EQUAL is not None and EQUAL >= (training.protocol_split(table, "random-80/20", seed=cfg.seed) == "train").sum():
+    EQUAL = None  # the fixed split trains on no fewer clips than the random one: nothing to control for
 print(f"{LABEL}: {len(table)} clips x {len(features.FEATURE_COLUMNS)} features ({representation}); "
       f"protocols: {', '.join(protocols)}" + (f"; random-80/20 also at the {FIXED} training size, {EQUAL} clips" if EQUAL else ""))
 

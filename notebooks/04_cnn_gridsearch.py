@@ -136,6 +136,8 @@ plots.save(fig, cfg.figures_dir, "04_augmentation")
 
 # %%
 EQUAL = networks.fixed_train_size(IMAGES, FIXED) if FIXED else None
+if EQUAL is not None and EQUAL >= (networks.network_split(IMAGES, "random-70/10/20", seed=cfg.seed) == "train").sum():
+    EQUAL = None  # the fixed split trains on no fewer clips than the random one: nothing to control for
 baselines = networks.majority_baselines(IMAGES, CLIP_PROTOCOLS, experiment=EXPERIMENT, dataset=cfg.dataset.name,
                                         representation=IMAGE_INPUT, seed=cfg.seed, resamples=cfg.profile.ci_resamples,
                                         results_dir=cfg.results_dir)

@@ -84,7 +84,7 @@ def test_protocol_reading_picks_by_balanced_accuracy_and_never_quotes_a_failed_r
     random_line = next(line for line in lines if line.startswith("- **random-80/20**:"))
     assert f"best by balanced accuracy: **svm-rbf** (features_30_sec.csv; 800 train / 200 test clips): {report.metrics(records[4])}" \
         in random_line
-    assert f"majority-class baseline (baseline): {report.metrics(records[6])}" in random_line
+    assert f"majority-class baseline: {report.metrics(records[6])}" in random_line
     fixed_line = next(line for line in lines if line.startswith("- **fault-filtered**:"))
     assert "failed, not results: **base-cnn** (did not learn: training accuracy 0.30 (majority share 0.25))" in fixed_line
     assert evaluate.metric_cell(records[-1]) not in text  # the failed run's numbers are never quoted
@@ -98,7 +98,7 @@ def test_protocol_reading_picks_by_balanced_accuracy_and_never_quotes_a_failed_r
     assert ("the equal-size control random-80/20@640 failed (did not learn"
             in report.protocol_reading([records[0], records[2], failed_control], "GTZAN"))
     only_failed = report.protocol_reading([failed_run(), baseline("fault-filtered")], "GTZAN")
-    assert "- **fault-filtered**: every model run failed; majority-class baseline (baseline): " in only_failed
+    assert "- **fault-filtered**: every model run failed; majority-class baseline: " in only_failed
     for causal in ("because", "due to", "leak", "caus", "artist"):
         assert causal not in text.lower()
 
@@ -210,3 +210,12 @@ def test_readme_results_section_is_current():
     assert committed, "no committed results records"
     argv = ["readme", "--check", "--results", str(REPO / "results"), "--readme", str(REPO / "README.md")]
     assert cli.run(report.main, argv) == 0, report.STALE
+
+
+def test_readings_keep_datasets_apart():
+    """A balanced subset's records are never ranked against the whole dataset's."""
+    whole = run("lstm", "random-80/20", 120, dataset="gtzan")
+    subset = run("lstm", "random-80/20", 180, dataset="gtzan-4genres")
+    text = report.protocol_reading([whole, subset], "audio")
+    assert "- **gtzan: random-80/20**" in text and "- **gtzan-4genres: random-80/20**" in text
+    assert "gtzan-4genres" in report.coverage([whole, subset], "audio")

@@ -49,3 +49,19 @@ def write_corrupt(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"\x00" * 100 + b"not a RIFF header" * 50)
     return path
+
+
+@pytest.fixture
+def evaluate_calls(monkeypatch):
+    """Every keyword set that reaches ``helpers.evaluate.evaluate`` (which still runs)."""
+    from helpers import evaluate
+
+    calls = []
+    real = evaluate.evaluate
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evaluate, "evaluate", spy)
+    return calls

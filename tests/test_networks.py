@@ -152,20 +152,6 @@ def test_evaluate_helpers_for_networks():
 # ----------------------------------------------------------------------------- honest comparisons
 
 
-@pytest.fixture
-def evaluate_calls(monkeypatch):
-    """Every keyword set that reaches ``evaluate.evaluate`` (which still runs)."""
-    calls = []
-    real = evaluate.evaluate
-
-    def spy(*args, **kwargs):
-        calls.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(evaluate, "evaluate", spy)
-    return calls
-
-
 def with_parts(table, pattern=("train", "train", "valid", "test", "train")):
     """A fixed split by sorted track id (every fifth track valid, every fifth test)."""
     ids = sorted(table["track_id"].unique())

@@ -140,22 +140,6 @@ def test_lstm_learns_an_easy_sequence_problem():
 # ----------------------------------------------------------------------------- honest comparisons
 
 
-@pytest.fixture
-def evaluate_calls(monkeypatch):
-    """Every keyword set that reaches ``evaluate.evaluate`` (which still runs)."""
-    from helpers import evaluate
-
-    calls = []
-    real = evaluate.evaluate
-
-    def spy(*args, **kwargs):
-        calls.append(kwargs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(evaluate, "evaluate", spy)
-    return calls
-
-
 def imbalanced(table):
     """Twelve rock clips, six of every other genre: rock is the majority of any stratified training set."""
     cut = (table["genre"] != "rock") & (table.groupby("genre").cumcount() >= 6)

@@ -8,18 +8,23 @@ that the package has no import cycle):
 
 * ``runtime`` (folders, progress bars, library versions), ``cli`` (one-line errors),
   ``cache`` (content-keyed, atomic cache entries), ``audio`` (decoding), ``download``
-  (resumable, checksummed downloads);
+  (resumable, checksummed downloads), ``metrics`` (the three test metrics and their
+  bootstrap), ``records`` (rules that read a results record: failed runs, protocol names);
 * ``datasets`` (the registry: GTZAN, FMA-small, the synthetic default, genre folders;
   the tracks table), ``synth`` (the synthetic music), ``data`` (inventories, checks,
   downloads on the command line), ``splits`` (random, k-fold, fixed);
 * ``representations`` (one decode per clip for every per-clip representation),
   ``features`` (the Kaggle 57-feature set), ``spectrograms`` (mel images),
   ``network_inputs`` (image stacks and log-mel segment arrays), ``augment``;
-* ``models``, ``training`` (tabular protocols and studies), ``networks`` (Keras
+* ``models``, ``training`` (tabular protocols and studies), ``network_splits`` (per-track
+  splits, baselines and the equal-size control of the networks), ``networks`` (Keras
   fitting), ``tuning`` (keras-tuner), ``artifacts`` (saved models), ``evaluate``
-  (metrics, intervals, results records), ``plots`` (figures of the data; ``plots_results``: figures
-  of results; ``plots_style``: the shared look), ``predict``;
-* ``config`` (profiles, dataset resolution, output folders: a notebook's first cell).
+  (results records and their tables), ``seed_reports`` (the seed reports' numbers, cited),
+  ``report`` (Markdown readings from records; the README results section), ``readings``
+  (conclusions from tables that are not records), ``plots`` (figures of the data;
+  ``plots_results``: figures of results; ``plots_style``: the shared look), ``predict``;
+* ``config`` (profiles, dataset resolution, output folders: a notebook's first cell),
+  ``colab`` (the Colab badge and set-up cell of every notebook).
 """
 
 import warnings

@@ -126,19 +126,22 @@ def _difference(a: dict, b: dict) -> str:
 
 def _gaps(records: Sequence[dict]) -> list[str]:
     """Per model and input: each plain random protocol minus the fixed protocol, and at equal training size."""
-    runs = {(r["dataset"], r["model"], r.get("representation", ""), r["protocol"]): r for r in records}
+    runs = {(r["dataset"], r["model"], r.get("representation", ""), r["protocol"]): r
+            for r in records if not evaluate.is_baseline(r)}  # a baseline's gap says nothing about artists or splits
+    several = len({r["dataset"] for r in records}) > 1
     lines = []
     for (dataset, model, rep, fixed), f in runs.items():
         if fixed not in FIXED_PROTOCOLS:
             continue
+        name = f"{model}, {dataset}" if several else model
         for (d, m, rp, protocol), r in runs.items():
             if (d, m, rp) != (dataset, model, rep) or not protocol.startswith("random-") or evaluate.parse_protocol(protocol)[1]:
                 continue
             failed = [f"the {x['protocol']} run failed ({evaluate.failure(x)})" for x in (r, f) if evaluate.failure(x)]
             if failed:
-                lines.append(f"- **{model}** ({rep}): no difference measured: {'; '.join(failed)}")
+                lines.append(f"- **{name}** ({rep}): no difference measured: {'; '.join(failed)}")
                 continue
-            text = (f"- **{model}** ({rep}): {protocol} minus {fixed}: {_difference(r, f)} "
+            text = (f"- **{name}** ({rep}): {protocol} minus {fixed}: {_difference(r, f)} "
                     f"({r['sizes']['train']} vs {f['sizes']['train']} training clips)")
             controls = [x for (d2, m2, r2, p), x in runs.items() if (d2, m2, r2) == (d, m, rp)
                         and evaluate.parse_protocol(p)[0] == protocol and evaluate.parse_protocol(p)[1]]

@@ -219,3 +219,11 @@ def test_readings_keep_datasets_apart():
     text = report.protocol_reading([whole, subset], "audio")
     assert "- **gtzan: random-80/20**" in text and "- **gtzan-4genres: random-80/20**" in text
     assert "gtzan-4genres" in report.coverage([whole, subset], "audio")
+
+
+def test_gaps_leave_out_baselines_and_name_the_dataset_when_there_are_several():
+    rows = [run("lstm", "random-80/20", 160, dataset=d, sizes={"train": 300}) for d in ("gtzan", "gtzan-4genres")]
+    rows += [run("lstm", "fault-filtered", 100, dataset=d, sizes={"train": 250}) for d in ("gtzan", "gtzan-4genres")]
+    text = report.protocol_reading([*rows, baseline("random-80/20"), baseline("fault-filtered")], "audio")
+    assert "- **lstm, gtzan** (" in text and "- **lstm, gtzan-4genres** (" in text
+    assert "**majority-class baseline**" not in text.split("Measured differences")[1]

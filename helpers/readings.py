@@ -189,7 +189,8 @@ def studies_reading(study: pd.DataFrame, curve: pd.DataFrame, label: str) -> str
                      f"({int(before['train_size'])} to {int(last['train_size'])}) changes it by "
                      f"{last['accuracy'] - before['accuracy']:+.3f}, "
                      + ("beyond the interval of the full-size fit: more data of this kind would likely still help."
-                        if rising else "within the interval of the full-size fit: the curve gives no evidence of further gains."))
+                        if rising else "within the interval of the full-size fit: these test clips cannot tell whether "
+                                       "more data of this kind would help."))
     return "\n".join(lines)
 
 

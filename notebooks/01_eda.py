@@ -114,9 +114,9 @@ effects.round(3)
 # %% [markdown]
 # The two column groups cover different clips: the CSV has all clips of every genre, the
 # audio here may hold fewer for some genres (notebook 00 lists them), so their medians can
-# differ. On the clips both have, the same descriptor should agree;
-# differences come from lossy coding (ogg drops high frequencies, which lowers the centroid)
-# and from library versions. Lossless clips (flac) show the agreement the code itself reaches;
+# differ. On the clips both have, the same descriptor should agree; differences come from
+# lossy coding (the tables below give the measured difference per format) and from library
+# versions. Lossless clips (flac) show the agreement the code itself reaches;
 # the full feature-parity study belongs to the features notebook.
 
 # %%

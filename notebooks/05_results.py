@@ -51,7 +51,7 @@ print(f"{len(records)} results records under {config.display_path(cfg.results_di
 # within our interval, and how much of it survives the fixed split.
 
 # %%
-report.seed_comparison(records)
+display(Markdown(report.readme_table(records)))
 
 # %% [markdown]
 # ## Every experiment, per dataset and protocol

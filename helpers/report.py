@@ -241,7 +241,8 @@ def readme_table(records: Sequence[dict]) -> str:
     for row in table.to_dict("records"):
         seed_text = f"{row['seed report']} ({row['where']}): {row['seed protocol']}; {row['seed input']}"
         seed_text += f"; {row['note']}" if row["note"] else ""
-        inside = {True: "yes", False: "no"}.get(row["seed in our CI"], "n/a: failed run")
+        inside = {True: "yes", False: "no"}.get(row["seed in our CI"],
+                                                 "n/a: failed run" if row["status"] != "ok" else "n/a: not comparable")
         fixed = "" if row["fixed protocol"] is None else (
             f"{row['ours, fixed']} ({row['fixed protocol']}; {row['fixed train']} / {row['fixed test']})")
         ours = f"{row['ours']} ({row['protocol']}; {row['train']} / {row['test']})"

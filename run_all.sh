@@ -219,18 +219,22 @@ for nb in "${SELECTED[@]}"; do
     # since a committed notebook must not carry one machine's folders. Its empty "tags" lists go
     # too, so that the paired .py source stays free of them.
     "$PY" - "$NB_OUT/$name" "$nb" <<'PY'
-import json, sys
+import sys
+
+import nbformat
+
 executed, target = sys.argv[1:]
-notebook = json.load(open(executed))
-meta = notebook["metadata"].get("papermill", {})
+notebook = nbformat.read(executed, as_version=4)
+meta = notebook.metadata.get("papermill", {})
 for key in ("input_path", "output_path"):
     if key in meta:
         meta[key] = target
-for cell in notebook["cells"]:
-    if cell.get("metadata", {}).get("tags") == []:
-        del cell["metadata"]["tags"]
-json.dump(notebook, open(target, "w"), indent=1, ensure_ascii=False)
-open(target, "a").write("\n")
+for cell in notebook.cells:
+    # The pair keeps cells and tags only (notebooks/jupytext.toml): papermill's per-cell
+    # timings and empty tag lists go, so that `jupytext --sync` finds nothing to change.
+    tags = cell.metadata.get("tags")
+    cell.metadata = nbformat.NotebookNode({"tags": tags} if tags else {})
+nbformat.write(notebook, target)
 PY
   fi
 done

@@ -71,9 +71,16 @@ def setup_commands(root: str | os.PathLike, python: str = sys.executable) -> lis
         [python, "-m", "pip", "install", "--quiet", "-r", "requirements.txt"],
         [python, "-m", "pip", "install", "--quiet", "--no-deps", "--editable", "."],
     ]
-    if not (Path(root) / "data" / "gtzan").is_dir():
+    if not gtzan_present(Path(root) / "data" / "gtzan"):
         commands.append([python, "-m", "helpers.data", "download", "gtzan"])
     return commands
+
+
+def gtzan_present(folder: Path) -> bool:
+    """GTZAN audio is there and no download was left half-way (a ``.part`` file resumes on the next run)."""
+    if not folder.is_dir() or any(folder.rglob("*.part")):
+        return False
+    return any(folder.rglob("*.wav")) or any(folder.rglob("*.au"))
 
 
 def setup(root: str | os.PathLike = COLAB_CHECKOUT, *, colab: bool | None = None,

@@ -234,8 +234,14 @@ class RunConfig:
         return (
             f"Profile: {self.profile.name} ({self.profile.description})\n"
             f"Dataset: {self.dataset.name} at {display_path(self.dataset.root)} ({self.dataset.source})\n"
-            f"Outputs: {display_path(self.output_dir)}"
+            f"Outputs: {_outputs(self.output_dir)}"
         )
+
+
+def _outputs(output_dir: Path) -> str:
+    """Where a run writes: the repository itself for an in-place render, else its run folder."""
+    where = display_path(output_dir)
+    return "this repository (figures/, results/: the committed report)" if where == "." else where
 
 
 def resolve_dataset(dataset: str | os.PathLike | None = None, profile: Profile | None = None) -> DatasetChoice:

@@ -198,13 +198,18 @@ def _metric_columns(record: dict) -> dict[str, str]:
     return {label: metric_cell(record, name) for name, label in METRIC_NAMES.items()}
 
 
+def _seconds(value: float | None) -> float | None:
+    """Training time to a tenth of a second: more digits are noise between runs."""
+    return None if value is None else round(float(value), 1)
+
+
 def summary_table(records: Sequence[dict] | str | Path) -> pd.DataFrame:
     """One row per record: dataset, protocol, model, input, sizes, the three metrics ``value [95 % CI]``, train time, status."""
     if isinstance(records, (str, Path)):
         records = load_all(records)
     rows = [{"experiment": r["experiment"], "dataset": r["dataset"], "protocol": r["protocol"], "model": r["model"],
              "input": r.get("representation", ""), **{part: r["sizes"].get(part) for part in PARTS},
-             **_metric_columns(r), "train s": r["train_seconds"], "status": status(r)} for r in _sorted(records)]
+             **_metric_columns(r), "train s": _seconds(r["train_seconds"]), "status": status(r)} for r in _sorted(records)]
     columns = ["experiment", "dataset", "protocol", "model", "input", *PARTS, *METRIC_NAMES.values(), "train s", "status"]
     return pd.DataFrame(rows, columns=columns)
 
@@ -294,7 +299,7 @@ def accuracy_table(records: Sequence[dict]) -> pd.DataFrame:
              "train": (r.get("extra") or {}).get("train_accuracy"), "valid": (r.get("extra") or {}).get("valid_accuracy"),
              "test": r["metrics"]["accuracy"]["value"], **_metric_columns(r),
              **{f"{part} clips": r["sizes"].get(part) for part in PARTS},
-             "epochs": (r.get("extra") or {}).get("epochs_run"), "train s": r["train_seconds"], "status": status(r)}
+             "epochs": (r.get("extra") or {}).get("epochs_run"), "train s": _seconds(r["train_seconds"]), "status": status(r)}
             for r in _sorted(records)]
     return pd.DataFrame(rows)
 

@@ -279,7 +279,7 @@ plots.save(fig, cfg.figures_dir, "04_balanced_accuracy_by_protocol")
 # and our interval as the uncertainty of ours alone.
 
 # %%
-report.seed_comparison(records)
+display(Markdown(report.readme_table(records)))
 
 # %% [markdown]
 # ### Which genres are confused

@@ -125,7 +125,13 @@ def test_set_up_on_colab_installs_pins_fetches_gtzan_and_moves_to_the_notebooks(
     assert commands[-1][-3:] == ["helpers.data", "download", "gtzan"]
     assert Path.cwd() == tmp_path / "notebooks"
     assert os.environ["GTZAN_DIR"] == str(tmp_path / "data" / "gtzan")
-    (tmp_path / "data" / "gtzan").mkdir(parents=True)
+    gtzan = tmp_path / "data" / "gtzan" / "genres_original" / "blues"
+    gtzan.mkdir(parents=True)
+    assert any("download" in c for c in colab.setup_commands(tmp_path))  # an empty folder is not a dataset
+    (gtzan / "blues.00000.wav").write_bytes(b"RIFF")
+    (gtzan.parent.parent / "genres.tar.gz.part").write_bytes(b"half")
+    assert any("download" in c for c in colab.setup_commands(tmp_path))  # an interrupted download resumes
+    (gtzan.parent.parent / "genres.tar.gz.part").unlink()
     assert not any("download" in c for c in colab.setup_commands(tmp_path))  # already fetched
 
 

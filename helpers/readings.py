@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .features import eta_squared
+from .plots_style import format_params
 
 PARTS = ("train", "valid", "test")
 
@@ -194,12 +195,6 @@ def studies_reading(study: pd.DataFrame, curve: pd.DataFrame, label: str) -> str
     return "\n".join(lines)
 
 
-def _words(params: Mapping[str, object]) -> str:
-    def value(v: object) -> str:
-        return "-".join(str(x) for x in v) if isinstance(v, (list, tuple)) else f"{v:g}" if isinstance(v, float) else str(v)
-    return ", ".join(f"{key.replace('_', ' ')} {value(v)}" for key, v in params.items())
-
-
 def grid_reading(searches: Mapping[str, tuple[pd.DataFrame, dict]], defaults: Mapping[str, object]) -> str:
     """What each protocol's grid search chose, what it searched, and how far apart its trials were."""
     lines = []
@@ -208,7 +203,7 @@ def grid_reading(searches: Mapping[str, tuple[pd.DataFrame, dict]], defaults: Ma
         searched = [c for c in trials.columns if c not in ("trial", "val_accuracy", "best_epoch", "status")]
         own = all(defaults.get(key) == value for key, value in best.items())
         lines.append(f"* Grid search under {protocol}: {len(trials)} trials over {', '.join(searched)} (nothing else was "
-                     f"searched); validation accuracy from {scores.min():.3f} to {scores.max():.3f}. Best: {_words(best)}"
+                     f"searched); validation accuracy from {scores.min():.3f} to {scores.max():.3f}. Best: {format_params(best)}"
                      + (", which is the base CNN's own setting, so the tuned CNN repeats the base CNN's training."
                         if own else "."))
     return "\n".join(lines)

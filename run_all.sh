@@ -138,13 +138,15 @@ else
   fi
   PY="$VENV/bin/python"
   # Reinstall only when the dependency files changed since the last install.
-  STAMP=$(cat requirements.txt pyproject.toml | "$PY" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
+  # requirements-nodeps.txt: packages installed without their dependencies (musicnn's checkpoints).
+  STAMP=$(cat requirements.txt requirements-nodeps.txt pyproject.toml | "$PY" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
   if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$STAMP" ]; then
     echo "==> installing pinned requirements into $VENV (first run: a few minutes; log: $VENV/install.log)"
     # xgboost-cpu and the GPU wheel `xgboost` install the same module: drop an older venv's GPU wheel first.
     if ! { "$PY" -m pip install --disable-pip-version-check --upgrade pip &&
            { ! "$PY" -m pip show -q xgboost 2>/dev/null || "$PY" -m pip uninstall -y -q xgboost nvidia-nccl-cu12; } &&
            "$PY" -m pip install --disable-pip-version-check -r requirements.txt &&
+           "$PY" -m pip install --disable-pip-version-check --no-deps -r requirements-nodeps.txt &&
            "$PY" -m pip install --disable-pip-version-check --no-deps -e . ; } > "$VENV/install.log" 2>&1; then
       tail -n 30 "$VENV/install.log" >&2
       echo "run_all.sh: installing the requirements failed; full log: $VENV/install.log" >&2

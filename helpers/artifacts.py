@@ -1,8 +1,9 @@
 """Trained networks on disk: ``name.keras`` (Keras' native format) with a JSON sidecar ``name.json``.
 
 The sidecar holds what a later command needs to classify a new file (the genre
-order of the outputs, the input shape, the preprocessing parameters) and where the
-model came from (dataset, split protocol, metrics, library versions).
+order of the outputs, the input shape, the preprocessing parameters), where the
+model came from (dataset, split protocol, metrics, library versions) and, when
+given, a model card: what ``python -m helpers.predict --about`` shows a user.
 
 :func:`read_sidecar` checks a saved model without importing TensorFlow, so a
 command given a wrong path says so at once instead of after TensorFlow's start-up.
@@ -28,12 +29,20 @@ class ArtifactError(ValueError):
 
 
 def save_artifact(model, folder: str | os.PathLike, *, name: str, genres: Sequence[str], preprocessing: dict,
-                  dataset: str, protocol: str, metrics: dict | None = None) -> Path:
+                  dataset: str, protocol: str, metrics: dict | None = None, card: dict | None = None) -> Path:
     """Save a Keras model as ``folder/name.keras`` with its JSON sidecar ``folder/name.json``; returns the ``.keras`` path.
+
+    ``metrics`` is a results record's ``metrics`` dict (value and 95 % interval per
+    metric). ``card`` (optional, stored as given) describes the model for its users;
+    ``python -m helpers.predict --about`` reads ``summary`` (one paragraph),
+    ``training_data`` (text), ``sizes`` (``{"train": .., "valid": .., "test": ..}``
+    clips) and ``limitations`` (a list of sentences), and lists any other key as is.
 
     Both files are written under temporary names and renamed when complete, so an
     interrupted save never leaves a model beside a sidecar it does not match.
     """
+    if card is not None and not (isinstance(card, dict) and isinstance(card.get("limitations", []), (list, tuple))):
+        raise ValueError("card must be a dict whose 'limitations', when given, is a list of sentences")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model_path = folder / f"{name}.keras"
@@ -52,6 +61,7 @@ def save_artifact(model, folder: str | os.PathLike, *, name: str, genres: Sequen
         "protocol": protocol,
         "metrics": jsonable(metrics or {}),
         "versions": library_versions(),
+        **({"card": jsonable(card)} if card is not None else {}),
     })
     return model_path
 

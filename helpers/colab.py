@@ -7,7 +7,8 @@ cells of ``notebooks/*.py``, then ``jupytext --sync notebooks/*.ipynb``;
 tests/test_notebooks.py fails while any notebook disagrees with it.
 
 On Colab the set-up cell clones the repository, installs its pinned requirements
-(``requirements.txt``) and fetches GTZAN with ``python -m helpers.data download gtzan``
+(``requirements.txt``, then ``requirements-nodeps.txt`` without dependencies: the musicnn
+checkpoints) and fetches GTZAN with ``python -m helpers.data download gtzan``
 (checksummed, resumable); everywhere else it does nothing, so local runs, papermill and
 nbval are unaffected.
 
@@ -69,6 +70,8 @@ def setup_commands(root: str | os.PathLike, python: str = sys.executable) -> lis
     """The commands :func:`setup` runs in ``root`` (a fresh clone) on Colab, in order."""
     commands = [
         [python, "-m", "pip", "install", "--quiet", "-r", "requirements.txt"],
+        # musicnn's wheel for its checkpoints only: its metadata pins numpy<1.17, hence --no-deps.
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "-r", "requirements-nodeps.txt"],
         [python, "-m", "pip", "install", "--quiet", "--no-deps", "--editable", "."],
     ]
     if not gtzan_present(Path(root) / "data" / "gtzan"):

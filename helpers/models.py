@@ -29,6 +29,11 @@ XGB_TUNED: dict[str, Any] = dict(
 )
 FEATURE_MODELS: tuple[str, ...] = ("knn", "random-forest", "xgboost", "xgboost-tuned", "svm-rbf", "dense-net")
 SEQUENCE_MODELS: tuple[str, ...] = ("lstm",)
+# Linear and kernel classifiers for pretrained embeddings; regularisation chosen by 5-fold
+# cross-validation on the training clips only (never on the protocol's test clips).
+EMBEDDING_MODELS: tuple[str, ...] = ("logreg-cv", "svm-rbf-cv")
+LOGREG_CS: tuple[float, ...] = (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
+SVM_CS: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0, 30.0)
 
 
 class DenseNetClassifier(ClassifierMixin, BaseEstimator):
@@ -166,13 +171,30 @@ def feature_model(name: str, seed: int = 42, jobs: int = 1, **overrides: Any) ->
         from sklearn.svm import SVC
 
         model = SVC(**{"kernel": "rbf", "C": 10.0, "gamma": "scale", "random_state": seed, **overrides})
+    elif name == "logreg-cv":
+        from sklearn.linear_model import LogisticRegressionCV
+
+        model = LogisticRegressionCV(**{"Cs": list(LOGREG_CS), "cv": _inner_cv(seed), "max_iter": 5000, "n_jobs": jobs,
+                                        **overrides})
+    elif name == "svm-rbf-cv":
+        from sklearn.model_selection import GridSearchCV
+        from sklearn.svm import SVC
+
+        model = GridSearchCV(SVC(kernel="rbf", gamma="scale", random_state=seed), {"C": list(SVM_CS)}, cv=_inner_cv(seed),
+                             n_jobs=jobs, **overrides)
     elif name == "dense-net":
         model = DenseNetClassifier(**{"seed": seed, **overrides})
     elif name == "lstm":
         return LSTMClassifier(**{"seed": seed, **overrides})  # scales its sequences itself
     else:
-        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(FEATURE_MODELS + SEQUENCE_MODELS)}")
+        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(FEATURE_MODELS + SEQUENCE_MODELS + EMBEDDING_MODELS)}")
     return make_pipeline(StandardScaler(), model)
+
+
+def _inner_cv(seed: int):
+    from sklearn.model_selection import StratifiedKFold
+
+    return StratifiedKFold(5, shuffle=True, random_state=seed)
 
 
 # ----------------------------------------------------------------------------- spectrogram networks

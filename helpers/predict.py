@@ -1,4 +1,4 @@
-"""Classify audio files with a saved spectrogram network.
+"""Classify audio files with a saved network; by default with the musicnn-based model of notebook 05.
 
 A model saved by ``helpers.artifacts.save_artifact`` carries a JSON sidecar with
 its genre order and the preprocessing it was trained on; :func:`prepare_audio`
@@ -10,23 +10,38 @@ treatment as the training clips:
 ``log-mel``       normalised log-mel arrays of ``window_seconds`` segments;
 ``kaggle-image``  Kaggle ``images_original`` PNGs (border cropped): such a model
                   classifies images, not audio, because the Kaggle rendering
-                  recipe is not published.
+                  recipe is not published;
+``musicnn-mel``   musicnn's input (``helpers.pretrained_port``): the file decoded
+                  to 16 kHz with soxr, log-mel, 3-s windows every ``hop_seconds``
+                  (:func:`musicnn_preprocessing`); the model takes one
+                  ``(187, 96)`` window and gives genre probabilities.
 
 A file longer than one window is cut into windows and the window probabilities
-are averaged. A file shorter than one window is padded with silence, and a file of
-digital silence gets a prediction that means nothing: both are said in the
-``note`` column, never silently. Command line::
+are averaged. A file shorter than one window is padded (with silence; by repeating
+it for ``musicnn-mel``), and a file of digital silence gets a prediction that means
+nothing: both are said in the ``note`` column, never silently. Command line::
 
-    python -m helpers.predict MODEL.keras FILE_OR_FOLDER [...] [--top 3]
+    python -m helpers.predict [MODEL.keras] FILE_OR_FOLDER [...] [--top 3]
+    python -m helpers.predict [MODEL.keras] --about
+
+When the first argument does not end in ``.keras`` or ``.json`` every argument is
+an input and the default model is used (:func:`default_model`): ``$MGC_MODEL`` if
+set, else ``models/musicnn-default.keras`` of the repository (``./run_all.sh
+--in-place``), else the newest ``runs/*/models/musicnn-default.keras`` (``./run_all.sh``);
+stderr names the file used. ``--about`` prints the model's card (genres, training
+data, protocol, test accuracy with its 95 % interval, what it cannot do) and exits.
 
 The model's files are checked before TensorFlow is imported, so a wrong path is
-reported at once.
+reported at once, and ``--about`` never imports it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -34,9 +49,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import artifacts, audio, cli, network_inputs, spectrograms
+from . import artifacts, audio, cli, network_inputs, pretrained, pretrained_port, spectrograms
+from .runtime import REPO_ROOT
 
-INPUT_KINDS: tuple[str, ...] = ("mel-image", "log-mel", "kaggle-image")
+INPUT_KINDS: tuple[str, ...] = ("mel-image", "log-mel", "kaggle-image", "musicnn-mel")
+DEFAULT_MODEL = "musicnn-default"  # notebook 05_pretrained_music saves it in cfg.models_dir
+# A first argument with one of these suffixes names the model; .h5/.hdf5 only to say that they are not .keras files.
+MODEL_SUFFIXES = (".keras", ".json", ".h5", ".hdf5")
 # Peak amplitude at or below which a waveform counts as digital silence (-120 dBFS).
 SILENCE_PEAK = 1e-6
 
@@ -47,6 +66,19 @@ def preprocessing(kind: str, *, mel: spectrograms.MelParams = spectrograms.MelPa
     if kind not in INPUT_KINDS:
         raise ValueError(f"unknown input kind {kind!r}; valid: {', '.join(INPUT_KINDS)}")
     return {"input": kind, "mel": asdict(mel), "image_size": image_size, "color": color, "window_seconds": window_seconds}
+
+
+def musicnn_preprocessing(checkpoint: str, hop_seconds: float = pretrained.DEFAULT_HOP_SECONDS) -> dict:
+    """The sidecar's description of a model on musicnn's input: 3-s windows of checkpoint ``checkpoint``'s log-mel."""
+    pretrained_port.checkpoint(checkpoint)  # a known name
+    pretrained_port.hop_frames(hop_seconds)  # a usable hop
+    return {"input": "musicnn-mel", "checkpoint": checkpoint, "sample_rate": pretrained_port.SAMPLE_RATE,
+            "window_seconds": 3.0, "hop_seconds": float(hop_seconds), "resampler": pretrained.RESAMPLER}
+
+
+def sample_rate(prep: dict) -> int:
+    """The rate a model's waveforms are read at (``mel`` kinds keep it in their mel parameters)."""
+    return int(prep["sample_rate"] if prep["input"] == "musicnn-mel" else prep["mel"]["sample_rate"])
 
 
 def _windows(samples: np.ndarray, sr: int, seconds: float) -> list[np.ndarray]:
@@ -62,7 +94,10 @@ def audio_notes(samples: np.ndarray, prep: dict) -> list[str]:
     """What a reader must know about a waveform's prediction: padding, digital silence."""
     notes = []
     seconds = float(prep["window_seconds"])
-    if len(samples) < int(round(seconds * prep["mel"]["sample_rate"])):
+    if prep["input"] == "musicnn-mel":  # one window is 187 frames of the centred STFT
+        if len(samples) < (pretrained_port.WINDOW_FRAMES - 1) * pretrained_port.HOP_LENGTH:
+            notes.append(f"shorter than one {seconds:g}-s window: padded by repeating it")
+    elif len(samples) < int(round(seconds * sample_rate(prep))):
         notes.append(f"shorter than one {seconds:g}-s window: padded with silence")
     if len(samples) == 0 or float(np.max(np.abs(samples))) <= SILENCE_PEAK:
         notes.append("digital silence: the prediction means nothing")
@@ -70,7 +105,11 @@ def audio_notes(samples: np.ndarray, prep: dict) -> list[str]:
 
 
 def prepare_audio(samples: np.ndarray, prep: dict) -> np.ndarray:
-    """Network inputs ``(windows, height, width, channels)`` for a mono waveform at ``prep["mel"]["sample_rate"]``."""
+    """Network inputs ``(windows, height, width, channels)`` for a mono waveform at :func:`sample_rate`;
+    ``(windows, 187, 96)`` for ``musicnn-mel``."""
+    if prep["input"] == "musicnn-mel":
+        mel = pretrained_port.log_mel(samples)
+        return pretrained_port.windows(mel, pretrained_port.hop_frames(float(prep["hop_seconds"]))).astype(np.float32)
     mel = spectrograms.MelParams(**prep["mel"])
     if prep["input"] == "kaggle-image":
         raise ValueError("this model was trained on Kaggle images_original PNGs and classifies such images, not audio; "
@@ -87,7 +126,10 @@ def prepare_audio(samples: np.ndarray, prep: dict) -> np.ndarray:
 def _prepare_with_notes(path: str | Path, prep: dict) -> tuple[np.ndarray, list[str]]:
     if prep["input"] == "kaggle-image":
         return network_inputs.load_image(path, prep["image_size"], prep["color"], crop_border=True)[None], []
-    samples, _ = audio.load(path, sr=prep["mel"]["sample_rate"])
+    if prep["input"] == "musicnn-mel":
+        samples = pretrained.waveform(path)  # soxr very-high-quality resampling, as the training clips had
+    else:
+        samples, _ = audio.load(path, sr=sample_rate(prep))
     return prepare_audio(samples, prep), audio_notes(samples, prep)
 
 
@@ -131,26 +173,122 @@ def _files(arguments: Sequence[Path], kind: str) -> list[Path]:
     return files
 
 
+_NEEDED = {"mel-image": ("mel", "window_seconds", "image_size", "color"), "log-mel": ("mel", "window_seconds"),
+           "kaggle-image": ("image_size", "color"), "musicnn-mel": ("sample_rate", "window_seconds", "hop_seconds")}
+
+
 def _check_preprocessing(sidecar: dict, model_path: Path) -> None:
     prep = sidecar["preprocessing"]
     kind = prep.get("input") if isinstance(prep, dict) else None
     if kind not in INPUT_KINDS:
         raise cli.UserError(f"{model_path.with_suffix('.json')}: preprocessing input {kind!r} is not one of "
                             f"{', '.join(INPUT_KINDS)}; save the model again with helpers.artifacts.save_artifact")
+    missing = [key for key in _NEEDED[kind] if key not in prep]
+    if missing:
+        raise cli.UserError(f"{model_path.with_suffix('.json')}: the {kind} preprocessing lacks {', '.join(map(repr, missing))}; "
+                            f"save the model again with helpers.artifacts.save_artifact")
+
+
+def default_model(root: str | os.PathLike | None = None) -> Path:
+    """The model used when none is named: ``$MGC_MODEL`` if set, else ``root/models/musicnn-default.keras``
+    (``./run_all.sh --in-place``), else the most recently modified ``root/runs/*/models/musicnn-default.keras``.
+
+    ``root`` is the repository (default). Raises ``cli.UserError`` when there is none.
+    """
+    if os.environ.get("MGC_MODEL"):
+        return Path(os.environ["MGC_MODEL"])
+    root = Path(root if root is not None else REPO_ROOT)
+    in_place = root / "models" / f"{DEFAULT_MODEL}.keras"
+    if in_place.is_file():
+        return in_place
+    runs = [p for p in root.glob(f"runs/*/models/{DEFAULT_MODEL}.keras") if p.is_file()]
+    if not runs:
+        raise cli.UserError(f"no model named and no default model ({DEFAULT_MODEL}.keras) found under {root}: build it with "
+                            f"./run_all.sh (notebook 05_pretrained_music trains it), or name a model file: "
+                            f"python -m helpers.predict MODEL.keras FILE ...")
+    return max(runs, key=lambda p: p.stat().st_mtime)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _input_text(prep: dict) -> str:
+    if prep.get("input") == "musicnn-mel":
+        return (f"musicnn-mel: {prep.get('window_seconds', 3.0):g}-s log-mel windows every {prep.get('hop_seconds'):g} s of "
+                f"{prep.get('sample_rate')} Hz audio ({prep.get('resampler')}), through {prep.get('checkpoint')}")
+    window = f", {prep['window_seconds']:g}-s windows" if prep.get("window_seconds") else ""
+    return f"{prep.get('input')}{window}"
+
+
+def about(model_path: Path, sidecar: dict) -> str:
+    """The model card as plain text, from the sidecar alone (no TensorFlow): what ``--about`` prints."""
+    card = sidecar.get("card") if isinstance(sidecar.get("card"), dict) else {}
+    lines = [f"Model: {Path(model_path).stem} ({_shown(Path(model_path))})"]
+    if not card:
+        lines.append("Card missing: this model's sidecar has no card (training data, test size, limitations); shown is "
+                     "what the sidecar holds.")
+    if card.get("summary"):
+        lines += ["", textwrap.fill(str(card["summary"]), 100), ""]
+    genres = list(sidecar["genres"])
+    lines.append(f"Genres ({len(genres)}): {', '.join(genres)}")
+    lines.append(f"Input: {_input_text(sidecar['preprocessing'])}")
+    training = "; ".join(str(x) for x in (sidecar.get("dataset"), card.get("training_data")) if x)
+    lines.append(f"Training data: {training or 'not recorded'}")
+    lines.append(f"Protocol: {sidecar.get('protocol') or 'not recorded'}")
+    metrics = sidecar.get("metrics") or {}
+    for key, label in (("accuracy", "accuracy"), ("balanced_accuracy", "balanced accuracy"), ("macro_f1", "macro F1")):
+        m = metrics.get(key)
+        if isinstance(m, dict) and {"value", "ci_low", "ci_high"} <= set(m):
+            lines.append(f"Test {label}: {m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}] (95 % interval)")
+    if not metrics:
+        lines.append("Test metrics: not recorded")
+    sizes = card.get("sizes")
+    if isinstance(sizes, dict) and "test" in sizes:
+        others = ", ".join(f"{part} {n}" for part, n in sizes.items() if part != "test")
+        lines.append(f"Test size: {sizes['test']} clips" + (f" (trained on {others})" if others else ""))
+    else:
+        lines.append(f"Test size: {sizes if sizes else 'not recorded'}")
+    limitations = card.get("limitations") or []
+    lines.append("What it cannot do:" if limitations else "What it cannot do: not recorded")
+    lines += [textwrap.fill(str(item), 100, initial_indent="  - ", subsequent_indent="    ") for item in limitations]
+    for key, value in card.items():
+        if key not in ("summary", "training_data", "sizes", "limitations"):
+            lines.append(f"{key}: {value if isinstance(value, str) else json.dumps(value)}")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.predict", description="Classify audio files with a saved model.")
-    parser.add_argument("model", type=Path, help="a .keras file saved by helpers.artifacts.save_artifact (its .json beside it)")
-    parser.add_argument("inputs", type=Path, nargs="+", help="audio files or folders (PNG files for a kaggle-image model)")
+    parser = argparse.ArgumentParser(prog="python -m helpers.predict", description="Classify audio files with a saved model.",
+                                     usage="%(prog)s [MODEL.keras] FILE_OR_FOLDER [...] [--top N] | [MODEL.keras] --about")
+    parser.add_argument("paths", type=Path, nargs="*", metavar="[MODEL.keras] FILE_OR_FOLDER",
+                        help="a .keras file saved by helpers.artifacts.save_artifact (its .json beside it; default: "
+                             f"$MGC_MODEL, else the {DEFAULT_MODEL} model built by ./run_all.sh), then audio files or folders "
+                             "(PNG files for a kaggle-image model)")
     parser.add_argument("--top", type=cli.positive_int, default=3, help="genres to list per file")
+    parser.add_argument("--about", action="store_true", help="print the model's card (accuracy, training data, limits) and exit")
     args = parser.parse_args(argv)
+    named = bool(args.paths) and args.paths[0].suffix.lower() in MODEL_SUFFIXES
+    args.inputs = args.paths[1:] if named else args.paths
+    if not args.inputs and not args.about:
+        parser.error("give audio files or folders to classify (after the model, if you name one), or --about")
+    model_file = args.paths[0] if named else default_model()
+    if not named:
+        source = "from $MGC_MODEL" if os.environ.get("MGC_MODEL") else "the default; name a .keras file to use another"
+        print(f"model: {_shown(model_file)} ({source})", file=sys.stderr)
     # Everything that can be checked without TensorFlow is checked first (its import takes seconds).
     try:
-        model_path, sidecar = artifacts.read_sidecar(args.model)
+        model_path, sidecar = artifacts.read_sidecar(model_file)
     except artifacts.ArtifactError as error:
         raise cli.UserError(str(error)) from None
     _check_preprocessing(sidecar, model_path)
+    if args.about:
+        print(about(model_path, sidecar))
+        return 0
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
         raise cli.UserError(f"no such file or folder: {', '.join(missing)}")

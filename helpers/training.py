@@ -191,8 +191,9 @@ def run_protocol(
     of every training clip (``train_genres``).
     Returns the results record and the test predictions (``track_id, genre, predicted``).
     """
-    if model_name not in models.FEATURE_MODELS + models.SEQUENCE_MODELS:  # fail before any split or fit
-        raise ValueError(f"unknown model {model_name!r}; valid models: {', '.join(models.FEATURE_MODELS + models.SEQUENCE_MODELS)}")
+    known = models.FEATURE_MODELS + models.SEQUENCE_MODELS + models.EMBEDDING_MODELS
+    if model_name not in known:  # fail before any split or fit
+        raise ValueError(f"unknown model {model_name!r}; valid models: {', '.join(known)}")
     y, labels = encode_labels(table["genre"])
     if X is None:
         X = table[list(feature_columns)].to_numpy(dtype=np.float64)

@@ -122,6 +122,9 @@ def test_set_up_on_colab_installs_pins_fetches_gtzan_and_moves_to_the_notebooks(
     commands = colab.setup(tmp_path, colab=True, run=lambda command, **kwargs: ran.append((command, kwargs["cwd"])))
     assert [c for c, _ in ran] == commands and {cwd for _, cwd in ran} == {str(tmp_path)}
     assert commands[0][-2:] == ["-r", "requirements.txt"]
+    # musicnn's checkpoints, without its numpy<1.17 pins; then the helpers themselves.
+    assert commands[1][1:] == ["-m", "pip", "install", "--quiet", "--no-deps", "-r", "requirements-nodeps.txt"]
+    assert commands[2][-3:] == ["--no-deps", "--editable", "."]
     assert commands[-1][-3:] == ["helpers.data", "download", "gtzan"]
     assert Path.cwd() == tmp_path / "notebooks"
     assert os.environ["GTZAN_DIR"] == str(tmp_path / "data" / "gtzan")

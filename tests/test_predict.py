@@ -1,6 +1,7 @@
 """Saved networks classify new audio with the preprocessing they were trained on."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -24,7 +25,7 @@ def clip_model(tmp_path):
 
 
 def test_preprocessing_names_valid_kinds():
-    with pytest.raises(ValueError, match="valid: mel-image, log-mel, kaggle-image"):
+    with pytest.raises(ValueError, match="valid: mel-image, log-mel, kaggle-image, musicnn-mel"):
         predict.preprocessing("mfcc")
 
 
@@ -176,3 +177,161 @@ def test_python_m_predict_with_a_missing_model_exits_fast_with_one_line(tmp_path
     assert result.returncode == 2
     assert result.stderr.startswith("error: no such model file:") and result.stderr.count("\n") == 1, result.stderr
     assert "MISSING.keras" in result.stderr and "tensorflow imported: False" in result.stdout
+
+
+# ---------------------------------------------------------------------------- musicnn-mel models and the default model
+
+MUSICNN_GENRES = ["blues", "jazz", "rock"]
+METRICS = {"accuracy": {"value": 0.78, "ci_low": 0.72, "ci_high": 0.835},
+           "balanced_accuracy": {"value": 0.77, "ci_low": 0.71, "ci_high": 0.83},
+           "macro_f1": {"value": 0.76, "ci_low": 0.7, "ci_high": 0.82}}
+CARD = {"summary": "A genre classifier on MSD-musicnn windows.", "training_data": "GTZAN, 10 genres x 100 clips",
+        "sizes": {"train": 700, "valid": 100, "test": 200},
+        "limitations": ["It knows only these 3 genres: other music gets one of them.",
+                        "It has heard only 30-s excerpts of commercial recordings."]}
+
+
+def save_musicnn_model(folder, card=CARD):
+    """A tiny untrained stand-in for the default model: one (187, 96) musicnn window -> softmax over 3 genres."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((187, 96))
+    outputs = keras.layers.Dense(3, activation="softmax")(keras.layers.GlobalAveragePooling1D()(inputs))
+    return artifacts.save_artifact(keras.Model(inputs, outputs), folder, name=predict.DEFAULT_MODEL, genres=MUSICNN_GENRES,
+                                   preprocessing=predict.musicnn_preprocessing("msd-musicnn"), dataset="gtzan",
+                                   protocol="random-70/10/20", metrics=METRICS, card=card)
+
+
+@pytest.fixture
+def musicnn_model(tmp_path):
+    return save_musicnn_model(tmp_path / "models")
+
+
+@pytest.fixture
+def no_default(tmp_path, monkeypatch):
+    """A repository without a default model and no $MGC_MODEL: the lookup must not find the real repository's."""
+    monkeypatch.delenv("MGC_MODEL", raising=False)
+    monkeypatch.setattr(predict, "REPO_ROOT", tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def test_musicnn_preprocessing_is_the_sidecar_recipe():
+    assert predict.musicnn_preprocessing("msd-musicnn") == {
+        "input": "musicnn-mel", "checkpoint": "msd-musicnn", "sample_rate": 16000, "window_seconds": 3.0,
+        "hop_seconds": 1.0, "resampler": "soxr_vhq"}
+    assert predict.musicnn_preprocessing("mtt-vgg", hop_seconds=3)["hop_seconds"] == 3.0
+    with pytest.raises(ValueError, match="unknown model 'musicnn'"):
+        predict.musicnn_preprocessing("musicnn")
+
+
+def test_a_musicnn_model_averages_its_windows_and_notes_short_and_silent_files(musicnn_model, tmp_path):
+    model, sidecar = artifacts.load_artifact(musicnn_model)
+    assert sidecar["card"] == CARD and sidecar["metrics"] == METRICS and sidecar["input_shape"] == [187, 96]
+    song = write_tone(tmp_path / "song.wav", seconds=5.0)
+    inputs = predict.prepare_file(song, sidecar["preprocessing"])
+    assert inputs.shape == (3, 187, 96) and inputs.dtype == np.float32  # 3-s windows at 0, 1 and 2 s
+    assert np.allclose(model.predict(inputs, verbose=0).sum(axis=1), 1.0, atol=1e-5)
+    short = write_tone(tmp_path / "short.wav", seconds=1.0)
+    silent = tmp_path / "silent.wav"
+    sf.write(str(silent), np.zeros(4 * 22050, np.float32), 22050)
+    broken = write_corrupt(tmp_path / "broken.mp3")
+    table = predict.classify([song, short, silent, broken], model, sidecar, top=3).set_index("file")
+    row = table.loc[str(song)]
+    assert row["windows"] == 3 and row["note"] == "" and row["genre"] in MUSICNN_GENRES
+    assert 1 / 3 <= row["probability"] <= 1
+    assert abs(sum(float(part.split()[-1]) for part in row["top"].split(", ")) - 1.0) < 0.02  # all 3 genres listed
+    assert table.loc[str(short), "note"] == "shorter than one 3-s window: padded by repeating it"
+    assert table.loc[str(short), "windows"] == 1
+    assert table.loc[str(silent), "note"] == "digital silence: the prediction means nothing"
+    assert table.loc[str(broken), "genre"] == "" and table.loc[str(broken), "error"]
+
+
+def test_default_model_lookup_order(tmp_path, no_default, monkeypatch):
+    with pytest.raises(cli.UserError, match=r"build it with \./run_all\.sh \(notebook 05_pretrained_music"):
+        predict.default_model()
+    older, newer = (no_default / "runs" / run / "models" / "musicnn-default.keras" for run in ("smoke-synthetic", "report-gtzan"))
+    for path, mtime in ((older, 1_000_000), (newer, 2_000_000)):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"")
+        os.utime(path, (mtime, mtime))
+    assert predict.default_model() == newer  # the most recently modified run
+    os.utime(older, (3_000_000, 3_000_000))
+    assert predict.default_model(no_default) == older
+    in_place = no_default / "models" / "musicnn-default.keras"
+    in_place.parent.mkdir()
+    in_place.write_bytes(b"")
+    assert predict.default_model() == in_place  # ./run_all.sh --in-place wins over runs/
+    monkeypatch.setenv("MGC_MODEL", str(tmp_path / "mine.keras"))
+    assert predict.default_model() == tmp_path / "mine.keras"  # $MGC_MODEL wins, even when it is missing (reported later)
+
+
+def test_no_default_model_is_one_line_with_the_way_to_build_it(tmp_path, no_default, capsys, no_tensorflow):
+    song = write_tone(tmp_path / "song.wav")
+    assert cli.run(predict.main, [str(song)]) == 2
+    line = one_error_line(capsys)
+    assert "no default model" in line and "./run_all.sh" in line and "name a model file" in line
+    assert cli.run(predict.main, ["--about"]) == 2
+    assert "./run_all.sh" in one_error_line(capsys)
+    with pytest.raises(SystemExit):
+        predict.main([])  # neither inputs nor --about
+    assert "give audio files or folders" in capsys.readouterr().err
+
+
+def test_the_default_model_classifies_a_song_end_to_end(tmp_path, no_default, capsys, monkeypatch):
+    run_model = save_musicnn_model(no_default / "runs" / "smoke-synthetic" / "models")
+    song = write_tone(tmp_path / "song.wav", seconds=5.0)
+    monkeypatch.chdir(tmp_path)
+    assert cli.run(predict.main, ["song.wav", "--top", "2"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ("model: repo/runs/smoke-synthetic/models/musicnn-default.keras "
+                            "(the default; name a .keras file to use another)\n")
+    assert "song.wav" in captured.out and any(g in captured.out for g in MUSICNN_GENRES)
+    monkeypatch.setenv("MGC_MODEL", str(run_model))
+    assert cli.run(predict.main, [str(song)]) == 0
+    assert "(from $MGC_MODEL)" in capsys.readouterr().err
+    monkeypatch.setenv("MGC_MODEL", str(tmp_path / "gone.keras"))
+    assert cli.run(predict.main, [str(song)]) == 2
+    assert "error: no such model file:" in capsys.readouterr().err
+
+
+def test_about_prints_the_card_without_inputs_or_tensorflow(musicnn_model, tmp_path, no_default, capsys, no_tensorflow, monkeypatch):
+    assert cli.run(predict.main, [str(musicnn_model), "--about"]) == 0
+    out = capsys.readouterr().out
+    for text in ("Model: musicnn-default", "Genres (3): blues, jazz, rock", "Training data: gtzan; GTZAN, 10 genres x 100 clips",
+                 "Protocol: random-70/10/20", "Test accuracy: 0.780 [0.720, 0.835] (95 % interval)",
+                 "Test balanced accuracy: 0.770 [0.710, 0.830] (95 % interval)", "Test size: 200 clips (trained on train 700, valid 100)",
+                 "What it cannot do:", "  - It knows only these 3 genres", "through msd-musicnn"):
+        assert text in out, (text, out)
+    assert "Card missing" not in out
+    monkeypatch.setenv("MGC_MODEL", str(musicnn_model))  # the default model's card, inputs ignored
+    assert cli.run(predict.main, ["--about", str(tmp_path / "not-read.wav")]) == 0
+    assert "Test accuracy: 0.780" in capsys.readouterr().out
+    sidecar_path = musicnn_model.with_suffix(".json")
+    sidecar = json.loads(sidecar_path.read_text())
+    sidecar_path.write_text(json.dumps({k: v for k, v in sidecar.items() if k not in ("card", "metrics")}))
+    assert cli.run(predict.main, [str(musicnn_model), "--about"]) == 0
+    out = capsys.readouterr().out
+    assert "Card missing" in out and "Genres (3)" in out and "Test metrics: not recorded" in out
+    del sidecar["preprocessing"]["hop_seconds"]
+    sidecar_path.write_text(json.dumps(sidecar))
+    assert cli.run(predict.main, [str(musicnn_model), "--about"]) == 2
+    assert "musicnn-mel preprocessing lacks 'hop_seconds'" in one_error_line(capsys)
+
+
+def test_save_artifact_refuses_a_card_without_a_list_of_limitations(tmp_path):
+    with pytest.raises(ValueError, match="list of sentences"):
+        save_musicnn_model(tmp_path, card={"limitations": "only GTZAN"})
+
+
+def test_python_m_predict_about_never_imports_tensorflow(musicnn_model):
+    script = ("import runpy, sys\n"
+              "try:\n"
+              "    runpy.run_module('helpers.predict', run_name='__main__')\n"
+              "finally:\n"
+              "    print('tensorflow imported:', 'tensorflow' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script, "--about"], cwd=REPO, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "MGC_MODEL": str(musicnn_model)})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("model: ") and "(from $MGC_MODEL)" in result.stderr
+    assert "Test accuracy: 0.780 [0.720, 0.835]" in result.stdout and "tensorflow imported: False" in result.stdout

@@ -48,6 +48,27 @@ def test_pyproject_ranges_admit_every_pin_and_extras_hold_the_tools():
     assert set(project["optional-dependencies"]) == {"notebooks", "test"}
 
 
+def test_requirements_nodeps_pins_musicnn_and_every_set_up_path_installs_it_without_dependencies():
+    """musicnn==0.1.0 is installed only for its checkpoints: its metadata pins numpy<1.17, so --no-deps."""
+    import re
+
+    lines = [line.split("#")[0].strip() for line in (REPO / "requirements-nodeps.txt").read_text().splitlines()]
+    pins = [line for line in lines if line]
+    assert len(pins) == 1 and re.fullmatch(r"musicnn==0\.1\.0 --hash=sha256:[0-9a-f]{64}", pins[0]), pins
+    # It must not reach an install that resolves dependencies.
+    for path in ("requirements.txt", "pyproject.toml"):
+        assert "musicnn" not in (REPO / path).read_text(), path
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    assert not any("nodeps" in line for d in env["dependencies"] if isinstance(d, dict) for line in d["pip"])
+    for path in ("run_all.sh", "helpers/colab.py", "README.md", "environment.yml"):
+        assert "requirements-nodeps.txt" in (REPO / path).read_text(), f"{path} does not mention requirements-nodeps.txt"
+    run_all = (REPO / "run_all.sh").read_text()
+    assert "--no-deps -r requirements-nodeps.txt" in run_all
+    assert re.search(r"STAMP=\$\(cat [^|]*requirements-nodeps\.txt", run_all), "a change must reinstall an existing venv"
+    for path in ("README.md", "environment.yml"):
+        assert "pip install --no-deps -r requirements-nodeps.txt" in (REPO / path).read_text(), path
+
+
 def test_notebooks_are_numbered_and_have_one_parameters_cell():
     assert [nb.name[:2] for nb in NOTEBOOKS] == [f"{i:02d}" for i in range(len(NOTEBOOKS))]
     assert len(NOTEBOOKS) >= 3

@@ -1,9 +1,9 @@
 # %% [markdown]
-# # 05 · Results: every experiment, the seed reports beside them
+# # 06 · Results: every experiment, the seed reports beside them
 #
-# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/05_results.ipynb)
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/06_results.ipynb)
 #
-# Built only from the results records (`results/**/*.json`) that notebooks 03 and 04 wrote:
+# Built only from the results records (`results/**/*.json`) that notebooks 03, 04 and 05 wrote:
 # nothing here trains or reads audio. Every table shows accuracy, balanced accuracy and
 # macro-F1 with their 95 % bootstrap intervals and the test size, and marks failed runs. The
 # README's results table is made by the same function (`python -m helpers.report readme`).
@@ -70,7 +70,7 @@ for experiment, part in report.by_experiment(records).items():
 # %%
 for experiment, part in report.by_experiment(records).items():
     fig = plots.accuracy_by_protocol(part, f"{experiment}: balanced accuracy by model and protocol", metric="balanced_accuracy")
-    plots.save(fig, cfg.figures_dir, f"05_{experiment}_balanced_accuracy")
+    plots.save(fig, cfg.figures_dir, f"06_{experiment}_balanced_accuracy")
 
 # %% [markdown]
 # ## What we learned
@@ -79,4 +79,4 @@ for experiment, part in report.by_experiment(records).items():
 
 # %%
 display(Markdown("\n\n".join(report.protocol_reading(part, experiment) for experiment, part in report.by_experiment(records).items())
-                 or "No results records yet: run notebooks 03 and 04 first."))
+                 or "No results records yet: run notebooks 03, 04 and 05 first."))

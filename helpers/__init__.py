@@ -22,7 +22,10 @@ that the package has no import cycle):
   (results records and their tables), ``seed_reports`` (the seed reports' numbers, cited),
   ``report`` (Markdown readings from records; the README results section), ``readings``
   (conclusions from tables that are not records), ``plots`` (figures of the data;
-  ``plots_results``: figures of results; ``plots_style``: the shared look), ``predict``;
+  ``plots_results``: figures of results; ``plots_pretrained``: notebook 05's; ``plots_style``:
+  the shared look), ``pretrained_port`` (the musicnn checkpoints as Keras models),
+  ``pretrained`` (their outputs per clip, cached; the parity check), ``predict``,
+  ``transfer`` (classifiers on pretrained embeddings; the default model);
 * ``config`` (profiles, dataset resolution, output folders: a notebook's first cell),
   ``colab`` (the Colab badge and set-up cell of every notebook).
 """

@@ -66,6 +66,7 @@ class Profile:
     curve_repeats: int = 3  # training-size curve: subsets drawn per size
     model_params: dict = field(default_factory=dict)  # per-model overrides (smoke: tiny models)
     networks: dict = field(default_factory=dict)  # spectrogram CNN settings, see NETWORKS below
+    pretrained: dict = field(default_factory=dict)  # musicnn transfer settings, see PRETRAINED below
 
 
 # Spectrogram networks per profile. ``image_size``: side of the square input images
@@ -82,6 +83,24 @@ NETWORKS: dict[str, dict] = {
                    grid="report", tuner_epochs=15, segments_per_clip=5),
     "paper": dict(image_size=128, image_color="grayscale", epochs=50, patience=10, small_patience=5, batch_size=32,
                   grid="paper", tuner_epochs=50, segments_per_clip=None),
+}
+
+# Pretrained musicnn networks per profile (notebook 05): which ``checkpoints``, clip
+# ``embeddings`` (helpers.pretrained.EMBEDDINGS) and classifiers (``methods``,
+# helpers.models.EMBEDDING_MODELS) run; the frozen-base head's ``head_epochs`` and
+# ``head_patience`` (early stopping on validation clips); full fine-tuning of the chosen
+# checkpoint: ``tune_epochs``, ``tune_patience`` and ``tune_hop_seconds`` (its 3-s windows
+# start every so many seconds: 10 s gives 3 windows per 30-s clip, what a CPU affords).
+_ALL_CHECKPOINTS = ("msd-musicnn", "mtt-musicnn", "msd-vgg", "mtt-vgg")
+PRETRAINED: dict[str, dict] = {
+    "smoke": dict(checkpoints=("msd-musicnn", "mtt-vgg"), embeddings=("taggram-stats",), methods=("logreg-cv",),
+                  head_epochs=3, head_patience=1, tune_epochs=1, tune_patience=1, tune_hop_seconds=3.0),
+    "report": dict(checkpoints=_ALL_CHECKPOINTS, embeddings=("taggram-stats", "penultimate", "midlevel"),
+                   methods=("logreg-cv", "svm-rbf-cv"), head_epochs=100, head_patience=10, tune_epochs=8, tune_patience=2,
+                   tune_hop_seconds=10.0),
+    "paper": dict(checkpoints=_ALL_CHECKPOINTS, embeddings=("taggram-stats", "penultimate", "midlevel"),
+                  methods=("logreg-cv", "svm-rbf-cv"), head_epochs=200, head_patience=20, tune_epochs=30, tune_patience=5,
+                  tune_hop_seconds=1.0),
 }
 
 
@@ -108,6 +127,7 @@ PROFILES: dict[str, Profile] = {
             "small-cnn": {"filters": (8, 8), "dense_units": 8},
         },
         networks=NETWORKS["smoke"],
+        pretrained=PRETRAINED["smoke"],
     ),
     "report": Profile(
         name="report",
@@ -118,6 +138,7 @@ PROFILES: dict[str, Profile] = {
         examples_per_genre=1,
         description="CPU settings used to render the committed notebooks",
         networks=NETWORKS["report"],
+        pretrained=PRETRAINED["report"],
     ),
     "paper": Profile(
         name="paper",
@@ -129,6 +150,7 @@ PROFILES: dict[str, Profile] = {
         description="the seed reports' full settings (GPU or Colab)",
         curve_repeats=5,
         networks=NETWORKS["paper"],
+        pretrained=PRETRAINED["paper"],
     ),
 }
 

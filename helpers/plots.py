@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .plots_pretrained import embedding_map, port_parity, ranking  # noqa: F401
 from .plots_results import (  # noqa: F401  (re-exported: plots.<figure> for every figure)
     INTERVAL_LABEL,
     METRIC_NAMES,

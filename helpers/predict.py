@@ -12,7 +12,7 @@ treatment as the training clips:
                   classifies images, not audio, because the Kaggle rendering
                   recipe is not published;
 ``musicnn-mel``   musicnn's input (``helpers.pretrained_port``): the file decoded
-                  to 16 kHz with soxr, log-mel, 3-s windows every ``hop_seconds``
+                  to 16 kHz (musicnn's resampler), log-mel, 3-s windows every ``hop_seconds``
                   (:func:`musicnn_preprocessing`); the model takes one
                   ``(187, 96)`` window and gives genre probabilities.
 
@@ -127,7 +127,7 @@ def _prepare_with_notes(path: str | Path, prep: dict) -> tuple[np.ndarray, list[
     if prep["input"] == "kaggle-image":
         return network_inputs.load_image(path, prep["image_size"], prep["color"], crop_border=True)[None], []
     if prep["input"] == "musicnn-mel":
-        samples = pretrained.waveform(path)  # soxr very-high-quality resampling, as the training clips had
+        samples = pretrained.waveform(path)  # musicnn's resampling, as the training clips had
     else:
         samples, _ = audio.load(path, sr=sample_rate(prep))
     return prepare_audio(samples, prep), audio_notes(samples, prep)

@@ -27,6 +27,7 @@ set) and :func:`training_size_curve` (refit on growing stratified subsets).
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,12 +59,19 @@ def fit_predict(
     model_name: str, X_train, y_train, X_test, seed: int = 42, jobs: int = 1, params: dict | None = None,
 ) -> tuple[np.ndarray, float]:
     """Fit a fresh model and predict; returns (predictions, training seconds)."""
-    model = models.feature_model(model_name, seed=seed, jobs=jobs, **(params or {}))
     # A small or resampled training set may miss a genre; XGBoost and Keras want
     # contiguous codes, so fit on the codes present and map predictions back.
     present, codes = np.unique(y_train, return_inverse=True)
+    params = dict(params or {})
+    if model_name in models.EMBEDDING_MODELS and "cv" not in params:
+        # the inner cross-validation cannot have more folds than the commonest genre has clips
+        params["cv"] = models.inner_cv(seed, folds=int(np.bincount(codes).max()))
+    model = models.feature_model(model_name, seed=seed, jobs=jobs, **params)
     start = time.perf_counter()
-    model.fit(X_train, codes)
+    with warnings.catch_warnings():
+        # a genre with fewer training clips than inner folds is expected on small or uneven tables
+        warnings.filterwarnings("ignore", message="The least populated class in y has only", category=UserWarning)
+        model.fit(X_train, codes)
     seconds = time.perf_counter() - start
     return present[np.asarray(model.predict(X_test), dtype=int)], seconds
 

@@ -57,19 +57,24 @@ display(Markdown(report.readme_table(records)))
 # ## Every experiment, per dataset and protocol
 #
 # One table per experiment; baselines first in each protocol, failed runs marked in `status`.
+# An experiment with many configurations (notebook 05) shows its baselines and its 12 most
+# accurate runs per dataset and protocol; `python -m helpers.evaluate summary results/` lists all.
 
 # %%
 for experiment, part in report.by_experiment(records).items():
-    print(f"{experiment}: {len(part)} records")
-    display(evaluate.summary_table(part))
+    shown = report.top(part)
+    print(f"{experiment}: {len(part)} records" + (f", {len(shown)} shown" if len(shown) < len(part) else ""))
+    display(evaluate.summary_table(shown))
 
 # %% [markdown]
-# Balanced accuracy per model and protocol, one figure per experiment: bars of failed runs are
-# hatched, and a figure that mixes datasets names each bar's dataset.
+# Balanced accuracy per model and protocol, one figure per experiment (at most the six most
+# accurate runs of each dataset and protocol): bars of failed runs are hatched, and a figure that
+# mixes datasets names each bar's dataset.
 
 # %%
 for experiment, part in report.by_experiment(records).items():
-    fig = plots.accuracy_by_protocol(part, f"{experiment}: balanced accuracy by model and protocol", metric="balanced_accuracy")
+    fig = plots.accuracy_by_protocol(report.top(part, 6), f"{experiment}: balanced accuracy by model and protocol",
+                                     metric="balanced_accuracy")
     plots.save(fig, cfg.figures_dir, f"06_{experiment}_balanced_accuracy")
 
 # %% [markdown]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from helpers import artifacts, cli, data, models, network_inputs, predict, spectrograms
+from helpers import artifacts, cli, data, models, network_inputs, predict, pretrained, spectrograms
 
 from .conftest import REPO, write_corrupt, write_tone
 
@@ -219,7 +219,7 @@ def no_default(tmp_path, monkeypatch):
 def test_musicnn_preprocessing_is_the_sidecar_recipe():
     assert predict.musicnn_preprocessing("msd-musicnn") == {
         "input": "musicnn-mel", "checkpoint": "msd-musicnn", "sample_rate": 16000, "window_seconds": 3.0,
-        "hop_seconds": 1.0, "resampler": "soxr_vhq"}
+        "hop_seconds": 1.0, "resampler": pretrained.RESAMPLER}
     assert predict.musicnn_preprocessing("mtt-vgg", hop_seconds=3)["hop_seconds"] == 3.0
     with pytest.raises(ValueError, match="unknown model 'musicnn'"):
         predict.musicnn_preprocessing("musicnn")

@@ -1,0 +1,224 @@
+# %% [markdown]
+# # 05 · Pretrained music networks: musicnn in Keras 3, checked against its published outputs
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/05_pretrained_music.ipynb)
+#
+# The seed reports' best numbers come from networks pretrained on ImageNet, whose weights have
+# to be downloaded. Networks pretrained on *music* are the better source and work offline:
+# musicnn (Pons and Serra, 2019) ships four checkpoints in its PyPI wheel, trained to tag 3-s
+# excerpts of the Million Song Dataset (MSD, 50 tags) or MagnaTagATune (MTT, 50 tags), each as
+# the musically motivated *musicnn* architecture and as a VGG-like CNN. Their TF1 code does not
+# run on TensorFlow 2, so `helpers.pretrained_port` rebuilds both architectures from Keras layers
+# and copies every variable from the checkpoints.
+#
+# 1. **The port, checked**: our taggrams against the ones musicnn itself published for GTZAN.
+# 2. **Clip embeddings** (taggram statistics, the penultimate layer, the mid-end's pooled
+#    features) of every checkpoint with logistic regression and an RBF SVM, regularisation
+#    chosen by cross-validation on the training clips; alone, fused with the 57 handcrafted
+#    features, and the handcrafted features alone on the same clips.
+# 3. **The main seed's head on a frozen base** (dense 128, dropout 0.5, softmax) trained on 3-s
+#    windows, early-stopped on validation clips, clip probabilities averaged over windows; then
+#    **full fine-tuning** of the best checkpoint at a low learning rate.
+# 4. **The fault-filtered table** of every experiment, the best model's confusion matrix, a map
+#    of the embeddings, and **the default model** that `python -m helpers.predict` uses.
+
+# %%
+# Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
+# Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    # Written from helpers.colab.REPOSITORY by `python -m helpers.colab`.
+    REPOSITORY, CHECKOUT = "https://github.com/mgc-reports/music-genre-classification", "/content/music-genre-classification"
+    if not os.path.isdir(CHECKOUT):
+        subprocess.run(["git", "clone", "--depth", "1", "--branch", "main", REPOSITORY, CHECKOUT], check=True)
+    sys.path.insert(0, CHECKOUT)
+    from helpers import colab
+
+    colab.setup(CHECKOUT)
+
+# %% [markdown]
+# **Parameters.** `run_all.sh` and papermill override this cell; see `helpers/config.py` for what each profile sets.
+
+# %% tags=["parameters"]
+PROFILE = None  # "smoke" | "report" | "paper"; None reads $MGC_PROFILE (default "report")
+DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthetic"; None: $MGC_DATASET, $GTZAN_DIR, data/gtzan or synthetic
+
+# %%
+from IPython.display import Markdown, display
+
+from helpers import artifacts, config, data, evaluate, features, plots, predict, pretrained, report, transfer
+
+cfg = config.setup(PROFILE, DATASET)
+LABEL, NAME, SETTINGS = cfg.dataset.label, cfg.dataset.name, cfg.profile.pretrained
+layout = data.discover(cfg.dataset.root)
+tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profile.max_clips_per_genre)
+handcrafted = data.features_table(layout)  # the Kaggle CSV when the dataset has one, else computed from the audio
+if handcrafted is None:
+    extracted = features.extract(tracks, jobs=cfg.jobs)
+    handcrafted = data.attach_fixed_split(extracted.table, tracks)
+# Published MSD-musicnn taggrams (GTZAN only): the parity check, and a stand-in for clips whose audio is absent.
+reference = pretrained.reference_taggrams(cfg.dataset.root / "reference")
+FIXED = cfg.dataset.fixed_split_name
+protocols = ([FIXED] if FIXED else []) + ["random-80/20", "5-fold-cv"]
+print(f"{LABEL}: {len(tracks)} readable audio clips; reference taggrams for {len(reference)} clips; "
+      f"checkpoints {', '.join(SETTINGS['checkpoints'])}; protocols {', '.join(protocols)}")
+
+# %% [markdown]
+# ## 1. The port against musicnn's own outputs
+#
+# musicnn's authors published the MSD-musicnn taggrams of 733 GTZAN clips (3-s windows every
+# second). For every clip we have audio for, the port computes the same windows from the audio
+# file. Look at the lossless files: the bounds we hold the port to are 0.02 on the clip-mean
+# taggram and 0.1 on any window; the lossy (Ogg Vorbis) copies differ from the original audio, so
+# their distance measures the codec, not the port.
+
+# %%
+if reference:
+    parity = pretrained.parity(tracks, reference)
+    display(pretrained.parity_summary(parity))
+    fig = plots.port_parity(parity, f"{LABEL}: Keras port vs published MSD-musicnn taggrams, {len(parity)} clips "
+                                    f"(1-s hop, 3-s windows)")
+    plots.save(fig, cfg.figures_dir, "05_port_parity")
+else:
+    parity = None
+    print(f"{LABEL} has no reference taggrams (reference/musicnn_msd_taggram_*.npz): the parity check needs GTZAN")
+
+# %% [markdown]
+# ## 2. Clip embeddings with linear and kernel classifiers
+#
+# Every checkpoint x embedding x classifier under every protocol, then the same fused with the 57
+# handcrafted features, and the handcrafted features alone on exactly the same clips (the
+# controlled comparison). Where the reference taggrams exist, the MSD-musicnn taggram embeddings
+# also run on the port's clips plus the reference's (dataset `+reference`): a clip with audio
+# always goes through the port, the reference stands in only for absent audio.
+
+# %%
+config.seed_everything(cfg.seed)
+records = transfer.embedding_records(
+    tracks, names=SETTINGS["checkpoints"], embeddings=SETTINGS["embeddings"], methods=SETTINGS["methods"],
+    protocols=protocols, dataset=NAME, handcrafted=handcrafted, handcrafted_columns=features.FEATURE_COLUMNS,
+    reference=reference, reference_tracks=handcrafted, seed=cfg.seed, jobs=cfg.jobs, resamples=cfg.profile.ci_resamples)
+for record in records:
+    evaluate.save(record, cfg.results_dir)
+print(f"{len(records)} records")
+display(transfer.ranking(records, protocols[0]).head(15))
+
+# %% [markdown]
+# ## 3. The seed's head on a frozen base
+#
+# The main seed's recipe on top of each checkpoint: its penultimate layer (VGG: pool5) per 3-s
+# window, a dense layer of 128, dropout 0.5 and a softmax, trained on the training clips' windows
+# with early stopping on the validation clips of the same protocol (the fixed split's own
+# validation part; 10 % of the random split's training clips). Where the reference exists, the
+# same head also runs on MSD-musicnn's taggram windows of the port's clips plus the reference's,
+# which gives it every genre's training clips. Look at the validation balanced accuracy (in the
+# records, `extra`): it, not the test score, chooses the head to fine-tune and the default model.
+
+# %%
+config.seed_everything(cfg.seed)
+head_results, heads = transfer.head_records(
+    tracks, names=SETTINGS["checkpoints"], protocols=protocols, dataset=NAME, seed=cfg.seed, epochs=SETTINGS["head_epochs"],
+    patience=SETTINGS["head_patience"], resamples=cfg.profile.ci_resamples, reference=reference, reference_tracks=handcrafted,
+    progress=False)  # the window outputs are cached by the cell above
+for record in head_results:
+    evaluate.save(record, cfg.results_dir)
+display(transfer.head_table(head_results))
+
+# %% [markdown]
+# ### Full fine-tuning
+#
+# The checkpoint whose head reached the best validation accuracy, with every weight trained
+# further at a low learning rate (1e-5) starting from that head, early-stopped on the same
+# validation clips; batch normalisation keeps the checkpoint's statistics. On a CPU the windows
+# start every `tune_hop_seconds` (the profile's setting) instead of every second. Compare its
+# validation and test accuracy with the frozen head's in the table.
+
+# %%
+name, chosen, head = transfer.choose_head(head_results, heads, protocols[0])
+config.seed_everything(cfg.seed)
+tuned, tuned_model = transfer.fine_tune(transfer.mel_windows(tracks, SETTINGS["tune_hop_seconds"]), name, head, protocols[0],
+                                        dataset=NAME, seed=cfg.seed, epochs=SETTINGS["tune_epochs"],
+                                        patience=SETTINGS["tune_patience"], resamples=cfg.profile.ci_resamples)
+evaluate.save(tuned, cfg.results_dir)
+head_results.append(tuned)
+display(transfer.head_table([chosen, tuned]))
+
+# %% [markdown]
+# ## 4. Every experiment on the fixed split
+#
+# Handcrafted features (notebook 03), CNNs trained from scratch (notebook 04) and the musicnn
+# variants, ranked separately per test set: only runs scored on the same test clips compare
+# directly. The largest test set is the fixed split's whole test list (the features CSV and the
+# reference taggrams cover it); the audio here covers part of it, with uneven genres, so look at
+# balanced accuracy there. Each bar has its 95 % interval.
+
+# %%
+everything = report.load_records(cfg.results_dir)
+HEADLINE = FIXED or protocols[0]
+for number, (size, group) in enumerate(transfer.test_sets(everything, HEADLINE)[:2]):
+    display(Markdown(f"**{HEADLINE}, {size} test clips** ({len(group)} runs; datasets {', '.join(sorted({r['dataset'] for r in group}))})"))
+    display(transfer.ranking(group, HEADLINE).head(20))
+    fig = plots.ranking(sorted(group, key=lambda r: -r["metrics"]["accuracy"]["value"])[:20],
+                        f"{LABEL}, {HEADLINE}, {size} test clips: the {min(20, len(group))} most accurate runs of notebooks 03-05")
+    plots.save(fig, cfg.figures_dir, f"05_ranking_{number + 1}")
+
+# %% [markdown]
+# ## 5. The best pretrained model: confusion matrix and per-genre scores
+#
+# The most accurate record of this notebook on the largest test set of the fixed split. It is
+# one of many configurations scored on the same test clips, so its number is a best case; the
+# ranking above shows all of them.
+
+# %%
+ours = [r for r in records + head_results if r["protocol"] == HEADLINE and not r.get("extra", {}).get("baseline")]
+largest = max(r["sizes"]["test"] for r in ours)
+best = max((r for r in ours if r["sizes"]["test"] == largest), key=lambda r: r["metrics"]["accuracy"]["value"])
+fig = plots.confusion(best)
+plots.save(fig, cfg.figures_dir, "05_best_confusion")
+display(evaluate.per_genre_table(best))
+
+# %% [markdown]
+# ## 6. A map of the embeddings
+#
+# A t-SNE map of MSD-musicnn's taggram statistics, one dot per clip (audio through the port, and
+# the reference where audio is absent). Genres that form their own islands are the ones the
+# linear classifiers separate; overlapping ones are where the confusions above come from.
+
+# %%
+embedded = pretrained.clip_embeddings(tracks, SETTINGS["checkpoints"][0], "taggram-stats",
+                                      reference=reference if SETTINGS["checkpoints"][0] == "msd-musicnn" else None,
+                                      reference_tracks=handcrafted, progress=False)
+sources = transfer.sources(embedded.table)
+fig = plots.embedding_map(embedded.X, embedded.table["genre"],
+                          f"{LABEL}: t-SNE of {embedded.representation}, {len(embedded.table)} clips "
+                          f"({', '.join(f'{n} from the {s}' for s, n in sources.items())})", seed=cfg.seed)
+plots.save(fig, cfg.figures_dir, "05_embedding_map")
+
+# %% [markdown]
+# ## 7. The default model for your own music
+#
+# The frozen checkpoint with its head, or its fine-tuned version, whichever reached the better
+# validation balanced accuracy under the fixed split (balanced, because the validation clips of
+# partial audio are as uneven as its training clips), as one Keras model (standard layers only, so it
+# loads in safe mode). It is saved with a card that `python -m helpers.predict --about` prints,
+# and reloaded here to classify a clip as a user would.
+
+# %%
+record, model = transfer.choose_default([(chosen, None), (tuned, tuned_model)])
+path = transfer.save_default_model(name, record, head, cfg.models_dir, model=model, head_record=chosen)
+model, sidecar = artifacts.load_artifact(path)
+print(predict.about(path, sidecar))
+example = tracks.iloc[0]
+print(predict.classify([example["path"]], model, sidecar).drop(columns=["note", "error"]).to_string(index=False))
+
+# %% [markdown]
+# ## What we learned
+#
+# Written from the results records of this run (`helpers.transfer.reading`).
+
+# %%
+display(Markdown(transfer.reading(records + head_results, everything, parity, HEADLINE, record)))

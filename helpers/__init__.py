@@ -25,7 +25,8 @@ that the package has no import cycle):
   ``plots_results``: figures of results; ``plots_pretrained``: notebook 05's; ``plots_style``:
   the shared look), ``pretrained_port`` (the musicnn checkpoints as Keras models),
   ``pretrained`` (their outputs per clip, cached; the parity check), ``predict``,
-  ``transfer`` (classifiers on pretrained embeddings; the default model);
+  ``transfer`` (classifiers on pretrained embeddings), ``heads`` (a head on a frozen
+  checkpoint, fine-tuning, the default model);
 * ``config`` (profiles, dataset resolution, output folders: a notebook's first cell),
   ``colab`` (the Colab badge and set-up cell of every notebook).
 """

@@ -25,6 +25,10 @@ Outputs
 Command line (used by ``run_all.sh``)::
 
     python -m helpers.config dataset
+
+Why this module is long: the three profiles hold every setting that scales a notebook's
+work (clips, segments, networks, pretrained transfer), side by side so that a reader sees
+what ``smoke``, ``report`` and ``paper`` change in one place.
 """
 
 from __future__ import annotations

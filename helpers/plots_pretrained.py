@@ -51,7 +51,7 @@ def ranking(records: Sequence[dict], title: str, metric: str = "accuracy") -> ma
         ax.barh(i, value["value"], color=color, hatch="//" if failed else None, alpha=0.85)
         ax.errorbar(value["value"], i, xerr=[[value["value"] - value["ci_low"]], [value["ci_high"] - value["value"]]],
                     color="black", capsize=2, linewidth=1)
-    ax.set_yticks(range(len(chosen)), [f"{r['model']} [{r['dataset']}, n={r['sizes']['test']}]" for r in chosen], fontsize=8)
+    ax.set_yticks(range(len(chosen)), [f"{r['model']} [{r['dataset']}, n={r['sizes']['test']}]" for r in chosen], fontsize=9)
     ax.set_xlabel(f"{metric.replace('_', ' ')} with 95 % bootstrap interval")
     ax.set_xlim(0, 1)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for e, c in EXPERIMENT_COLORS.items() if any(r["experiment"] == e for r in chosen)]

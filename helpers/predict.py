@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from . import artifacts, audio, cli, network_inputs, pretrained, pretrained_port, spectrograms
-from .runtime import REPO_ROOT
+from .runtime import REPO_ROOT, display_path
 
 INPUT_KINDS: tuple[str, ...] = ("mel-image", "log-mel", "kaggle-image", "musicnn-mel")
 DEFAULT_MODEL = "musicnn-default"  # notebook 05_pretrained_music saves it in cfg.models_dir
@@ -210,11 +210,12 @@ def default_model(root: str | os.PathLike | None = None) -> Path:
 
 
 def _shown(path: Path) -> str:
-    """``path`` relative to the working directory when it lies below it."""
+    """``path`` relative to the working directory when it lies below it, else as ``runtime.display_path`` shows it
+    (relative to the repository: a machine's own folders mean nothing in a rendered notebook)."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
+        return display_path(path)
 
 
 def _input_text(prep: dict) -> str:
@@ -237,7 +238,7 @@ def about(model_path: Path, sidecar: dict) -> str:
     genres = list(sidecar["genres"])
     lines.append(f"Genres ({len(genres)}): {', '.join(genres)}")
     lines.append(f"Input: {_input_text(sidecar['preprocessing'])}")
-    training = "; ".join(str(x) for x in (sidecar.get("dataset"), card.get("training_data")) if x)
+    training = card.get("training_data") or sidecar.get("dataset")  # the card's text names the dataset
     lines.append(f"Training data: {training or 'not recorded'}")
     lines.append(f"Protocol: {sidecar.get('protocol') or 'not recorded'}")
     metrics = sidecar.get("metrics") or {}
@@ -256,8 +257,16 @@ def about(model_path: Path, sidecar: dict) -> str:
     limitations = card.get("limitations") or []
     lines.append("What it cannot do:" if limitations else "What it cannot do: not recorded")
     lines += [textwrap.fill(str(item), 100, initial_indent="  - ", subsequent_indent="    ") for item in limitations]
+    validation = card.get("validation")
+    if isinstance(validation, dict) and {"valid_accuracy", "valid_balanced_accuracy"} <= set(validation):
+        lines.append(f"Validation (what chose this model): accuracy {validation['valid_accuracy']:.3f}, balanced accuracy "
+                     f"{validation['valid_balanced_accuracy']:.3f}")
+    recall = card.get("per_genre_test_recall")
+    if isinstance(recall, dict) and recall:
+        lines.append(textwrap.fill("Per-genre test recall: " + ", ".join(f"{g} {v:.2f}" for g, v in recall.items()), 100,
+                                   subsequent_indent="  "))
     for key, value in card.items():
-        if key not in ("summary", "training_data", "sizes", "limitations"):
+        if key not in ("summary", "training_data", "sizes", "limitations", "validation", "per_genre_test_recall"):
             lines.append(f"{key}: {value if isinstance(value, str) else json.dumps(value)}")
     return "\n".join(lines)
 

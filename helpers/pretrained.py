@@ -282,10 +282,11 @@ def parity_summary(table: pd.DataFrame, clip_bound: float = 0.02, frame_bound: f
     rows = []
     for lossless, part in table.groupby("lossless", sort=False):
         rows.append({"files": "lossless" if lossless else "lossy", "clips": len(part),
-                     f"clip mean within {clip_bound}": int((part["clip_mean_error"] <= clip_bound).sum()),
-                     "clip mean median": part["clip_mean_error"].median(), "clip mean worst": part["clip_mean_error"].max(),
-                     f"frames within {frame_bound}": int((part["frame_error"] <= frame_bound).sum()),
-                     "frame worst": part["frame_error"].max()})
+                     f"clips with clip mean within {clip_bound}": int((part["clip_mean_error"] <= clip_bound).sum()),
+                     "clip mean, median": f"{part['clip_mean_error'].median():.2g}",
+                     "clip mean, worst": f"{part['clip_mean_error'].max():.2g}",
+                     f"clips with every window within {frame_bound}": int((part["frame_error"] <= frame_bound).sum()),
+                     "window, worst": f"{part['frame_error'].max():.2g}"})
     return pd.DataFrame(rows).sort_values("files").reset_index(drop=True)
 
 
@@ -308,7 +309,9 @@ def _each_file(files: Sequence[Path], name: str, hop_seconds: float):
         try:
             samples = waveform(path)
         except audio.AudioError as error:
-            print(f"skipped: {error}", file=sys.stderr)
+            from tqdm import tqdm
+
+            tqdm.write(f"skipped: {error}", file=sys.stderr)  # on its own line, not glued to the progress bar
             continue
         yield path.stem, window_outputs(samples, [name], hop)[name]
 
@@ -366,6 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parity_command(root: Path, out: Path | None) -> int:
     from . import data
 
+    if not root.is_dir():
+        raise cli.UserError(f"no such folder: {root}")
     reference = reference_taggrams(root / "reference")
     if not reference:
         raise cli.UserError(f"{root / 'reference'} holds no musicnn_msd_taggram_{{train,test}}.npz; "

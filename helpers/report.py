@@ -9,6 +9,10 @@ Command line (the README's results section, between ``<!-- results:start -->`` a
 ``<!-- results:end -->``)::
 
     python -m helpers.report readme [--results results] [--readme README.md] [--check]
+
+Why this module is long: every Markdown table and reading built from results records (per
+experiment, the seed comparison, the README section) shares the same grouping of records
+by dataset and protocol; split apart, each would restate it.
 """
 
 from __future__ import annotations
@@ -268,6 +272,14 @@ def readme_section(records: Sequence[dict]) -> str:
                   "largest test set first: only rows with the same test clips compare directly, and a smaller test set here "
                   "is partial audio with uneven genres (read its balanced accuracy). Each is the best of its configurations "
                   "on those test clips, so a best case:", "", best]
+    default = [r for r in records if r.get("extra", {}).get("default_model")]
+    if default:
+        r = default[0]
+        lines += ["", textwrap.fill(
+            f"The default model of `helpers.predict` was chosen by validation balanced accuracy, with no choice made on test "
+            f"data: {r['model']} on {r['dataset']}, {r['protocol']} test accuracy {evaluate.metric_cell(r, 'accuracy')}, "
+            f"balanced accuracy {evaluate.metric_cell(r, 'balanced_accuracy')} on {r['sizes']['test']} test clips "
+            f"(`python -m helpers.predict --about`).", 100, break_on_hyphens=False, break_long_words=False)]
     failed = failed_runs(records)
     if failed:
         lines += ["", "Failed runs among the records (not results):", "", failed]
@@ -287,6 +299,17 @@ def top(records: Sequence[dict], n: int = 12) -> list[dict]:
     return kept
 
 
+def test_coverage(record: dict) -> str:
+    """How unevenly a record's test clips spread over the genres (``7 of 10 genres in its test clips, the largest four
+    97 % of them``); empty when every genre has at least half the clips of the largest."""
+    counts = sorted((int(n) for n in record.get("sizes_per_genre", {}).get("test", {}).values()), reverse=True)
+    present = [n for n in counts if n]
+    if not present or (min(present) * 2 > max(present) and len(present) == len(counts)):
+        return ""
+    return (f"{len(present)} of {len(counts)} genres in its test clips, the largest four "
+            f"{sum(present[:4]) / sum(present) * 100:.0f} % of them")
+
+
 def best_table(records: Sequence[dict], protocol: str) -> str:
     """Markdown: per experiment and dataset, its most accurate run under ``protocol`` (baselines and failed runs excluded)."""
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -298,13 +321,15 @@ def best_table(records: Sequence[dict], protocol: str) -> str:
     # largest test set first: only runs on the same test clips compare directly
     rows = sorted((max(part, key=lambda r: r["metrics"]["accuracy"]["value"]) for part in groups.values()),
                   key=lambda r: (-r["sizes"]["test"], -r["metrics"]["accuracy"]["value"]))
-    header = ["experiment", "dataset", "model", "accuracy [95 % CI]", "balanced accuracy", "train / test clips", "configurations"]
+    header = ["experiment", "dataset", "model", "accuracy [95 % CI]", "balanced accuracy", "train / test clips", "uneven test genres",
+              "configurations"]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for r in rows:
         n = len(groups[r["experiment"], r["dataset"]])
         cells = [r["experiment"], r["dataset"], r["model"], evaluate.metric_cell(r, "accuracy"),
                  evaluate.metric_cell(r, "balanced_accuracy"),
-                 f"{r['sizes'].get('train')} / {r['sizes'].get('test')}", str(n)]
+                 f"{r['sizes'].get('train')} / {r['sizes'].get('test')}", test_coverage(r).removesuffix(" of them")
+                 .replace(" in its test clips, the largest four", ": the largest four") or "no", str(n)]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 

@@ -40,8 +40,10 @@ def texts(ax) -> list[str]:
 def test_plots_imports_no_helpers_module_at_import_time():
     """Results figures need no audio stack and cannot take part in an import cycle (config least of all):
     the plots modules import one another only, and helpers.spectrograms inside the spectrogram figures."""
-    expected = {"plots": ({"plots_results", "plots_style"}, {"plots_results", "plots_style", "spectrograms"}),
-                "plots_results": ({"plots_style"}, {"plots_style"}), "plots_style": (set(), set())}
+    expected = {"plots": ({"plots_pretrained", "plots_results", "plots_style"},
+                          {"plots_pretrained", "plots_results", "plots_style", "spectrograms"}),
+                "plots_results": ({"plots_style"}, {"plots_style"}), "plots_pretrained": ({"plots_style"}, {"plots_style"}),
+                "plots_style": (set(), set())}
     for name, (top_expected, anywhere_expected) in expected.items():
         tree = ast.parse((REPO / "helpers" / f"{name}.py").read_text())
         top_level = {node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.level}
@@ -69,6 +71,10 @@ def all_figures(tmp_path) -> dict:
         "parity_bars": plots.parity_bars(pd.DataFrame({"median |deviation| / std": [0.01]}, index=["rms_mean"]), "t"),
         "training_curves": plots.training_curves({"random": history}, "t"),
         "trial_scores": plots.trial_scores(trials(), "t"),
+        "port_parity": plots.port_parity(pd.DataFrame({"lossless": [True, False], "clip_mean_error": [1e-5, 0.03],
+                                                       "frame_error": [1e-4, 0.2]}), "t"),
+        "ranking": plots.ranking([record(), record()], "t"),
+        "embedding_map": plots.embedding_map(np.random.default_rng(0).normal(size=(12, 4)), ["rock", "jazz"] * 6, "t"),
     }
 
 

@@ -298,7 +298,7 @@ def test_the_default_model_classifies_a_song_end_to_end(tmp_path, no_default, ca
 def test_about_prints_the_card_without_inputs_or_tensorflow(musicnn_model, tmp_path, no_default, capsys, no_tensorflow, monkeypatch):
     assert cli.run(predict.main, [str(musicnn_model), "--about"]) == 0
     out = capsys.readouterr().out
-    for text in ("Model: musicnn-default", "Genres (3): blues, jazz, rock", "Training data: gtzan; GTZAN, 10 genres x 100 clips",
+    for text in ("Model: musicnn-default", "Genres (3): blues, jazz, rock", "Training data: GTZAN, 10 genres x 100 clips",
                  "Protocol: random-70/10/20", "Test accuracy: 0.780 [0.720, 0.835] (95 % interval)",
                  "Test balanced accuracy: 0.770 [0.710, 0.830] (95 % interval)", "Test size: 200 clips (trained on train 700, valid 100)",
                  "What it cannot do:", "  - It knows only these 3 genres", "through msd-musicnn"):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import artifacts, cache, config, data, evaluate, models, predict, pretrained, report, training, transfer
+from helpers import artifacts, cache, config, data, evaluate, heads, models, predict, pretrained, report, training, transfer
 from helpers.pretrained import ClipEmbeddings
 
 
@@ -83,15 +83,15 @@ def test_ranking_puts_the_most_accurate_first():
     assert transfer.ranking(records, "random-80/20").empty
 
 
-def windows_of(emb: ClipEmbeddings, per_clip: int = 4, seed: int = 0) -> transfer.WindowSet:
+def windows_of(emb: ClipEmbeddings, per_clip: int = 4, seed: int = 0) -> heads.WindowSet:
     rng = np.random.default_rng(seed)
     X = np.repeat(emb.X, per_clip, axis=0) + rng.normal(scale=0.3, size=(len(emb.X) * per_clip, emb.X.shape[1]))
-    return transfer.WindowSet(emb.table, X.astype(np.float32), np.repeat(np.arange(len(emb.X)), per_clip))
+    return heads.WindowSet(emb.table, X.astype(np.float32), np.repeat(np.arange(len(emb.X)), per_clip))
 
 
 def test_the_frozen_head_stops_on_validation_clips_and_scores_clips_by_averaged_windows():
     emb = separable()
-    record, head = transfer.frozen_head(windows_of(emb), "msd-musicnn", "fault-filtered", dataset="toy", epochs=30, patience=3,
+    record, head = heads.frozen_head(windows_of(emb), "msd-musicnn", "fault-filtered", dataset="toy", epochs=30, patience=3,
                                         resamples=20)
     parts = emb.table["fixed_split"].value_counts()
     assert record["sizes"]["train"] == parts["train"] and record["sizes"]["valid"] == parts["valid"]
@@ -103,7 +103,7 @@ def test_the_frozen_head_stops_on_validation_clips_and_scores_clips_by_averaged_
 
 def test_a_random_split_holds_out_a_tenth_of_its_training_clips_for_early_stopping():
     table = separable(n_per_genre=20).table
-    split = transfer._validation_split(table, "random-80/20", seed=0)
+    split = heads._validation_split(table, "random-80/20", seed=0)
     assert set(split) == {"train", "valid", "test"}
     assert (split == "valid").sum() == max(int((split != "test").sum()) // 10, 3)
     assert not set(table["track_id"][split == "valid"]) & set(table["track_id"][split == "test"])
@@ -115,18 +115,19 @@ def test_the_default_model_is_chosen_by_validation_never_by_test():
                 "extra": {"valid_accuracy": 1 - valid, "valid_balanced_accuracy": valid},
                 "metrics": {"accuracy": {"value": test}}}
 
-    heads = {("msd-musicnn penultimate · frozen head", "fault-filtered"): "A", ("mtt-vgg penultimate · frozen head", "fault-filtered"): "B"}
-    name, record, head = transfer.choose_head([rec("msd-musicnn", 0.9, 0.5), rec("mtt-vgg", 0.6, 0.99)], heads, "fault-filtered")
+    trained = {("msd-musicnn penultimate · frozen head", "fault-filtered"): "A",
+               ("mtt-vgg penultimate · frozen head", "fault-filtered"): "B"}
+    name, record, head = heads.choose_head([rec("msd-musicnn", 0.9, 0.5), rec("mtt-vgg", 0.6, 0.99)], trained, "fault-filtered")
     assert (name, head) == ("msd-musicnn", "A")
     with pytest.raises(ValueError, match="no frozen-head record"):
-        transfer.choose_head([], heads, "fault-filtered")
+        heads.choose_head([], trained, "fault-filtered")
 
 
 def test_the_deployed_model_predicts_what_the_head_predicted(tmp_path):
     emb = separable(dims=200)  # the width of msd-musicnn's penultimate layer
-    record, head = transfer.frozen_head(windows_of(emb), "msd-musicnn", "fault-filtered", dataset="toy", epochs=3, patience=1,
+    record, head = heads.frozen_head(windows_of(emb), "msd-musicnn", "fault-filtered", dataset="toy", epochs=3, patience=1,
                                         resamples=20)
-    path = transfer.save_default_model("msd-musicnn", record, head, tmp_path)
+    path = heads.save_default_model("msd-musicnn", record, head, tmp_path)
     assert 0 <= record["extra"]["valid_balanced_accuracy"] <= 1
     model, sidecar = artifacts.load_artifact(path)
     assert sidecar["preprocessing"] == predict.musicnn_preprocessing("msd-musicnn")
@@ -178,11 +179,11 @@ def test_clip_embeddings_of_synthetic_audio_go_through_the_port(synthetic_dir):
 def test_fine_tuning_trains_the_checkpoint_from_its_head_and_keeps_batch_norm_statistics(synthetic_dir):
     tracks = data.readable(data.load_tracks(synthetic_dir))
     tracks = tracks[tracks["genre"].isin(["blues", "classical", "metal"])].reset_index(drop=True)
-    record, head = transfer.frozen_head(transfer.window_embeddings(tracks, "msd-musicnn", progress=False), "msd-musicnn",
+    record, head = heads.frozen_head(heads.window_embeddings(tracks, "msd-musicnn", progress=False), "msd-musicnn",
                                         "random-80/20", dataset="toy", epochs=2, patience=1, resamples=20)
-    windows = transfer.mel_windows(tracks, hop_seconds=3.0, progress=False)
+    windows = heads.mel_windows(tracks, hop_seconds=3.0, progress=False)
     assert windows.X.shape[1:] == (187, 96) and windows.rows.max() == len(tracks) - 1
-    tuned, model = transfer.fine_tune(windows, "msd-musicnn", head, "random-80/20", dataset="toy", epochs=1, patience=1,
+    tuned, model = heads.fine_tune(windows, "msd-musicnn", head, "random-80/20", dataset="toy", epochs=1, patience=1,
                                       resamples=20)
     assert tuned["model"] == "msd-musicnn · fine-tuned" and tuned["sizes"]["test"] == record["sizes"]["test"]
     assert tuned["extra"]["epochs"] == 1 and 0 <= tuned["extra"]["valid_accuracy"] <= 1
@@ -190,11 +191,11 @@ def test_fine_tuning_trains_the_checkpoint_from_its_head_and_keeps_batch_norm_st
     for name in ("batch_normalization", "batch_normalization_9"):  # statistics kept, inference mode
         assert np.array_equal(model.get_layer(name).moving_mean.numpy(), original.get_layer(name).moving_mean.numpy())
     assert not np.array_equal(model.get_layer("dense").kernel.numpy(), original.get_layer("dense").kernel.numpy())
-    chosen, deployed = transfer.choose_default([(record, None), (tuned, model)])
+    chosen, deployed = heads.choose_default([(record, None), (tuned, model)])
     key = "valid_balanced_accuracy"
     assert chosen is (record if (record["extra"][key], record["extra"]["valid_accuracy"]) >= (tuned["extra"][key],
                                                                                              tuned["extra"]["valid_accuracy"]) else tuned)
-    assert set(transfer.head_table([record, tuned]).columns) >= {"valid balanced accuracy", "best epoch", "accuracy"}
+    assert set(heads.head_table([record, tuned]).columns) >= {"valid balanced accuracy", "best epoch", "accuracy"}
 
 
 def test_reference_taggram_windows_stand_in_for_absent_audio_only(synthetic_dir):
@@ -203,9 +204,22 @@ def test_reference_taggram_windows_stand_in_for_absent_audio_only(synthetic_dir)
     reference = {present[0]: np.full((3, 50), 0.5, np.float32), "jazz.09999": np.full((2, 50), 0.25, np.float32)}
     reference_tracks = pd.DataFrame({"track_id": [present[0], "jazz.09999"], "genre": [tracks["genre"].iloc[0], "jazz"],
                                      "fixed_split": ["train", "test"]})
-    windows = transfer.window_embeddings(tracks, "msd-musicnn", layer="taggram", reference=reference,
+    windows = heads.window_embeddings(tracks, "msd-musicnn", layer="taggram", reference=reference,
                                          reference_tracks=reference_tracks, progress=False)
     assert windows.tracks["source"].tolist() == ["port", "port", "reference"] and windows.layer == "taggram"
     assert (windows.X[windows.rows == 2] == 0.25).all() and not (windows.X[windows.rows == 0] == 0.5).all()
     with pytest.raises(ValueError, match="msd-musicnn taggram windows"):
-        transfer.window_embeddings(tracks, "mtt-vgg", reference=reference, reference_tracks=reference_tracks, progress=False)
+        heads.window_embeddings(tracks, "mtt-vgg", reference=reference, reference_tracks=reference_tracks, progress=False)
+
+
+def test_uneven_test_genres_are_named_and_the_default_model_reaches_the_readme():
+    uneven = {"sizes_per_genre": {"test": {"blues": 30, "jazz": 30, "rock": 30, "pop": 2, "metal": 0}}}
+    assert report.test_coverage(uneven) == "4 of 5 genres in its test clips, the largest four 100 % of them"
+    assert report.test_coverage({"sizes_per_genre": {"test": {"blues": 30, "jazz": 28}}}) == ""
+    records = transfer.run_protocols(separable(), "toy", dataset="toy", methods=["logreg-cv"], protocols=["fault-filtered"],
+                                     resamples=20)
+    assert "default model" not in report.readme_section(records)
+    records[1]["extra"]["default_model"] = True
+    section = report.readme_section(records)
+    assert "The default model of `helpers.predict` was chosen by validation balanced accuracy" in section
+    assert "toy · logreg-cv" in section

@@ -40,6 +40,21 @@ LABEL_SIZE = 11.0  # row labels (genres) of genre_examples
 
 
 @styled
+def experiment_overview(records: Sequence[dict], title: str, metric: str = "balanced_accuracy",
+                        max_models: int = 12) -> matplotlib.figure.Figure:
+    """One experiment at a glance: bars per model and protocol (:func:`accuracy_by_protocol`), or, when it has more
+    than ``max_models`` models (too many bars to label), a ranking of the runs on its largest test set under its
+    fixed protocol (else its first), with intervals (:func:`ranking`)."""
+    if len({r["model"] for r in records}) <= max_models:
+        return accuracy_by_protocol(records, title, metric=metric)
+    protocols = [r["protocol"] for r in records]
+    protocol = next((p for p in ("fault-filtered", "official") if p in protocols), protocols[0])  # the honest one first
+    runs = [r for r in records if r["protocol"] == protocol and not r.get("extra", {}).get("baseline")]
+    largest = max(r["sizes"]["test"] for r in runs)
+    best = sorted((r for r in runs if r["sizes"]["test"] == largest), key=lambda r: -r["metrics"][metric]["value"])[:max_models]
+    return ranking(best, f"{title}: the {len(best)} best runs under {protocol}, {largest} test clips", metric=metric)
+
+
 def genre_counts(inventory: pd.DataFrame, title: str) -> matplotlib.figure.Figure:
     """Stacked bars of readable and unreadable clips per genre."""
     fig, ax = plt.subplots(figsize=(8.5, 3.8))

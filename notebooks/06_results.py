@@ -69,12 +69,12 @@ for experiment, part in report.by_experiment(records).items():
 # %% [markdown]
 # Balanced accuracy per model and protocol, one figure per experiment (at most the six most
 # accurate runs of each dataset and protocol): bars of failed runs are hatched, and a figure that
-# mixes datasets names each bar's dataset.
+# mixes datasets names each bar's dataset. An experiment with more models than a figure can label
+# (notebook 05) is shown as a ranking of its runs on one test set instead.
 
 # %%
 for experiment, part in report.by_experiment(records).items():
-    fig = plots.accuracy_by_protocol(report.top(part, 6), f"{experiment}: balanced accuracy by model and protocol",
-                                     metric="balanced_accuracy")
+    fig = plots.experiment_overview(report.top(part, 6), f"{experiment}: balanced accuracy", metric="balanced_accuracy")
     plots.save(fig, cfg.figures_dir, f"06_{experiment}_balanced_accuracy")
 
 # %% [markdown]

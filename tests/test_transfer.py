@@ -223,3 +223,16 @@ def test_uneven_test_genres_are_named_and_the_default_model_reaches_the_readme()
     section = report.readme_section(records)
     assert "The default model of `helpers.predict` was chosen by validation balanced accuracy" in section
     assert "toy · logreg-cv" in section
+
+
+def test_an_experiment_with_many_models_is_drawn_as_a_ranking_of_one_test_set():
+    from helpers import plots
+
+    records = transfer.run_protocols(separable(), "toy", dataset="toy", methods=["logreg-cv"], protocols=["random-80/20",
+                                     "fault-filtered"], resamples=20)
+    few = plots.experiment_overview(records, "t")
+    assert "best runs" not in few.axes[0].get_title()
+    many = [dict(r, model=f"{r['model']} {i}") for i, r in enumerate(records * 7)]
+    fig = plots.experiment_overview(many, "t", max_models=12)
+    assert "best runs under fault-filtered" in fig.axes[0].get_title().replace("\n", " ")
+    assert len(fig.axes[0].get_yticklabels()) == 7  # the fixed protocol's runs, baselines left out

@@ -39,7 +39,6 @@ DB_LABEL = "dB (0 = loudest in clip)"
 LABEL_SIZE = 11.0  # row labels (genres) of genre_examples
 
 
-@styled
 def experiment_overview(records: Sequence[dict], title: str, metric: str = "balanced_accuracy",
                         max_models: int = 12) -> matplotlib.figure.Figure:
     """One experiment at a glance: bars per model and protocol (:func:`accuracy_by_protocol`), or, when it has more
@@ -55,6 +54,7 @@ def experiment_overview(records: Sequence[dict], title: str, metric: str = "bala
     return ranking(best, f"{title}: the {len(best)} best runs under {protocol}, {largest} test clips", metric=metric)
 
 
+@styled
 def genre_counts(inventory: pd.DataFrame, title: str) -> matplotlib.figure.Figure:
     """Stacked bars of readable and unreadable clips per genre."""
     fig, ax = plt.subplots(figsize=(8.5, 3.8))

@@ -187,7 +187,10 @@ def load_many(
 def _reason(error: Exception) -> str:
     text = str(error).strip() or type(error).__name__
     # libsndfile prefixes the message with the path; keep only the reason.
-    return text.split(": ", 1)[-1] if text.startswith("Error opening") else text
+    reason = text.split(": ", 1)[-1] if text.startswith("Error opening") else text
+    if "possibly a pipe" in reason:  # libsndfile's words for a file whose format it cannot recognise
+        return "not a recognisable audio file (its contents match no supported format)"
+    return reason
 
 
 def main(argv: list[str] | None = None) -> int:

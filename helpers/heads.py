@@ -243,8 +243,9 @@ def _training_data(record: dict) -> str:
     extra = record.get("extra", {})
     return (f"{record['sizes'].get('train')} training clips ({_per_source(extra.get('train_sources', {}))}; per genre: "
             f"{per_genre}) and {record['sizes'].get('valid')} validation clips of {record['dataset']}'s {record['protocol']} "
-            f"split; its {record['sizes'].get('test')} test clips: {_per_source(extra.get('test_sources', {}))} (the "
-            f"reference: musicnn's published taggrams of clips whose audio is not here)")
+            f"split; its {record['sizes'].get('test')} test clips: {_per_source(extra.get('test_sources', {}))}"
+            + (" (the reference: musicnn's published taggrams of clips whose audio is not here)"
+               if "reference" in extra.get("sources", {}) else ""))
 
 
 def save_default_model(name: str, record: dict, head: Head, folder, *, model=None, head_record: dict | None = None,

@@ -312,11 +312,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         table = classify(files, model, sidecar, top=args.top)
     except (artifacts.ArtifactError, ValueError) as error:
         raise cli.UserError(str(error)) from None
-    with pd.option_context("display.width", 200, "display.max_colwidth", 80, "display.max_rows", 1000):
-        print(table.drop(columns=["note", "error"]).to_string(index=False))
-    for _, row in table[table["note"] != ""].iterrows():
-        print(f"note: {row['file']}: {row['note']}")
     failed = table[table["error"] != ""]
+    classified = table[table["error"] == ""]
+    if len(classified):  # unreadable files are listed below, not shown as rows without a genre
+        with pd.option_context("display.width", 200, "display.max_colwidth", 80, "display.max_rows", 1000):
+            print(classified.drop(columns=["note", "error"]).to_string(index=False))
+    for _, row in classified[classified["note"] != ""].iterrows():
+        print(f"note: {row['file']}: {row['note']}")
     for _, row in failed.iterrows():  # the error names the file already
         print(f"skipped: {row['error']}", file=sys.stderr)
     return 1 if len(failed) == len(table) else 0

@@ -10,6 +10,10 @@
 * :func:`choose_head`, :func:`choose_default`: by validation balanced accuracy, never by a
   test score; :func:`save_default_model` writes one Keras model (standard layers, safe mode)
   with its sidecar and card.
+
+Why this module is long: training a head, fine-tuning it and choosing and saving the default
+model share one notion of a window set, its validation part and clip-level scoring; split
+apart, each would restate them.
 """
 
 from __future__ import annotations
@@ -63,6 +67,15 @@ def window_embeddings(tracks: pd.DataFrame, name: str, hop_seconds: float = 1.0,
     return WindowSet(clips.reset_index(drop=True), np.concatenate(arrays), rows, layer)
 
 
+def _hold_out_validation(tracks: pd.DataFrame, split: pd.Series, seed: int) -> pd.Series:
+    """``split`` with a tenth of its training clips (stratified, at least one per genre) marked ``valid``."""
+    train = tracks[(split == "train").to_numpy()]
+    valid_ids = set(train["track_id"][splits.stratified_subsample(train.reset_index(drop=True),
+                                                                  max(len(train) // 10, train["genre"].nunique()),
+                                                                  seed=seed).to_numpy()])
+    return split.where(~tracks["track_id"].isin(valid_ids).to_numpy(), "valid")
+
+
 def _validation_split(tracks: pd.DataFrame, protocol: str, seed: int) -> pd.Series:
     """``train``/``valid``/``test`` per clip: a fixed split's own parts, or 10 % of a random split's training clips."""
     if protocol in splits.FIXED_PROTOCOLS:
@@ -71,11 +84,14 @@ def _validation_split(tracks: pd.DataFrame, protocol: str, seed: int) -> pd.Seri
             return split
     else:
         split = training.protocol_split(tracks, protocol, seed=seed).copy()
-    train = tracks[(split == "train").to_numpy()]
-    valid_ids = set(train["track_id"][splits.stratified_subsample(train.reset_index(drop=True),
-                                                                  max(len(train) // 10, train["genre"].nunique()),
-                                                                  seed=seed).to_numpy()])
-    return split.where(~tracks["track_id"].isin(valid_ids).to_numpy(), "valid")
+    return _hold_out_validation(tracks, split, seed)
+
+
+def _fold_splits(tracks: pd.DataFrame, seed: int) -> list[pd.Series]:
+    """5-fold-cv as train/valid/test splits: each fold once the test part, a tenth of the rest for early stopping."""
+    folds = splits.kfold(tracks, k=5, seed=seed)
+    return [_hold_out_validation(tracks, pd.Series(np.where(folds == fold, "test", "train"), index=tracks.index), seed)
+            for fold in sorted(folds.unique())]
 
 
 @dataclass
@@ -98,17 +114,46 @@ def frozen_head(windows: WindowSet, name: str, protocol: str, *, dataset: str, s
     """The seed's head on a frozen checkpoint: trained on windows, early-stopped on validation clips' windows.
 
     The epoch kept is the one with the lowest validation loss; test clips are scored
-    by the mean of their windows' probabilities. Returns the record and the head.
+    by the mean of their windows' probabilities. Under ``5-fold-cv`` one head per fold
+    scores its fold and the pooled out-of-fold predictions make the record (the head
+    returned is the last fold's). Returns the record and the head.
     """
+    tracks = windows.tracks
+    y, labels = training.encode_labels(tracks["genre"])
+    plans = _fold_splits(tracks, seed) if protocol == "5-fold-cv" else [_validation_split(tracks, protocol, seed)]
+    truths, predictions, fits, seconds = [], [], [], 0.0
+    for split in plans:
+        head, history, fit_seconds, part, X = _train_head(windows, split.to_numpy(), y, labels, seed, epochs, patience)
+        truth, predicted = _clip_predictions(head.net, X, windows, part, "test", labels)
+        truths.append(truth)
+        predictions.append(predicted)
+        fits.append({**_fit_summary(history), **_validation_scores(head.net, X, windows, part, labels)})
+        seconds += fit_seconds
+    split = plans[0].to_numpy()
+    layer = windows.layer or head_layer(name)
+    head.layer = layer
+    summary = fits[0] if len(fits) == 1 else {key: float(np.mean([f[key] for f in fits])) for key in fits[0]}
+    record = evaluate.evaluate(np.concatenate(truths), np.concatenate(predictions), labels, experiment=EXPERIMENT,
+                               model=f"{name} {layer} · frozen head", dataset=dataset, protocol=protocol,
+                               representation=f"{name} {layer} per window", train_seconds=seconds,
+                               params={"seed": seed, **HEAD, "patience": patience}, resamples=resamples, seed=seed,
+                               train_genres=tracks["genre"][split == "train"].tolist(),
+                               valid_genres=tracks["genre"][split == "valid"].tolist(),
+                               sizes={"test": int(sum(len(t) for t in truths))},
+                               extra={**summary, "folds": len(fits), "windows": int(len(windows.X)),
+                                      **_sources_per_part(tracks, split)})
+    return record, head
+
+
+def _train_head(windows: WindowSet, split: np.ndarray, y: np.ndarray, labels: list[str], seed: int, epochs: int,
+                patience: int):
+    """One head trained on the ``train`` clips' windows, early-stopped on the ``valid`` clips' windows."""
     from .config import seed_everything
     from .runtime import quiet_tensorflow
 
     quiet_tensorflow()
     import keras
 
-    tracks = windows.tracks
-    split = _validation_split(tracks, protocol, seed).to_numpy()
-    y, labels = training.encode_labels(tracks["genre"])
     part = split[windows.rows]
     mean, std = windows.X[part == "train"].mean(0), windows.X[part == "train"].std(0) + 1e-6
     X = (windows.X - mean) / std
@@ -120,18 +165,8 @@ def frozen_head(windows: WindowSet, name: str, protocol: str, *, dataset: str, s
     start = time.perf_counter()
     history = net.fit(X[part == "train"], y[windows.rows][part == "train"], epochs=epochs, batch_size=HEAD["batch_size"],
                       validation_data=(X[part == "valid"], y[windows.rows][part == "valid"]), callbacks=[stop], verbose=0)
-    seconds = time.perf_counter() - start
-    truth, predicted = _clip_predictions(net, X, windows, part, "test", labels)
-    layer = windows.layer or head_layer(name)
-    record = evaluate.evaluate(truth, predicted, labels, experiment=EXPERIMENT, model=f"{name} {layer} · frozen head",
-                               dataset=dataset, protocol=protocol, representation=f"{name} {layer} per window",
-                               train_seconds=seconds, params={"seed": seed, **HEAD, "patience": patience},
-                               resamples=resamples, seed=seed,
-                               train_genres=tracks["genre"][split == "train"].tolist(),
-                               valid_genres=tracks["genre"][split == "valid"].tolist(),
-                               extra={**_fit_summary(history), **_validation_scores(net, X, windows, part, labels),
-                                      "windows": int(len(windows.X)), **_sources_per_part(tracks, split)})
-    return record, Head(net, mean, std, labels, layer)
+    head = Head(net, mean, std, labels, windows.layer or "")
+    return head, history, time.perf_counter() - start, part, X
 
 
 def _sources_per_part(tracks: pd.DataFrame, split: np.ndarray) -> dict:
@@ -186,8 +221,8 @@ def deployable(name: str, head: Head):
 def head_records(tracks: pd.DataFrame, *, names: Sequence[str], protocols: Sequence[str], dataset: str, seed: int = 42,
                  epochs: int = 100, patience: int = 10, resamples: int = 1000, reference: dict | None = None,
                  reference_tracks: pd.DataFrame | None = None, progress: bool = True) -> tuple[list[dict], dict[tuple[str, str], Head]]:
-    """The frozen-base head of every checkpoint under every protocol (5-fold-cv excepted: one head per fold would
-    not give one model); with ``reference`` taggrams, also a head on MSD-musicnn's taggram windows of the port's
+    """The frozen-base head of every checkpoint under every protocol (under 5-fold-cv one head per fold, see
+    :func:`frozen_head`); with ``reference`` taggrams, also a head on MSD-musicnn's taggram windows of the port's
     clips plus the reference's (dataset ``<dataset>+reference``). Returns the records and the heads by
     ``(record model, protocol)``."""
     sets = [(dataset, name, window_embeddings(tracks, name, progress=progress)) for name in names]
@@ -198,8 +233,6 @@ def head_records(tracks: pd.DataFrame, *, names: Sequence[str], protocols: Seque
     records, heads = [], {}
     for label, name, windows in sets:
         for protocol in protocols:
-            if protocol == "5-fold-cv":
-                continue
             record, head = frozen_head(windows, name, protocol, dataset=label, seed=seed, epochs=epochs,
                                        patience=patience, resamples=resamples)
             heads[record["model"], protocol] = head

@@ -236,3 +236,12 @@ def test_an_experiment_with_many_models_is_drawn_as_a_ranking_of_one_test_set():
     fig = plots.experiment_overview(many, "t", max_models=12)
     assert "best runs under fault-filtered" in fig.axes[0].get_title().replace("\n", " ")
     assert len(fig.axes[0].get_yticklabels()) == 7  # the fixed protocol's runs, baselines left out
+
+
+def test_five_fold_heads_pool_their_out_of_fold_predictions():
+    emb = separable(n_per_genre=10)
+    record, head = heads.frozen_head(windows_of(emb), "msd-musicnn", "5-fold-cv", dataset="toy", epochs=3, patience=1,
+                                     resamples=20)
+    assert record["protocol"] == "5-fold-cv" and record["extra"]["folds"] == 5
+    assert record["sizes"]["test"] == len(emb.table)  # every clip predicted once, by the head that did not see it
+    assert head.layer == "penultimate" and 0 <= record["extra"]["valid_balanced_accuracy"] <= 1

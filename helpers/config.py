@@ -71,6 +71,7 @@ class Profile:
     model_params: dict = field(default_factory=dict)  # per-model overrides (smoke: tiny models)
     networks: dict = field(default_factory=dict)  # spectrogram CNN settings, see NETWORKS below
     pretrained: dict = field(default_factory=dict)  # musicnn transfer settings, see PRETRAINED below
+    transfer: dict = field(default_factory=dict)  # transfer-learning settings, see TRANSFER below
 
 
 # Spectrogram networks per profile. ``image_size``: side of the square input images
@@ -107,6 +108,24 @@ PRETRAINED: dict[str, dict] = {
                   tune_hop_seconds=1.0),
 }
 
+# Transfer learning per profile (notebook 06): ``image_networks`` (helpers.transfer_nets) on the
+# seed's mel PNGs at ``image_size``; ``recipes``; ``music_networks`` (the offline counterpart, on
+# 3-s log-mel windows every ``window_hop_seconds``); epochs and early-stopping patience of the
+# frozen-base head, of fine-tuning pretrained weights and of training from scratch;
+# ``multi_items``: two-genre items per mode built from the validation and the test clips.
+TRANSFER: dict[str, dict] = {
+    "smoke": dict(image_networks=("vgg16", "resnet18"), recipes=("frozen", "fine-tune"), music_networks=("msd-vgg",),
+                  image_size=32, window_hop_seconds=3.0, batch_size=32, head_epochs=2, head_patience=1, tune_epochs=1,
+                  tune_patience=1, scratch_epochs=1, scratch_patience=1, multi_items=dict(valid=6, test=8)),
+    "report": dict(image_networks=("vgg16", "resnet50", "resnet18", "alexnet"), recipes=("frozen", "fine-tune"),
+                   music_networks=("msd-vgg",), image_size=64, window_hop_seconds=10.0, batch_size=32, head_epochs=100,
+                   head_patience=10, tune_epochs=10, tune_patience=3, scratch_epochs=40, scratch_patience=8,
+                   multi_items=dict(valid=60, test=100)),
+    "paper": dict(image_networks=("vgg16", "resnet50", "resnet18", "alexnet"), recipes=("frozen", "last-block", "fine-tune"),
+                  music_networks=("msd-vgg", "mtt-vgg"), image_size=128, window_hop_seconds=1.0, batch_size=32,
+                  head_epochs=50, head_patience=10, tune_epochs=50, tune_patience=10, scratch_epochs=50, scratch_patience=10,
+                  multi_items=dict(valid=100, test=200)),
+}
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
@@ -132,6 +151,7 @@ PROFILES: dict[str, Profile] = {
         },
         networks=NETWORKS["smoke"],
         pretrained=PRETRAINED["smoke"],
+        transfer=TRANSFER["smoke"],
     ),
     "report": Profile(
         name="report",
@@ -143,6 +163,7 @@ PROFILES: dict[str, Profile] = {
         description="CPU settings used to render the committed notebooks",
         networks=NETWORKS["report"],
         pretrained=PRETRAINED["report"],
+        transfer=TRANSFER["report"],
     ),
     "paper": Profile(
         name="paper",
@@ -155,6 +176,7 @@ PROFILES: dict[str, Profile] = {
         curve_repeats=5,
         networks=NETWORKS["paper"],
         pretrained=PRETRAINED["paper"],
+        transfer=TRANSFER["paper"],
     ),
 }
 

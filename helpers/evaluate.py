@@ -165,20 +165,38 @@ def save(record: dict, results_dir: str | Path) -> Path:
 REQUIRED_KEYS = ("schema", "experiment", "model", "dataset", "protocol", "sizes", "metrics", "train_seconds", "params", "versions")
 
 
+# A record's task: one genre per clip (every table of accuracy) or a set of genres per item (helpers.multigenre,
+# whose records carry "task": "multi-label" and these metrics instead of accuracy).
+TASKS = ("single-label", "multi-label")
+MULTI_LABEL_METRICS = ("exact_set_accuracy", "jaccard", "both_in_top2", "macro_f1")
+
+
+def task(record: dict) -> str:
+    """``single-label`` (the default: records written before tasks existed) or ``multi-label``."""
+    return record.get("task", "single-label")
+
+
 def _check(record: dict, path: Path) -> None:
     metrics = record["metrics"]
+    names = MULTI_LABEL_METRICS if task(record) == "multi-label" else METRICS
+    if task(record) not in TASKS:
+        raise ValueError(f"{path}: unknown task {task(record)!r}; valid: {', '.join(TASKS)}")
     if not (isinstance(record["sizes"], dict) and isinstance(metrics, dict)
             and all(isinstance(metrics.get(n), dict) and {"value", "ci_low", "ci_high"} <= set(metrics[n])
-                    for n in METRICS if n in metrics)):
+                    for n in names if n in metrics)):
         raise ValueError(f"{path}: not a results record (sizes, metrics or their values have the wrong type)")
-    missing = [n for n in METRICS if n not in metrics]
+    missing = [n for n in names if n not in metrics]
     if missing:
         raise ValueError(f"{path}: schema {record['schema']} record without {', '.join(missing)}; re-run the notebook "
                          f"that wrote it (experiment {record['experiment']}) to write a schema {SCHEMA_VERSION} record")
 
 
-def load_all(results_dir: str | Path) -> list[dict]:
-    """Every results record under ``results_dir`` (recursively); files that are not (current) records are reported."""
+def load_all(results_dir: str | Path, task_name: str = "single-label") -> list[dict]:
+    """Every results record of ``task_name`` (``single-label``: one genre per clip, what every accuracy table
+    reads; ``multi-label``; ``all``) under ``results_dir`` (recursively); files that are not (current) records
+    are reported, whatever their task."""
+    if task_name not in TASKS + ("all",):
+        raise ValueError(f"unknown task {task_name!r}; valid: {', '.join(TASKS + ('all',))}")
     records = []
     for path in sorted(Path(results_dir).rglob("*.json")):
         try:
@@ -189,6 +207,8 @@ def load_all(results_dir: str | Path) -> list[dict]:
         if missing:
             raise ValueError(f"{path}: not a results record, missing {missing}")
         _check(record, path)
+        if task_name not in ("all", task(record)):
+            continue
         record["_path"] = str(path)
         records.append(record)
     return records

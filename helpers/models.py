@@ -203,6 +203,9 @@ def inner_cv(seed: int, folds: int = 5):
 # ----------------------------------------------------------------------------- spectrogram networks
 
 CNN_MODELS: tuple[str, ...] = ("base-cnn", "small-cnn", "crnn")
+# The main seed's head alone (dense 128, dropout 0.5, softmax), on the cached features of a frozen base
+# (helpers.transfer_nets.base_features): the frozen-base recipe without recomputing the base each epoch.
+DENSE_HEAD: dict[str, Any] = dict(dense_units=128, dropout=0.5, learning_rate=1e-3)
 
 # The main seed report's base CNN: three convolution blocks (conv, max pooling, dropout),
 # dense 128, softmax; Adam 1e-3.
@@ -233,32 +236,45 @@ def grid(name: str) -> dict[str, list]:
 
 
 def spectrogram_defaults(name: str) -> dict[str, Any]:
-    """The default parameters of spectrogram network ``name`` (``BASE_CNN``, ``SMALL_CNN`` or ``CRNN``)."""
-    defaults = {"base-cnn": BASE_CNN, "small-cnn": SMALL_CNN, "crnn": CRNN}
+    """The default parameters of spectrogram network ``name`` (``BASE_CNN``, ``SMALL_CNN``, ``CRNN``, ``DENSE_HEAD``,
+    or a transfer network's, see ``helpers.transfer_nets``)."""
+    from . import transfer_nets
+
+    if name in transfer_nets.NETWORKS:
+        return transfer_nets.transfer_defaults(name)
+    defaults = {"base-cnn": BASE_CNN, "small-cnn": SMALL_CNN, "crnn": CRNN, "dense-head": DENSE_HEAD}
     if name not in defaults:
-        raise ValueError(f"unknown model {name!r}; valid spectrogram models: {', '.join(CNN_MODELS)}")
+        valid = CNN_MODELS + ("dense-head",) + transfer_nets.NETWORKS
+        raise ValueError(f"unknown model {name!r}; valid spectrogram models: {', '.join(valid)}")
     return dict(defaults[name])
 
 
 def spectrogram_model(name: str, input_shape: tuple[int, int, int], n_classes: int, seed: int = 42, **overrides: Any):
     """A compiled Keras network on ``(mel bands, frames, channels)`` inputs, built from plain parameters.
 
-    ``name`` is one of ``CNN_MODELS``; ``overrides`` replace entries of its parameter dict
-    (``BASE_CNN``, ``SMALL_CNN``, ``CRNN``), so a tuner and a notebook build the same network.
+    ``name`` is one of ``CNN_MODELS``, ``dense-head`` (the seed's head on feature vectors) or a
+    transfer network (``helpers.transfer_nets.NETWORKS``, built there); ``overrides`` replace entries
+    of its parameter dict, so a tuner and a notebook build the same network.
     """
     quiet_tensorflow()
     import keras
+
+    from . import transfer_nets
 
     defaults = spectrogram_defaults(name)
     unknown = set(overrides) - set(defaults)
     if unknown:
         raise ValueError(f"unknown parameter(s) {sorted(unknown)} for {name}; valid: {', '.join(defaults)}")
     p = {**defaults, **overrides}
+    if name in transfer_nets.NETWORKS:
+        return transfer_nets.build(name, input_shape, n_classes, seed=seed, **p)
     keras.backend.clear_session()
     keras.utils.set_random_seed(seed)
     inputs = keras.Input(input_shape)
     x = inputs
-    if name == "small-cnn":
+    if name == "dense-head":
+        x = keras.layers.Dropout(p["dropout"])(keras.layers.Dense(p["dense_units"], activation="relu")(x))
+    elif name == "small-cnn":
         for filters, kernel in zip(p["filters"], p["kernel_sizes"]):
             x = keras.layers.Conv2D(filters, kernel, padding="same", activation="relu")(x)
             x = keras.layers.MaxPooling2D(p["pool_size"], padding="same")(x)

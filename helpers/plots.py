@@ -26,6 +26,7 @@ from .plots_results import (  # noqa: F401  (re-exported: plots.<figure> for eve
     confusion,
     learning_curve,
     parity_bars,
+    threshold_curves,
     training_curves,
     trial_scores,
 )

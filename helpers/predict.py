@@ -22,6 +22,7 @@ it for ``musicnn-mel``), and a file of digital silence gets a prediction that me
 nothing: both are said in the ``note`` column, never silently. Command line::
 
     python -m helpers.predict [MODEL.keras] FILE_OR_FOLDER [...] [--top 3]
+    python -m helpers.predict --multi [MODEL.keras] FILE_OR_FOLDER [...] [--threshold T]
     python -m helpers.predict [MODEL.keras] --about
 
 When the first argument does not end in ``.keras`` or ``.json`` every argument is
@@ -31,8 +32,21 @@ set, else ``models/musicnn-default.keras`` of the repository (``./run_all.sh
 stderr names the file used. ``--about`` prints the model's card (genres, training
 data, protocol, test accuracy with its 95 % interval, what it cannot do) and exits.
 
+``--multi`` lists several genres per file: every genre whose (sigmoid) probability is
+at least the model's threshold, most probable first, or ``none above threshold T``
+with the most probable genre. It needs a multi-genre model (``helpers.multigenre``;
+its card's ``multi_label`` holds the threshold and where it was chosen): by default
+``musicnn-multi.keras``, found like the default model (``$MGC_MULTI_MODEL``, else
+``models/``, else the newest ``runs/*/models/``). ``--threshold T`` (0 < T < 1)
+replaces the model's threshold. A softmax model (one genre per file) is refused
+with ``--multi``; a multi-genre model named without ``--multi`` is used as with it.
+
 The model's files are checked before TensorFlow is imported, so a wrong path is
 reported at once, and ``--about`` never imports it.
+
+Why this module is long: rebuilding every input kind from audio, finding the default
+models, the model card and the command line (one genre or several per file) share one
+sidecar and its checks; split apart, each would restate them.
 """
 
 from __future__ import annotations
@@ -54,6 +68,10 @@ from .runtime import REPO_ROOT, display_path
 
 INPUT_KINDS: tuple[str, ...] = ("mel-image", "log-mel", "kaggle-image", "musicnn-mel")
 DEFAULT_MODEL = "musicnn-default"  # notebook 05_pretrained_music saves it in cfg.models_dir
+MULTI_MODEL = "musicnn-multi"  # helpers.multigenre.save_multi_model: several genres per file (--multi)
+# Per model name: the environment variable that names it, and how it is built (for the message when there is none).
+_DEFAULTS = {DEFAULT_MODEL: ("MGC_MODEL", "notebook 05_pretrained_music trains it"),
+             MULTI_MODEL: ("MGC_MULTI_MODEL", "the multi-genre experiment saves it, helpers.multigenre.save_multi_model")}
 # A first argument with one of these suffixes names the model; .h5/.hdf5 only to say that they are not .keras files.
 MODEL_SUFFIXES = (".keras", ".json", ".h5", ".hdf5")
 # Peak amplitude at or below which a waveform counts as digital silence (-120 dBFS).
@@ -148,18 +166,57 @@ def classify(paths: Sequence[str | Path], model, sidecar: dict, top: int = 3) ->
     """
     genres = sidecar["genres"]
     rows = []
-    for path in paths:
-        try:
-            inputs, notes = _prepare_with_notes(path, sidecar["preprocessing"])
-        except (audio.AudioError, OSError) as error:
-            rows.append(dict(file=str(path), genre="", probability=float("nan"), top="", windows=0, note="", error=str(error)))
+    for path, probabilities, windows, notes, error in _file_probabilities(paths, model, sidecar["preprocessing"]):
+        if error:
+            rows.append(dict(file=str(path), genre="", probability=float("nan"), top="", windows=0, note="", error=error))
             continue
-        probabilities = model.predict(inputs, verbose=0).mean(axis=0)
         order = np.argsort(probabilities)[::-1][:top]
         rows.append(dict(file=str(path), genre=genres[order[0]], probability=float(probabilities[order[0]]),
-                         top=", ".join(f"{genres[i]} {probabilities[i]:.2f}" for i in order), windows=len(inputs),
+                         top=", ".join(f"{genres[i]} {probabilities[i]:.2f}" for i in order), windows=windows,
                          note="; ".join(notes), error=""))
     return pd.DataFrame(rows, columns=["file", "genre", "probability", "top", "windows", "note", "error"])
+
+
+def _file_probabilities(paths: Sequence[str | Path], model, prep: dict):
+    """Per file ``(path, mean window probabilities, windows, notes, error)``; an unreadable file has its reason in ``error``."""
+    for path in paths:
+        try:
+            inputs, notes = _prepare_with_notes(path, prep)
+        except (audio.AudioError, OSError) as error:
+            yield path, None, 0, [], str(error)
+            continue
+        yield path, model.predict(inputs, verbose=0).mean(axis=0), len(inputs), notes, ""
+
+
+def multi_label(sidecar: dict) -> dict | None:
+    """The multi-genre settings of a saved model (``threshold``, ``threshold_source``), or ``None`` for a softmax model."""
+    card = sidecar.get("card") if isinstance(sidecar.get("card"), dict) else {}
+    settings = card.get("multi_label")
+    return settings if isinstance(settings, dict) and isinstance(settings.get("threshold"), (int, float)) else None
+
+
+def genre_set_text(probabilities: np.ndarray, genres: Sequence[str], threshold: float) -> str:
+    """``jazz 0.81, blues 0.44``: the genres at or above ``threshold``, most probable first; ``none above threshold
+    0.2 (top: jazz 0.12)`` when there is none."""
+    order = np.argsort(probabilities, kind="stable")[::-1]
+    chosen = [i for i in order if probabilities[i] >= threshold]
+    if not chosen:
+        return f"none above threshold {threshold:g} (top: {genres[order[0]]} {probabilities[order[0]]:.2f})"
+    return ", ".join(f"{genres[i]} {probabilities[i]:.2f}" for i in chosen)
+
+
+def classify_multi(paths: Sequence[str | Path], model, sidecar: dict, threshold: float) -> pd.DataFrame:
+    """One row per file: ``file, genres`` (:func:`genre_set_text`), ``set_size``, ``windows``, ``note`` and ``error``
+    (as in :func:`classify`: unreadable files keep a row with the reason)."""
+    genres = sidecar["genres"]
+    rows = []
+    for path, probabilities, windows, notes, error in _file_probabilities(paths, model, sidecar["preprocessing"]):
+        if error:
+            rows.append(dict(file=str(path), genres="", set_size=0, windows=0, note="", error=error))
+            continue
+        rows.append(dict(file=str(path), genres=genre_set_text(probabilities, genres, threshold),
+                         set_size=int((probabilities >= threshold).sum()), windows=windows, note="; ".join(notes), error=""))
+    return pd.DataFrame(rows, columns=["file", "genres", "set_size", "windows", "note", "error"])
 
 
 def _files(arguments: Sequence[Path], kind: str) -> list[Path]:
@@ -189,23 +246,26 @@ def _check_preprocessing(sidecar: dict, model_path: Path) -> None:
                             f"save the model again with helpers.artifacts.save_artifact")
 
 
-def default_model(root: str | os.PathLike | None = None) -> Path:
+def default_model(root: str | os.PathLike | None = None, name: str = DEFAULT_MODEL) -> Path:
     """The model used when none is named: ``$MGC_MODEL`` if set, else ``root/models/musicnn-default.keras``
     (``./run_all.sh --in-place``), else the most recently modified ``root/runs/*/models/musicnn-default.keras``.
 
-    ``root`` is the repository (default). Raises ``cli.UserError`` when there is none.
+    ``root`` is the repository (default). ``name`` :data:`MULTI_MODEL` finds the multi-genre model the same
+    way (``$MGC_MULTI_MODEL`` first). Raises ``cli.UserError`` when there is none.
     """
-    if os.environ.get("MGC_MODEL"):
-        return Path(os.environ["MGC_MODEL"])
+    variable, built_by = _DEFAULTS.get(name, ("", "notebook 05_pretrained_music trains it"))
+    if variable and os.environ.get(variable):
+        return Path(os.environ[variable])
     root = Path(root if root is not None else REPO_ROOT)
-    in_place = root / "models" / f"{DEFAULT_MODEL}.keras"
+    in_place = root / "models" / f"{name}.keras"
     if in_place.is_file():
         return in_place
-    runs = [p for p in root.glob(f"runs/*/models/{DEFAULT_MODEL}.keras") if p.is_file()]
+    runs = [p for p in root.glob(f"runs/*/models/{name}.keras") if p.is_file()]
     if not runs:
-        raise cli.UserError(f"no model named and no default model ({DEFAULT_MODEL}.keras) found under {root}: build it with "
-                            f"./run_all.sh (notebook 05_pretrained_music trains it), or name a model file: "
-                            f"python -m helpers.predict MODEL.keras FILE ...")
+        which, usage = ("default model", "") if name == DEFAULT_MODEL else ("multi-genre model", "--multi ")
+        raise cli.UserError(f"no model named and no {which} ({name}.keras) found under {root}: build it with "
+                            f"./run_all.sh ({built_by}), or name a model file: "
+                            f"python -m helpers.predict {usage}MODEL.keras FILE ...")
     return max(runs, key=lambda p: p.stat().st_mtime)
 
 
@@ -226,6 +286,11 @@ def _input_text(prep: dict) -> str:
     return f"{prep.get('input')}{window}"
 
 
+# The metrics --about quotes, as a results record names them (the last three: multi-genre models).
+METRIC_LABELS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "macro_f1": "macro F1",
+                 "exact_set_accuracy": "exact-set accuracy", "jaccard": "Jaccard", "both_in_top2": "both genres in the top 2"}
+
+
 def about(model_path: Path, sidecar: dict) -> str:
     """The model card as plain text, from the sidecar alone (no TensorFlow): what ``--about`` prints."""
     card = sidecar.get("card") if isinstance(sidecar.get("card"), dict) else {}
@@ -241,8 +306,12 @@ def about(model_path: Path, sidecar: dict) -> str:
     training = card.get("training_data") or sidecar.get("dataset")  # the card's text names the dataset
     lines.append(f"Training data: {training or 'not recorded'}")
     lines.append(f"Protocol: {sidecar.get('protocol') or 'not recorded'}")
+    settings = multi_label(sidecar)
+    if settings:
+        lines.append(f"Several genres per file (--multi): those with probability >= {settings['threshold']:g} "
+                     f"(threshold: {settings.get('threshold_source') or 'source not recorded'})")
     metrics = sidecar.get("metrics") or {}
-    for key, label in (("accuracy", "accuracy"), ("balanced_accuracy", "balanced accuracy"), ("macro_f1", "macro F1")):
+    for key, label in METRIC_LABELS.items():
         m = metrics.get(key)
         if isinstance(m, dict) and {"value", "ci_low", "ci_high"} <= set(m):
             lines.append(f"Test {label}: {m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}] (95 % interval)")
@@ -251,7 +320,8 @@ def about(model_path: Path, sidecar: dict) -> str:
     sizes = card.get("sizes")
     if isinstance(sizes, dict) and "test" in sizes:
         others = ", ".join(f"{part} {n}" for part, n in sizes.items() if part != "test")
-        lines.append(f"Test size: {sizes['test']} clips" + (f" (trained on {others})" if others else ""))
+        unit = "two-genre songs" if settings else "clips"
+        lines.append(f"Test size: {sizes['test']} {unit}" + (f" (trained on {others})" if others else ""))
     else:
         lines.append(f"Test size: {sizes if sizes else 'not recorded'}")
     limitations = card.get("limitations") or []
@@ -266,28 +336,50 @@ def about(model_path: Path, sidecar: dict) -> str:
         lines.append(textwrap.fill("Per-genre test recall: " + ", ".join(f"{g} {v:.2f}" for g, v in recall.items()), 100,
                                    subsequent_indent="  "))
     for key, value in card.items():
-        if key not in ("summary", "training_data", "sizes", "limitations", "validation", "per_genre_test_recall"):
+        if key not in ("summary", "training_data", "sizes", "limitations", "validation", "per_genre_test_recall", "multi_label"):
             lines.append(f"{key}: {value if isinstance(value, str) else json.dumps(value)}")
     return "\n".join(lines)
 
 
+def _threshold(text: str | None) -> float | None:
+    """``--threshold``'s value, or ``cli.UserError`` (one line) unless it is a number strictly between 0 and 1."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1:  # NaN fails too
+        raise cli.UserError(f"--threshold {text} is not allowed: give a probability between 0 and 1 (exclusive), such as 0.2")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.predict", description="Classify audio files with a saved model.",
-                                     usage="%(prog)s [MODEL.keras] FILE_OR_FOLDER [...] [--top N] | [MODEL.keras] --about")
+                                     usage="%(prog)s [--multi [--threshold T]] [MODEL.keras] FILE_OR_FOLDER [...] [--top N] "
+                                           "| [MODEL.keras] --about")
     parser.add_argument("paths", type=Path, nargs="*", metavar="[MODEL.keras] FILE_OR_FOLDER",
                         help="a .keras file saved by helpers.artifacts.save_artifact (its .json beside it; default: "
-                             f"$MGC_MODEL, else the {DEFAULT_MODEL} model built by ./run_all.sh), then audio files or folders "
+                             f"$MGC_MODEL, else the {DEFAULT_MODEL} model built by ./run_all.sh; with --multi: "
+                             f"$MGC_MULTI_MODEL, else {MULTI_MODEL}), then audio files or folders "
                              "(PNG files for a kaggle-image model)")
     parser.add_argument("--top", type=cli.positive_int, default=3, help="genres to list per file")
+    parser.add_argument("--multi", action="store_true",
+                        help=f"several genres per file: those at or above the model's threshold (a multi-genre model, "
+                             f"default {MULTI_MODEL})")
+    parser.add_argument("--threshold", metavar="T", help="with --multi: the probability a genre needs (0 < T < 1; default: the model's)")
     parser.add_argument("--about", action="store_true", help="print the model's card (accuracy, training data, limits) and exit")
     args = parser.parse_args(argv)
+    threshold = _threshold(args.threshold)
     named = bool(args.paths) and args.paths[0].suffix.lower() in MODEL_SUFFIXES
     args.inputs = args.paths[1:] if named else args.paths
     if not args.inputs and not args.about:
         parser.error("give audio files or folders to classify (after the model, if you name one), or --about")
-    model_file = args.paths[0] if named else default_model()
+    wanted_model = MULTI_MODEL if args.multi else DEFAULT_MODEL
+    model_file = args.paths[0] if named else default_model(name=wanted_model)
     if not named:
-        source = "from $MGC_MODEL" if os.environ.get("MGC_MODEL") else "the default; name a .keras file to use another"
+        variable = _DEFAULTS[wanted_model][0]
+        source = f"from ${variable}" if os.environ.get(variable) else "the default; name a .keras file to use another"
         print(f"model: {_shown(model_file)} ({source})", file=sys.stderr)
     # Everything that can be checked without TensorFlow is checked first (its import takes seconds).
     try:
@@ -295,6 +387,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except artifacts.ArtifactError as error:
         raise cli.UserError(str(error)) from None
     _check_preprocessing(sidecar, model_path)
+    settings = multi_label(sidecar)
+    if args.multi and settings is None:
+        raise cli.UserError(f"{_shown(model_path)} was trained for one genre per file (softmax, no multi-genre threshold in "
+                            f"its sidecar); for several genres per file use the multi-genre model {MULTI_MODEL}.keras: "
+                            f"python -m helpers.predict --multi [{MULTI_MODEL}.keras] FILE ...")
+    if threshold is not None and settings is None:
+        raise cli.UserError("--threshold applies to a multi-genre model only (--multi); this model gives one genre per file")
     if args.about:
         print(about(model_path, sidecar))
         return 0
@@ -307,16 +406,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     accepted = (lambda p: p.suffix.lower() == ".png") if kind == "kaggle-image" else audio.is_audio_file
     if not any(accepted(f) for f in files):
         raise cli.UserError(f"no {wanted} among the given files and folders")
+    if settings is not None and not args.multi:
+        print(f"{_shown(model_path)} is a multi-genre model: listing every genre above its threshold (as --multi)", file=sys.stderr)
     try:
         model, sidecar = artifacts.load_artifact(model_path)
-        table = classify(files, model, sidecar, top=args.top)
+        if settings is not None:
+            threshold = settings["threshold"] if threshold is None else threshold
+            table = classify_multi(files, model, sidecar, threshold)
+        else:
+            table = classify(files, model, sidecar, top=args.top)
     except (artifacts.ArtifactError, ValueError) as error:
         raise cli.UserError(str(error)) from None
     failed = table[table["error"] != ""]
     classified = table[table["error"] == ""]
+    if settings is not None and len(classified):
+        source = "given with --threshold" if args.threshold is not None else settings.get("threshold_source") or "the model's"
+        print(f"genres with probability >= {threshold:g} ({source}), most probable first")
     if len(classified):  # unreadable files are listed below, not shown as rows without a genre
         with pd.option_context("display.width", 200, "display.max_colwidth", 80, "display.max_rows", 1000):
-            print(classified.drop(columns=["note", "error"]).to_string(index=False))
+            print(classified.drop(columns=["note", "error", "set_size"], errors="ignore").to_string(index=False))
     for _, row in classified[classified["note"] != ""].iterrows():
         print(f"note: {row['file']}: {row['note']}")
     for _, row in failed.iterrows():  # the error names the file already

@@ -306,3 +306,19 @@ def test_support_table_counts_clips_per_genre_part_and_protocol():
     other = make_record(representation="other input", train_genres=["rock"] * 5)
     assert ("random-80/20 (other input)", "train") in evaluate.support_table([*records, other]).columns
     assert evaluate.support_table([]).empty
+
+
+def test_multi_label_records_are_loaded_only_when_asked(tmp_path):
+    from helpers import multigenre
+
+    single = evaluate.evaluate(["a", "b"], ["a", "a"], ["a", "b"], experiment="x", model="m", dataset="d", protocol="p", resamples=10)
+    multi = multigenre.multi_genre_record([["a", "b"], ["b", "c"]], np.array([[0.6, 0.5, 0.1], [0.1, 0.7, 0.2]]), ["a", "b", "c"],
+                                          0.3, model="m2", dataset="d", protocol="p", mode="mix", sizes={"train": 4},
+                                          threshold_source="test", resamples=10)
+    evaluate.save(single, tmp_path)
+    evaluate.save(multi, tmp_path)
+    assert [r["model"] for r in evaluate.load_all(tmp_path)] == ["m"]  # every accuracy table reads single-label records
+    assert [r["model"] for r in evaluate.load_all(tmp_path, "multi-label")] == ["m2"]
+    assert len(evaluate.load_all(tmp_path, "all")) == 2
+    with pytest.raises(ValueError, match="valid: single-label, multi-label, all"):
+        evaluate.load_all(tmp_path, "multi")

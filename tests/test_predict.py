@@ -212,6 +212,7 @@ def musicnn_model(tmp_path):
 def no_default(tmp_path, monkeypatch):
     """A repository without a default model and no $MGC_MODEL: the lookup must not find the real repository's."""
     monkeypatch.delenv("MGC_MODEL", raising=False)
+    monkeypatch.delenv("MGC_MULTI_MODEL", raising=False)
     monkeypatch.setattr(predict, "REPO_ROOT", tmp_path / "repo")
     return tmp_path / "repo"
 
@@ -335,3 +336,85 @@ def test_python_m_predict_about_never_imports_tensorflow(musicnn_model):
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("model: ") and "(from $MGC_MODEL)" in result.stderr
     assert "Test accuracy: 0.780 [0.720, 0.835]" in result.stdout and "tensorflow imported: False" in result.stdout
+
+
+# ---------------------------------------------------------------------------- several genres per file (--multi)
+
+MULTI_CARD = {**CARD, "summary": "Sigmoid genre outputs on MSD-musicnn windows.",
+              "multi_label": {"threshold": 0.3, "threshold_source": "validation two-genre set (mix)"}}
+
+
+def save_multi_model(folder):
+    """A tiny untrained stand-in for the multi-genre model: one (187, 96) musicnn window -> 3 sigmoid genre outputs."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((187, 96))
+    outputs = keras.layers.Dense(3, activation="sigmoid")(keras.layers.GlobalAveragePooling1D()(inputs))
+    return artifacts.save_artifact(keras.Model(inputs, outputs), folder, name=predict.MULTI_MODEL, genres=MUSICNN_GENRES,
+                                   preprocessing=predict.musicnn_preprocessing("msd-musicnn"), dataset="gtzan",
+                                   protocol="fault-filtered", metrics={}, card=MULTI_CARD)
+
+
+def test_genre_sets_list_every_genre_above_the_threshold_or_say_none():
+    p = np.array([0.2, 0.7, 0.3])
+    assert predict.genre_set_text(p, MUSICNN_GENRES, 0.3) == "jazz 0.70, rock 0.30"  # most probable first, >= threshold
+    assert predict.genre_set_text(p, MUSICNN_GENRES, 0.8) == "none above threshold 0.8 (top: jazz 0.70)"
+    assert predict.multi_label({"card": MULTI_CARD})["threshold"] == 0.3
+    assert predict.multi_label({"card": CARD}) is None and predict.multi_label({}) is None
+
+
+def test_multi_classifies_with_the_default_multi_genre_model_and_its_threshold(tmp_path, no_default, capsys, monkeypatch):
+    with pytest.raises(cli.UserError, match=r"no multi-genre model \(musicnn-multi.keras\).*--multi MODEL.keras"):
+        predict.default_model(name=predict.MULTI_MODEL)
+    save_musicnn_model(no_default / "models")  # the softmax default: never used by --multi
+    multi = save_multi_model(no_default / "runs" / "report-gtzan" / "models")
+    assert predict.default_model(name=predict.MULTI_MODEL) == multi
+    song = write_tone(tmp_path / "song.wav", seconds=5.0)
+    write_corrupt(tmp_path / "broken.wav")
+    monkeypatch.chdir(tmp_path)
+    assert cli.run(predict.main, ["--multi", "song.wav", "broken.wav"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("model: repo/runs/report-gtzan/models/musicnn-multi.keras (the default")
+    assert "skipped: " in captured.err and "broken.wav" in captured.err and "broken.wav" not in captured.out
+    assert "genres with probability >= 0.3 (validation two-genre set (mix)), most probable first" in captured.out
+    model, sidecar = artifacts.load_artifact(multi)
+    probabilities = model.predict(predict.prepare_file(song, sidecar["preprocessing"]), verbose=0).mean(0)
+    assert predict.genre_set_text(probabilities, MUSICNN_GENRES, 0.3) in captured.out
+    assert cli.run(predict.main, ["--multi", "song.wav", "--threshold", "0.999"]) == 0
+    out = capsys.readouterr().out
+    assert "none above threshold 0.999 (top: " in out and "given with --threshold" in out
+    assert cli.run(predict.main, ["--multi", "song.wav", "--threshold", "0.001"]) == 0
+    out = capsys.readouterr().out
+    assert all(g in out for g in MUSICNN_GENRES)  # every genre above a tiny threshold
+    assert cli.run(predict.main, [str(multi), "song.wav"]) == 0  # a multi-genre model named without --multi
+    captured = capsys.readouterr()
+    assert "is a multi-genre model" in captured.err and "genres with probability >= 0.3 " in captured.out
+    monkeypatch.setenv("MGC_MULTI_MODEL", str(tmp_path / "gone.keras"))
+    assert cli.run(predict.main, ["--multi", "song.wav"]) == 2
+    assert "(from $MGC_MULTI_MODEL)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.2", "nan", "high"])
+def test_a_threshold_outside_zero_to_one_is_one_line(value, tmp_path, capsys, no_tensorflow):
+    multi = tmp_path / "models" / "musicnn-multi.keras"  # never read: the threshold is checked first
+    assert cli.run(predict.main, ["--multi", str(multi), str(write_tone(tmp_path / "song.wav")), "--threshold", value]) == 2
+    line = one_error_line(capsys)
+    assert f"--threshold {value} is not allowed" in line and "between 0 and 1" in line
+
+
+def test_multi_with_a_softmax_model_names_the_multi_genre_model(musicnn_model, tmp_path, capsys, no_tensorflow):
+    song = str(write_tone(tmp_path / "song.wav"))
+    assert cli.run(predict.main, ["--multi", str(musicnn_model), song]) == 2
+    line = one_error_line(capsys)
+    assert "trained for one genre per file" in line and "musicnn-multi.keras" in line
+    assert cli.run(predict.main, [str(musicnn_model), song, "--threshold", "0.3"]) == 2
+    assert "--threshold applies to a multi-genre model only" in one_error_line(capsys)
+
+
+def test_about_a_multi_genre_model_states_its_threshold(tmp_path, capsys, no_tensorflow):
+    multi = save_multi_model(tmp_path / "models")
+    assert cli.run(predict.main, [str(multi), "--about"]) == 0
+    out = capsys.readouterr().out
+    assert "Several genres per file (--multi): those with probability >= 0.3 (threshold: validation two-genre set (mix))" in out
+    assert "Test size: 200 two-genre songs" in out and "multi_label" not in out

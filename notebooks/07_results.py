@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 06 · Results: every experiment, the seed reports beside them
+# # 07 · Results: every experiment, the seed reports beside them
 #
-# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/06_results.ipynb)
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/07_results.ipynb)
 #
 # Built only from the results records (`results/**/*.json`) that notebooks 03, 04 and 05 wrote:
 # nothing here trains or reads audio. Every table shows accuracy, balanced accuracy and
@@ -75,7 +75,7 @@ for experiment, part in report.by_experiment(records).items():
 # %%
 for experiment, part in report.by_experiment(records).items():
     fig = plots.experiment_overview(report.top(part, 6), f"{experiment}: balanced accuracy", metric="balanced_accuracy")
-    plots.save(fig, cfg.figures_dir, f"06_{experiment}_balanced_accuracy")
+    plots.save(fig, cfg.figures_dir, f"07_{experiment}_balanced_accuracy")
 
 # %% [markdown]
 # ## What we learned

@@ -1,0 +1,286 @@
+"""Notebook 06's experiment: every transfer network x weight source x recipe x protocol on the same per-track splits.
+
+* :func:`clip_splits` decides each protocol's split once per track; the images (one per clip)
+  and the music network's windows (several per clip) both follow it, so ImageNet transfer and
+  music transfer are scored on the same test clips (asserted).
+* :func:`run_recipe` trains one network under one recipe (``helpers.transfer_nets``) with the
+  seed's fit loop (``helpers.networks.run_network``: early stopping on the validation clips,
+  test clips scored by mean window probabilities) and labels every record with where its
+  weights came from: a run from random weights is never called transfer learning.
+* :func:`seed_style_table`: the seed's table (train, validation, test accuracy) from records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import evaluate, network_inputs, networks, spectrograms, transfer_nets
+from .transfer_nets import WeightSource
+
+EXPERIMENT = "transfer_learning"
+RECIPE_NAMES = {"frozen": "frozen base + head", "last-block": "last block + head trained", "fine-tune": "fine-tuned"}
+
+
+def run_label(source: WeightSource, recipe: str) -> str:
+    """The model name of a run: network, weight source and what trained (``vgg16-imagenet · fine-tuned``)."""
+    if source.pretrained:
+        return f"{source.label} · {RECIPE_NAMES[recipe]}"
+    if recipe == "frozen":
+        return f"{source.label} · frozen random base + head (random features)"
+    return f"{source.label} · trained from {'scratch' if source.kind == 'scratch' else 'random initialisation'}"
+
+
+def clip_splits(table: pd.DataFrame, protocols: Sequence[str], seed: int = 42) -> dict[str, pd.Series]:
+    """Per protocol, each clip's part (``train``/``valid``/``test``/``""``) indexed by track id (sorted, so that the
+    same clips give the same split whatever order a table lists them in)."""
+    clips = table.drop_duplicates("track_id").sort_values("track_id").reset_index(drop=True)
+    return {p: pd.Series(networks.row_split(clips, p, seed=seed).to_numpy(), index=clips["track_id"], name=p) for p in protocols}
+
+
+def window_table(tracks: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """One row per window: its clip's ``track_id`` and ``genre`` and the window's number within the clip."""
+    table = tracks.iloc[rows][["track_id", "genre"]].reset_index(drop=True)
+    return table.assign(segment=table.groupby("track_id").cumcount())
+
+
+def run_recipe(source: WeightSource, recipe: str, X: np.ndarray, table: pd.DataFrame, split_by_protocol: dict[str, pd.Series], *,
+               dataset: str, representation: str, fit: dict, cache_dir=None, results_dir=None, resamples: int = 1000,
+               seed: int = 42, progress: bool = True) -> dict[str, tuple[dict, pd.DataFrame, object]]:
+    """``source``'s network under ``recipe`` on ``X`` (rows of ``table``: ``track_id, genre`` [``segment``]) under
+    each protocol of ``split_by_protocol`` (see :func:`clip_splits`). ``frozen``: the base's features are computed
+    once (cached under ``cache_dir``) and the seed's head trains on them; otherwise the whole network trains per
+    ``recipe``. ``fit``: ``epochs, patience, batch_size`` (``fit_network``'s settings). Returns
+    ``{protocol: (record, predictions, fit)}`` and saves each record under ``results_dir`` when given."""
+    if recipe not in transfer_nets.RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}; valid: {', '.join(transfer_nets.RECIPES)}")
+    if recipe == "frozen":
+        inputs, name, params = transfer_nets.base_features(source, X, cache_dir=cache_dir, progress=progress), "dense-head", None
+    else:
+        inputs, name = X, source.network
+        params = dict(weights=source.path, weights_kind=source.kind, recipe=recipe)
+    label = run_label(source, recipe)
+    runs = {}
+    for protocol, per_track in split_by_protocol.items():
+        split = table["track_id"].map(per_track).fillna("")
+        try:
+            record, predictions, trained = networks.run_network(
+                name, inputs, table, split, experiment=EXPERIMENT, dataset=dataset, protocol=protocol,
+                representation=representation, label=label, params=params, resamples=resamples, seed=seed, **fit)
+        except networks.EmptySplitError as error:
+            print(f"skipped {label} under {protocol}: {error}")
+            continue
+        record["extra"].update(network=source.network, weights=source.kind, weights_origin=source.origin, recipe=recipe,
+                               transfer_learning=source.pretrained)
+        if recipe == "frozen":
+            record["params"]["model"].update(base=source.network, weights=source.kind)
+        runs[protocol] = (record, predictions, trained)
+        if results_dir is not None:
+            evaluate.save(record, results_dir)
+    return runs
+
+
+def same_test_clips(runs: Sequence[dict[str, tuple]]) -> None:
+    """Assert that runs meant to be compared scored the same test clips under each protocol."""
+    for protocol in {p for r in runs for p in r}:
+        sets = {frozenset(r[protocol][1]["track_id"]) for r in runs if protocol in r}
+        assert len(sets) <= 1, f"runs under {protocol} scored different test clips"
+
+
+def image_featurizer(source: WeightSource, size: int, mel: spectrograms.MelParams = spectrograms.MelParams()
+                     ) -> Callable[[Sequence[np.ndarray], int], tuple[np.ndarray, np.ndarray]]:
+    """For multi-genre items: waveforms -> the seed's mel PNG recipe -> ``size`` images -> ``source``'s frozen
+    base features, one row per waveform (rows map to items)."""
+    from . import audio
+
+    def featurize(waveforms: Sequence[np.ndarray], sr: int) -> tuple[np.ndarray, np.ndarray]:
+        images = []
+        for samples in waveforms:
+            samples = samples if sr == mel.sample_rate else audio.resample(samples, sr, mel.sample_rate)
+            images.append(network_inputs.image_to_array(spectrograms.image_from_audio(samples, mel), size))
+        X = np.stack(images) if images else np.zeros((0, size, size, 1), np.float32)
+        return transfer_nets.base_features(source, X, progress=False), np.arange(len(X))
+
+    return featurize
+
+
+def seed_style_table(records: Sequence[dict]) -> pd.DataFrame:
+    """The seed's table from records: train, validation and test accuracy (with its 95 % interval), balanced accuracy,
+    macro-F1, clips per part, and whether the run is transfer learning (pretrained weights) at all."""
+    rows = []
+    for r in records:
+        extra = r.get("extra", {})
+        rows.append({
+            "model": r["model"], "protocol": r["protocol"],
+            "transfer learning": "baseline" if evaluate.is_baseline(r) else ("yes" if extra.get("transfer_learning") else "no"),
+            "train accuracy": extra.get("train_accuracy"), "valid accuracy": extra.get("valid_accuracy"),
+            "test accuracy [95 % CI]": evaluate.metric_cell(r, "accuracy") + (" (failed)" if evaluate.failure(r) else ""),
+            "balanced accuracy": evaluate.metric_cell(r, "balanced_accuracy"), "macro F1": evaluate.metric_cell(r, "macro_f1"),
+            "clips train/valid/test": "/".join(str(r["sizes"].get(p, 0)) for p in ("train", "valid", "test")),
+            "epochs (best)": f"{extra['epochs_run']} ({extra['best_epoch']})" if "epochs_run" in extra else "",
+        })
+    table = pd.DataFrame(rows)
+    for column in ("train accuracy", "valid accuracy"):
+        table[column] = table[column].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.3f}")
+    return table
+
+
+def default_fit(settings: dict, recipe: str, pretrained: bool) -> dict:
+    """The fit settings of a recipe from the profile's transfer settings (``config.TRANSFER``)."""
+    if recipe == "frozen":
+        epochs, patience = settings["head_epochs"], settings["head_patience"]
+    elif pretrained:
+        epochs, patience = settings["tune_epochs"], settings["tune_patience"]
+    else:
+        epochs, patience = settings["scratch_epochs"], settings["scratch_patience"]
+    return dict(epochs=epochs, patience=patience, batch_size=settings["batch_size"])
+
+
+
+def sources_table(sources: Sequence[WeightSource]) -> pd.DataFrame:
+    """One row per network: what its outputs are called, whether it is transfer learning, where its weights came from."""
+    return pd.DataFrame([{"network": s.label, "transfer learning": "yes" if s.pretrained else "no", "weights": s.origin}
+                         for s in sources])
+
+
+def split_sizes(split_by_protocol: dict[str, pd.Series]) -> pd.DataFrame:
+    """Clips per part under each protocol."""
+    return pd.DataFrame({f"{part} clips": {p: int((s == part).sum()) for p, s in split_by_protocol.items()}
+                         for part in ("train", "valid", "test")}).rename_axis("protocol")
+
+
+def best_by_validation(records: Sequence[dict], protocol: str) -> dict:
+    """The run under ``protocol`` with the best clip-level validation accuracy (never chosen by a test score)."""
+    runs = [r for r in records if r["protocol"] == protocol and not evaluate.is_baseline(r) and not evaluate.failure(r)
+            and r.get("extra", {}).get("valid_accuracy") is not None]
+    if not runs:
+        raise ValueError(f"no run under {protocol!r} learned and has a validation accuracy")
+    return max(runs, key=lambda r: (r["extra"]["valid_accuracy"], r["extra"].get("train_accuracy", 0)))
+
+
+# ----------------------------------------------------------------------------- several genres per song
+
+@dataclass(frozen=True, eq=False)
+class MultiCandidate:
+    """A model for the multi-genre study: its name, the head's input rows of single-genre clips (``X``, the clip of
+    each row in ``row_tracks``), and how to compute the same rows for two-genre items (``featurize``)."""
+
+    label: str
+    X: np.ndarray
+    row_tracks: np.ndarray
+    featurize: Callable[[Sequence[np.ndarray], int], tuple[np.ndarray, np.ndarray]]
+    layer: str = ""  # the checkpoint layer the head sits on, for a deployable model (musicnn: "taggram")
+
+
+def multi_genre_runs(candidates: Sequence[MultiCandidate], tracks: pd.DataFrame, split: pd.Series, *, protocol: str,
+                     dataset: str, settings: dict, seed: int = 42, resamples: int = 1000
+                     ) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, object]]:
+    """Each candidate's sigmoid head (``multigenre.fit_sigmoid_head``) trained on the training clips of ``split``
+    (per track id), early-stopped on its validation clips, then scored on two-genre items of the validation
+    (threshold) and test clips (``multigenre.evaluate_multi_genre``). Returns the records, the threshold curves
+    by ``"<label> · <mode>"`` and the heads by label."""
+    from . import multigenre
+
+    labels = sorted(tracks["genre"].unique())
+    genre_of = tracks.set_index("track_id")["genre"]
+    part_tracks = {part: tracks[tracks["track_id"].map(split).eq(part).to_numpy()] for part in ("train", "valid", "test")}
+    records, curves, heads = [], {}, {}
+    for candidate in candidates:
+        part = split.reindex(candidate.row_tracks).fillna("").to_numpy()
+        y = np.array([labels.index(g) for g in genre_of.loc[candidate.row_tracks]])
+        head, summary = multigenre.fit_sigmoid_head(candidate.X[part == "train"], y[part == "train"], labels,
+                                                    X_valid=candidate.X[part == "valid"], y_valid=y[part == "valid"], seed=seed,
+                                                    epochs=settings["head_epochs"], patience=settings["head_patience"],
+                                                    layer=candidate.layer)
+        found, by_mode = multigenre.evaluate_multi_genre(
+            candidate.label, candidate.featurize, head, part_tracks["valid"], part_tracks["test"], dataset=dataset,
+            protocol=protocol, sizes={p: len(t) for p, t in part_tracks.items()}, n_valid=settings["multi_items"]["valid"],
+            n_test=settings["multi_items"]["test"], seed=seed, resamples=resamples, train_seconds=summary.get("train_seconds"),
+            train_genres=part_tracks["train"]["genre"].tolist(), valid_genres=part_tracks["valid"]["genre"].tolist(),
+            progress=False)
+        records += found
+        curves.update({f"{candidate.label} · {mode}": frame for mode, frame in by_mode.items()})
+        heads[candidate.label] = head
+    return records, curves, heads
+
+
+def multi_table(records: Sequence[dict]) -> pd.DataFrame:
+    """The multi-genre records' table (``multigenre.record_table``) and, last, the seed's number as it states it."""
+    from . import multigenre, seed_reports
+
+    table = multigenre.record_table(records)
+    seeds = [s for s in seed_reports.SEED_RESULTS if s.metric == "exact_set_accuracy"]
+    rows = [{"model": f"seed: {s.model} ({s.report})", "mode": s.protocol, "threshold": 0.2,
+             "exact set accuracy": f"{s.value:.3f}"} for s in seeds]
+    return pd.concat([table, pd.DataFrame(rows)], ignore_index=True).fillna("")
+
+
+def chosen_thresholds(records: Sequence[dict]) -> dict[str, float]:
+    """The threshold each ``"<label> · <mode>"`` chose on its validation items."""
+    return {r["model"].rsplit(" · ", 1)[0]: r["extra"]["threshold"] for r in records
+            if r["extra"].get("threshold_source", "").startswith("validation")}
+
+
+def _cell(record: dict, metric: str = "accuracy") -> str:
+    return evaluate.metric_cell(record, metric)
+
+
+def reading(records: Sequence[dict], multi_records: Sequence[dict], sources: Sequence[WeightSource], protocol: str) -> str:
+    """What this run's records say, in prose: weights, the best run by validation, ImageNet against music transfer
+    on the same test clips, failed runs, the protocols' gap, and the multi-genre scores beside the seed's."""
+    from . import seed_reports
+
+    lines = []
+    missing = [s.network for s in sources if s.kind == "random-init"]
+    transfer = [s.label for s in sources if s.pretrained]
+    if missing:
+        lines.append(f"- **Weights.** No ImageNet weights were available for {', '.join(missing)} in this run: they trained "
+                     "from random initialisation, so their rows measure the architectures, not transfer learning. "
+                     f"Transfer learning here: {', '.join(transfer) or 'none'}.")
+    else:
+        lines.append(f"- **Weights.** Pretrained bases in this run: {', '.join(transfer)}.")
+    ours = [r for r in records if r["protocol"] == protocol and not evaluate.is_baseline(r)]
+    baseline = next((r for r in records if r["protocol"] == protocol and evaluate.is_baseline(r)), None)
+    failed = [r["model"] for r in ours if evaluate.failure(r)]
+    try:
+        best = best_by_validation(records, protocol)
+        lines.append(f"- **Best by validation accuracy under {protocol}**: {best['model']}, test accuracy {_cell(best)} "
+                     f"(balanced {_cell(best, 'balanced_accuracy')}, macro-F1 {_cell(best, 'macro_f1')}) on "
+                     f"{best['sizes']['test']} test clips"
+                     + (f"; the majority-class baseline scores {_cell(baseline)}" if baseline else "") + ".")
+    except ValueError:
+        lines.append(f"- **No run under {protocol} learned**: none is reported as a result.")
+    by_kind = {}
+    for r in ours:
+        if not evaluate.failure(r):
+            key = "music" if r["extra"].get("network") in transfer_nets.MUSIC_NETWORKS else (
+                "imagenet" if r["extra"].get("transfer_learning") else "other")
+            if key not in by_kind or r["metrics"]["accuracy"]["value"] > by_kind[key]["metrics"]["accuracy"]["value"]:
+                by_kind[key] = r
+    names = {"music": "music-pretrained", "imagenet": "ImageNet-pretrained", "other": "from random weights or scratch"}
+    if len(by_kind) > 1:
+        lines.append("- **Side by side, same test clips** (the best of each kind by test accuracy, a best case each): "
+                     + "; ".join(f"{names[k]}: {r['model']} {_cell(r)}" for k, r in by_kind.items()) + ".")
+    if failed:
+        lines.append(f"- **Did not learn** (reported as failed, not as numbers): {', '.join(failed)}.")
+    gaps = []
+    for model in dict.fromkeys(r["model"] for r in records if not evaluate.is_baseline(r)):
+        pair = {r["protocol"]: r for r in records if r["model"] == model}
+        comparable = protocol in pair and "random-70/10/20" in pair and protocol != "random-70/10/20"
+        if comparable and not any(map(evaluate.failure, pair.values())):
+            gaps.append(pair["random-70/10/20"]["metrics"]["accuracy"]["value"] - pair[protocol]["metrics"]["accuracy"]["value"])
+    if gaps:
+        lines.append(f"- **Random split vs {protocol}**: the random split scores {np.median(gaps):+.3f} in median over "
+                     f"{len(gaps)} networks (different test clips; the fault-filtered split keeps each artist on one side).")
+    seed = next((s for s in seed_reports.SEED_RESULTS if s.metric == "exact_set_accuracy"), None)
+    for r in multi_records:
+        if r["extra"].get("threshold_source", "").startswith("validation"):
+            lines.append(f"- **Two genres, {r['extra']['mode']}** ({r['model'].split(' · ')[0]}, threshold {r['extra']['threshold']:g} "
+                         f"chosen on validation items): exact set {_cell(r, 'exact_set_accuracy')}, both true genres in the top two "
+                         f"{_cell(r, 'both_in_top2')}, Jaccard {_cell(r, 'jaccard')} on {r['sizes']['test']} test items"
+                         + (f" (the seed states {seed.value:g} on its own {seed.protocol.split(' (')[0]}: other songs)" if seed else "")
+                         + ".")
+    return "\n".join(lines)

@@ -1,0 +1,211 @@
+# %% [markdown]
+# # 06 · Transfer learning as the seeds ran it: ImageNet networks, music networks, several genres per song
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/06_transfer_learning.ipynb)
+#
+# The main seed report turned its grayscale mel-spectrogram PNGs into three channels, froze
+# VGG16's ImageNet convolutional base and trained the head it used everywhere (dense 128,
+# dropout 0.5, softmax). Another report fine-tuned every layer of VGG16, AlexNet and ResNet; a
+# third trained ResNet18 on segments. This notebook runs those networks from one definition
+# (`helpers.transfer_nets`) on the same clips and per-track splits:
+#
+# 1. **Where the weights come from.** ImageNet weights are downloaded by Keras once and reused
+#    offline; without them a network starts from random weights, and every output says so
+#    (`-random-init`). AlexNet and ResNet18 have no published Keras ImageNet weights and are
+#    trained from scratch. MSD-VGG, musicnn's VGG-like network pretrained on music tags, needs
+#    no download: it is the offline counterpart, run under the same two recipes.
+# 2. **Two recipes**: the frozen base with the seed's head (the base's features computed once and
+#    cached), and full fine-tuning at a low learning rate; the seed-style table (train,
+#    validation, test accuracy) with 95 % intervals, under the seed's random split and the
+#    fault-filtered split.
+# 3. **Several genres per song**: a sigmoid head trained on single-genre clips, as the seed did,
+#    scored on two-genre items made from test clips (mixed, or 15 s + 15 s), with the threshold
+#    chosen on validation items.
+
+# %%
+# Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
+# Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    # Written from helpers.colab.REPOSITORY by `python -m helpers.colab`.
+    REPOSITORY, CHECKOUT = "https://github.com/mgc-reports/music-genre-classification", "/content/music-genre-classification"
+    if not os.path.isdir(CHECKOUT):
+        subprocess.run(["git", "clone", "--depth", "1", "--branch", "main", REPOSITORY, CHECKOUT], check=True)
+    sys.path.insert(0, CHECKOUT)
+    from helpers import colab
+
+    colab.setup(CHECKOUT)
+
+# %% [markdown]
+# **Parameters.** `run_all.sh` and papermill override this cell; see `helpers/config.py` for what each profile sets.
+# `VGG16_WEIGHTS` / `RESNET50_WEIGHTS` name a Keras notop weights file (as `$MGC_VGG16_WEIGHTS` does).
+
+# %% tags=["parameters"]
+PROFILE = None  # "smoke" | "report" | "paper"; None reads $MGC_PROFILE (default "report")
+DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthetic"; None: $MGC_DATASET, $GTZAN_DIR, data/gtzan or synthetic
+VGG16_WEIGHTS = None  # a weights file, "random", or None: $MGC_VGG16_WEIGHTS, Keras' cache, a download when online
+RESNET50_WEIGHTS = None  # the same for ResNet50
+
+# %%
+from IPython.display import Markdown, display
+
+from helpers import config, data, evaluate, heads, multigenre, network_inputs, networks, plots, spectrograms, transfer_nets
+from helpers import transfer_study as study
+
+cfg = config.setup(PROFILE, DATASET)
+SETTINGS = cfg.profile.transfer
+# Resolved first, so that the notebook's first lines say which ImageNet weights were unavailable.
+asked = {"vgg16": VGG16_WEIGHTS, "resnet50": RESNET50_WEIGHTS}
+sources = [transfer_nets.resolve_weights(n, asked.get(n)) for n in SETTINGS["image_networks"] + SETTINGS["music_networks"]]
+print(transfer_nets.weights_line(sources))
+LABEL, NAME, SIZE = cfg.dataset.label, cfg.dataset.name, SETTINGS["image_size"]
+layout = data.discover(cfg.dataset.root)
+tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profile.max_clips_per_genre)
+FIXED = cfg.dataset.fixed_split_name
+protocols = ["random-70/10/20"] + ([FIXED] if FIXED else [])
+print(f"{LABEL}: {len(tracks)} readable audio clips; protocols {', '.join(protocols)}; images {SIZE}x{SIZE}")
+display(study.sources_table(sources))
+
+# %% [markdown]
+# ## 1. The inputs: the seed's mel PNGs, and musicnn's log-mel windows
+#
+# Every network sees the same clips. The ImageNet and from-scratch networks get the main seed's
+# PNG of each whole clip (128 mel bands, grayscale, resized to the profile's image size and
+# repeated to three channels); MSD-VGG gets 3-s log-mel windows of the same clips (its training
+# input), whose probabilities are averaged per clip. Each protocol's split is decided once per
+# clip, and both inputs follow it. Look at what a network is asked to read: one image per genre.
+
+# %%
+rendered = spectrograms.render_pngs(tracks, cfg.cache_for("spectrograms"), jobs=cfg.jobs).index
+images = data.attach_fixed_split(rendered[["track_id", "genre"]], tracks).sort_values("track_id").reset_index(drop=True)
+X_images = network_inputs.image_arrays(rendered.set_index("track_id").loc[images["track_id"], "path"], SIZE,
+                                       cache_dir=cfg.cache_for("network-inputs"))
+windows = heads.mel_windows(tracks[tracks["track_id"].isin(images["track_id"])], SETTINGS["window_hop_seconds"])
+window_rows = data.attach_fixed_split(study.window_table(windows.tracks, windows.rows), tracks)
+split_by_protocol = study.clip_splits(images, protocols, seed=cfg.seed)
+IMAGE_INPUT, WINDOW_INPUT = f"mel PNG {SIZE}x{SIZE} (grey to RGB)", f"log-mel 3-s windows every {SETTINGS['window_hop_seconds']:g} s"
+first = images.groupby("genre").head(1).index
+fig = plots.array_grid(X_images[first], images.loc[first, "genre"], f"{LABEL}: {IMAGE_INPUT}, one clip per genre")
+plots.save(fig, cfg.figures_dir, "06_inputs")
+display(study.split_sizes(split_by_protocol))
+
+# %% [markdown]
+# ## 2. Every network, weight source and recipe
+#
+# The frozen base with the seed's head (a base without learned weights gives random features:
+# a baseline, not transfer learning), and full training: fine-tuning at a low learning rate for
+# pretrained weights, the usual rate for a network trained from scratch or from random
+# initialisation. Early stopping and the kept epoch come from the validation clips of the same
+# protocol; the test clips are scored once. The majority-class baselines give the floor.
+
+# %%
+runs = {}
+for source in sources:
+    X, table, representation = ((windows.X, window_rows, WINDOW_INPUT) if source.network in transfer_nets.MUSIC_NETWORKS
+                                else (X_images, images, IMAGE_INPUT))
+    for recipe in SETTINGS["recipes"]:
+        config.seed_everything(cfg.seed)
+        runs[source.label, recipe] = study.run_recipe(
+            source, recipe, X, table, split_by_protocol, dataset=NAME, representation=representation,
+            fit=study.default_fit(SETTINGS, recipe, source.pretrained), cache_dir=cfg.cache_for("base-features"),
+            results_dir=cfg.results_dir, resamples=cfg.profile.ci_resamples, seed=cfg.seed)
+study.same_test_clips(list(runs.values()))  # ImageNet, scratch and music networks scored the same clips
+baselines = networks.majority_baselines(images, protocols, experiment=study.EXPERIMENT, dataset=NAME, representation=IMAGE_INPUT,
+                                        results_dir=cfg.results_dir, seed=cfg.seed, resamples=cfg.profile.ci_resamples)
+records = list(baselines.values()) + [record for per_protocol in runs.values() for record, _, _ in per_protocol.values()]
+display(study.seed_style_table(records))
+
+# %% [markdown]
+# Test accuracy of every run with its 95 % interval, one colour per protocol; a hatched grey bar
+# is a run that did not learn. The gap between the two protocols of one network is the
+# fault-filtered split's cost: no artist on both sides, no faulty clips.
+
+# %%
+test_clips = ", ".join(f"{p}: {n} test clips" for p, n in study.split_sizes(split_by_protocol)["test clips"].items())
+fig = plots.accuracy_by_protocol(records, f"{LABEL}: transfer networks, test accuracy per protocol ({test_clips})")
+plots.save(fig, cfg.figures_dir, "06_accuracy")
+
+# %% [markdown]
+# Training curves of the runs that trained the whole network: a validation loss that rises while
+# the training loss falls is where early stopping kept the weights.
+
+# %%
+HEADLINE = FIXED or protocols[0]
+trained = {f"{label} · {recipe}": per_protocol[HEADLINE][2].history for (label, recipe), per_protocol in runs.items()
+           if recipe != "frozen" and HEADLINE in per_protocol}
+fig = plots.training_curves(trained, f"{LABEL}, {HEADLINE}: training and validation loss of the fully trained networks")
+plots.save(fig, cfg.figures_dir, "06_training_curves")
+
+# %% [markdown]
+# The confusion matrix of the run with the best *validation* accuracy under the headline
+# protocol (chosen without the test clips).
+
+# %%
+chosen = study.best_by_validation(records, HEADLINE)
+fig = plots.confusion(chosen)
+plots.save(fig, cfg.figures_dir, "06_best_confusion")
+display(evaluate.per_genre_table(chosen))
+
+# %% [markdown]
+# ## 3. Several genres per song
+#
+# The seed's multi-genre recipe: the softmax replaced by sigmoid outputs trained with binary
+# cross-entropy on single-genre clips, every genre above a threshold predicted. Two-genre items
+# are built reproducibly from clips of two different genres, balanced across the genres present,
+# both by mixing at equal loudness and by joining 15 s of one to 15 s of the other; the items for
+# choosing the threshold come from validation clips, the scored ones from test clips. It runs on
+# the best offline model (MSD-musicnn's taggram windows, notebook 05) and on VGG16's frozen base
+# (whatever its weights). Look at the exact-set accuracy (both genres, nothing else) beside the
+# seed's, and at how often both true genres are the two most probable.
+
+# %%
+MULTI_PROTOCOL = HEADLINE
+taggrams = heads.window_embeddings(tracks, "msd-musicnn", layer="taggram")  # cached by notebook 05
+candidates = [study.MultiCandidate("msd-musicnn taggram · sigmoid head", taggrams.X, taggrams.tracks["track_id"].to_numpy()[taggrams.rows],
+                                   multigenre.musicnn_windows, layer="taggram")]
+vgg = next((s for s in sources if s.network == "vgg16"), None)
+if vgg is not None:
+    candidates.append(study.MultiCandidate(
+        f"{vgg.label} frozen base · sigmoid head", transfer_nets.base_features(vgg, X_images, cache_dir=cfg.cache_for("base-features")),
+        images["track_id"].to_numpy(), study.image_featurizer(vgg, SIZE)))
+multi_records, curves, multi_heads = study.multi_genre_runs(
+    candidates, tracks, split_by_protocol[MULTI_PROTOCOL], protocol=MULTI_PROTOCOL, dataset=NAME, settings=SETTINGS,
+    seed=cfg.seed, resamples=cfg.profile.ci_resamples)
+for record in multi_records:
+    evaluate.save(record, cfg.results_dir)
+display(study.multi_table(multi_records))
+
+# %% [markdown]
+# Exact-set accuracy over thresholds on the validation items (solid) and the test items (dashed,
+# shown only to see how well the validation choice transfers; it chose nothing). The dot marks
+# the threshold chosen on validation; the grey line is the seed's 0.2.
+
+# %%
+fig = plots.threshold_curves(curves, f"{LABEL}, {MULTI_PROTOCOL}: two-genre items, exact-set accuracy over thresholds",
+                             chosen=study.chosen_thresholds(multi_records))
+plots.save(fig, cfg.figures_dir, "06_thresholds")
+
+# %% [markdown]
+# The multi-genre model for your own music: MSD-musicnn with its sigmoid head and the threshold
+# chosen on the mixed validation items, saved beside the default model. It prints a genre set per file:
+# `python -m helpers.predict --multi FILE`. Here it reads two test items.
+
+# %%
+deployed = next(r for r in multi_records if r["model"].startswith(candidates[0].label) and r["extra"]["mode"] == "mix"
+                and r["extra"]["threshold_source"].startswith("validation"))
+path = multigenre.save_multi_model("msd-musicnn", multi_heads[candidates[0].label], deployed["extra"]["threshold"], deployed,
+                                   cfg.models_dir)
+print(f"saved {path.name} (threshold {deployed['extra']['threshold']:g}, exact set {evaluate.metric_cell(deployed, 'exact_set_accuracy')} "
+      f"on {deployed['sizes']['test']} mixed test items)")
+
+# %% [markdown]
+# ## What we learned
+#
+# Written from the results records of this run (`helpers.transfer_study.reading`).
+
+# %%
+display(Markdown(study.reading(records, multi_records, sources, HEADLINE)))

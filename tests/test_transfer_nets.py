@@ -1,0 +1,194 @@
+"""Transfer networks: where weights come from (a file the test writes, the environment, Keras' cache, offline),
+what trains under each recipe, the ImageNet preprocessing of grey images, cached base features, and the study's
+labels and splits."""
+
+import socket
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import models, transfer_nets, transfer_study
+from helpers.transfer_nets import WeightsError, WeightSource
+
+
+@pytest.fixture(scope="module")
+def vgg16_weights_file(tmp_path_factory):
+    """A VGG16 notop weights file, written by this test (random weights, seeded): stands in for ImageNet's."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    base = keras.applications.VGG16(include_top=False, weights=None, input_shape=(32, 32, 3))
+    path = tmp_path_factory.mktemp("weights") / "vgg16_notop.weights.h5"
+    base.save_weights(path)
+    return path, [w.copy() for w in base.get_weights()]
+
+
+def test_offline_means_random_init_said_in_one_line_within_seconds(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # an empty Keras cache
+    monkeypatch.delenv("MGC_VGG16_WEIGHTS", raising=False)
+    with socket.socket() as server:  # a port that listens, then the same port closed
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert transfer_nets.host_reachable(("127.0.0.1", port), seconds=2) is True
+    start = time.perf_counter()
+    assert transfer_nets.host_reachable(("127.0.0.1", port), seconds=2) is False
+    assert transfer_nets.host_reachable(("no-such-host.invalid", 443), seconds=2) is False
+    assert time.perf_counter() - start < 5  # no long hang
+    source = transfer_nets.resolve_weights("vgg16", online=False)
+    assert (source.kind, source.path, source.label, source.pretrained) == ("random-init", None, "vgg16-random-init", False)
+    assert "unreachable" in source.origin and str(tmp_path) in source.origin
+    line = transfer_nets.weights_line([source, transfer_nets.resolve_weights("resnet18")])
+    assert "\n" not in line and line.startswith("ImageNet weights unavailable for vgg16") and "MGC_VGG16_WEIGHTS" in line
+
+
+def test_a_weights_file_named_by_argument_or_environment_is_loaded(vgg16_weights_file, monkeypatch):
+    path, saved = vgg16_weights_file
+    source = transfer_nets.resolve_weights("vgg16", path)
+    assert (source.kind, source.path, source.pretrained) == ("imagenet", str(path), True)
+    monkeypatch.setenv("MGC_VGG16_WEIGHTS", str(path))
+    assert transfer_nets.resolve_weights("vgg16", online=False).origin.endswith("(from $MGC_VGG16_WEIGHTS)")
+    base = transfer_nets.base_model("vgg16", (32, 32, 1), source.path)
+    vgg = next(layer for layer in base.layers if layer.name.startswith("vgg16"))
+    loaded = vgg.get_weights()
+    assert len(loaded) == len(saved) and all(np.array_equal(a, b) for a, b in zip(loaded, saved))
+
+
+def test_keras_cache_is_used_and_bad_files_are_errors(vgg16_weights_file, monkeypatch, tmp_path):
+    path, _ = vgg16_weights_file
+    monkeypatch.delenv("MGC_VGG16_WEIGHTS", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cached = transfer_nets.keras_cache_file("vgg16")
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(path.read_bytes())
+    source = transfer_nets.resolve_weights("vgg16", online=False)
+    assert source.kind == "imagenet" and source.origin.startswith("Keras' cache")
+    with pytest.raises(WeightsError, match="does not exist"):
+        transfer_nets.resolve_weights("vgg16", tmp_path / "missing.h5")
+    monkeypatch.setenv("MGC_VGG16_WEIGHTS", str(tmp_path / "nowhere.h5"))
+    with pytest.raises(WeightsError, match=r"from \$MGC_VGG16_WEIGHTS"):
+        transfer_nets.resolve_weights("vgg16")
+    junk = tmp_path / "junk.weights.h5"
+    junk.write_bytes(b"not hdf5")
+    with pytest.raises(WeightsError, match="does not hold vgg16's notop weights"):
+        transfer_nets.base_model("vgg16", (32, 32, 1), str(junk))
+
+
+def test_networks_without_imagenet_weights_are_from_scratch_and_names_are_checked():
+    source = transfer_nets.resolve_weights("alexnet")
+    assert (source.kind, source.label, source.pretrained) == ("scratch", "alexnet-scratch", False)
+    with pytest.raises(WeightsError, match="no published Keras ImageNet weights"):
+        transfer_nets.resolve_weights("resnet18", "some.h5")
+    assert transfer_nets.resolve_weights("msd-vgg").pretrained
+    with pytest.raises(ValueError, match="valid: vgg16, resnet50"):
+        transfer_nets.resolve_weights("vgg19")
+    with pytest.raises(ValueError, match="valid: frozen, last-block, fine-tune"):
+        transfer_nets.build("alexnet", (32, 32, 1), 3, recipe="everything")
+
+
+def test_grey_images_become_caffe_style_rgb():
+    import keras
+
+    base = transfer_nets.base_model("vgg16", (32, 32, 1))
+    scaled = keras.Model(base.input, base.get_layer("imagenet_mean").output)
+    out = np.asarray(scaled(np.full((1, 32, 32, 1), 0.5, np.float32)))
+    assert out.shape == (1, 32, 32, 3)
+    assert np.allclose(out[0, 0, 0], 127.5 - np.array(transfer_nets.IMAGENET_BGR_MEAN), atol=1e-3)
+    with pytest.raises(ValueError, match="at least 32 x 32"):
+        transfer_nets.base_model("vgg16", (16, 16, 1))
+
+
+def _trainable(model) -> set[str]:
+    return {w.path.split("/")[0] for w in model.trainable_weights}
+
+
+def test_recipes_decide_what_trains():
+    frozen = models.spectrogram_model("vgg16", (32, 32, 1), 4, weights_kind="imagenet", recipe="frozen")
+    assert _trainable(frozen) == {"head_dense", "genre"}
+    last = models.spectrogram_model("vgg16", (32, 32, 1), 4, weights_kind="imagenet", recipe="last-block")
+    assert {w.path.split("/")[-2] for w in last.trainable_weights if "block" in w.path} == {"block5_conv1", "block5_conv2", "block5_conv3"}
+    tuned = transfer_nets.build("msd-vgg", (187, 96), 4, weights_kind="msd", recipe="fine-tune")
+    import keras
+
+    norms = [layer for layer in transfer_study_layers(tuned) if isinstance(layer, keras.layers.BatchNormalization)]
+    assert norms and not any(layer.trainable for layer in norms)  # pretrained statistics kept
+    assert any("CNN/kernel" in w.path for w in tuned.trainable_weights)
+    assert float(tuned.optimizer.learning_rate) == pytest.approx(transfer_nets.LEARNING_RATES["fine-tune"])
+    scratch = transfer_nets.build("resnet18", (32, 32, 1), 4, weights_kind="scratch")
+    assert float(scratch.optimizer.learning_rate) == pytest.approx(transfer_nets.LEARNING_RATES["scratch"])
+    assert any(layer.trainable for layer in transfer_study_layers(scratch) if isinstance(layer, keras.layers.BatchNormalization))
+
+
+def transfer_study_layers(model):
+    return list(transfer_nets._all_layers(model))
+
+
+def test_dense_head_and_unknown_parameters():
+    head = models.spectrogram_model("dense-head", (20,), 3)
+    assert head.output_shape == (None, 3)
+    with pytest.raises(ValueError, match="valid: weights, weights_kind, recipe"):
+        models.spectrogram_model("alexnet", (32, 32, 1), 3, filters=8)
+    with pytest.raises(ValueError, match="dense-head, vgg16"):
+        models.spectrogram_model("vgg99", (32, 32, 1), 3)
+
+
+def test_base_features_are_cached_by_content(tmp_path, monkeypatch):
+    source = transfer_nets.resolve_weights("resnet18")
+    X = np.random.default_rng(0).random((5, 32, 32, 1), dtype=np.float32)
+    first = transfer_nets.base_features(source, X, cache_dir=tmp_path, progress=False)
+    assert first.shape[0] == 5 and first.ndim == 2
+    def recompute(*args, **kwargs):
+        raise LookupError("recomputed")
+
+    monkeypatch.setattr(transfer_nets, "base_model", recompute)
+    assert np.array_equal(transfer_nets.base_features(source, X, cache_dir=tmp_path, progress=False), first)
+    with pytest.raises(LookupError, match="recomputed"):  # other inputs, another entry
+        transfer_nets.base_features(source, X[::-1].copy(), cache_dir=tmp_path, progress=False)
+
+
+def test_labels_never_call_random_weights_transfer_learning():
+    assert transfer_study.run_label(WeightSource("vgg16", "imagenet", "w.h5", "x"), "frozen") == "vgg16-imagenet · frozen base + head"
+    random_frozen = transfer_study.run_label(WeightSource("vgg16", "random-init", None, "x"), "frozen")
+    assert "random-init" in random_frozen and "random features" in random_frozen
+    assert transfer_study.run_label(WeightSource("alexnet", "scratch", None, "x"), "fine-tune") == "alexnet-scratch · trained from scratch"
+
+
+def _clips(n_per_genre=6, genres=("a", "b", "c")):
+    return pd.DataFrame([{"track_id": f"{g}{i:02d}", "genre": g} for g in genres for i in range(n_per_genre)])
+
+
+def test_splits_are_per_track_whatever_the_order_and_windows_follow():
+    clips = _clips()
+    forward = transfer_study.clip_splits(clips, ["random-70/10/20"], seed=1)["random-70/10/20"]
+    backward = transfer_study.clip_splits(clips.iloc[::-1], ["random-70/10/20"], seed=1)["random-70/10/20"]
+    assert forward.equals(backward) and set(forward) == {"train", "valid", "test"}
+    rows = np.repeat(np.arange(len(clips)), 3)
+    windows = transfer_study.window_table(clips, rows)
+    assert windows.groupby("track_id")["segment"].apply(list).map(lambda s: s == [0, 1, 2]).all()
+    same = {"random-70/10/20": (None, pd.DataFrame({"track_id": ["a00", "b01"]}), None)}
+    other = {"random-70/10/20": (None, pd.DataFrame({"track_id": ["a00", "c01"]}), None)}
+    transfer_study.same_test_clips([same, same])
+    with pytest.raises(AssertionError, match="different test clips"):
+        transfer_study.same_test_clips([same, other])
+
+
+def test_run_recipe_records_weights_and_scores_each_protocol(tmp_path):
+    clips = _clips(8)
+    rng = np.random.default_rng(0)
+    X = (rng.random((len(clips), 32, 32, 1)) * 0.2 + np.array([0.0, 0.4, 0.8])[clips["genre"].map("abc".index)][:, None, None, None]
+         ).astype(np.float32)  # genres differ in brightness: learnable
+    splits = transfer_study.clip_splits(clips, ["random-70/10/20"], seed=0)
+    source = transfer_nets.resolve_weights("resnet18")
+    runs = transfer_study.run_recipe(source, "frozen", X, clips, splits, dataset="toy", representation="toy images",
+                                     fit=dict(epochs=3, patience=2, batch_size=8), cache_dir=tmp_path, results_dir=tmp_path,
+                                     resamples=20, progress=False)
+    record, predictions, _ = runs["random-70/10/20"]
+    assert record["experiment"] == transfer_study.EXPERIMENT and record["model"].startswith("resnet18-scratch · frozen random")
+    assert record["extra"]["transfer_learning"] is False and record["extra"]["weights"] == "scratch"
+    assert set(predictions["track_id"]) == set(splits["random-70/10/20"].index[splits["random-70/10/20"] == "test"])
+    assert (tmp_path / transfer_study.EXPERIMENT).is_dir()
+    table = transfer_study.seed_style_table([record])
+    assert list(table.columns[:5]) == ["model", "protocol", "transfer learning", "train accuracy", "valid accuracy"]
+    assert table.loc[0, "transfer learning"] == "no"

@@ -26,7 +26,10 @@ that the package has no import cycle):
   the shared look), ``pretrained_port`` (the musicnn checkpoints as Keras models),
   ``pretrained`` (their outputs per clip, cached; the parity check), ``predict``,
   ``transfer`` (classifiers on pretrained embeddings), ``heads`` (a head on a frozen
-  checkpoint, fine-tuning, the default model);
+  checkpoint, fine-tuning, the default model), ``transfer_nets`` (ImageNet, from-scratch and
+  music-pretrained networks built from parameters; where their weights come from),
+  ``transfer_study`` (notebook 06's runs on shared per-track splits), ``multigenre`` (several
+  genres per song: two-genre items, sigmoid heads, thresholds chosen on validation);
 * ``config`` (profiles, dataset resolution, output folders: a notebook's first cell),
   ``colab`` (the Colab badge and set-up cell of every notebook).
 """

@@ -367,3 +367,34 @@ def base_features(source: WeightSource, X: np.ndarray, *, cache_dir: str | os.Pa
     if entry is not None:
         cache.write_arrays(entry, F=F)
     return F
+
+
+# ----------------------------------------------------------------------------- command line
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.transfer_nets",
+                                     description="Where each transfer network's starting weights come from.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command, text in (("weights", "say where each network's weights would come from (never downloads)"),
+                          ("fetch", "download the ImageNet weights into Keras' cache (needs internet), then say where")):
+        p = sub.add_parser(command, help=text)
+        p.add_argument("networks", nargs="*", metavar="NETWORK", help=f"networks (default: all): {', '.join(NETWORKS)}")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.networks if n not in NETWORKS]
+    if unknown:
+        raise cli.UserError(f"unknown network {', '.join(unknown)}; valid: {', '.join(NETWORKS)}")
+    online = None if args.command == "fetch" else False
+    sources = [resolve_weights(name, online=online) for name in args.networks or NETWORKS]
+    width = max(len(s.label) for s in sources)
+    for s in sources:
+        print(f"{s.label:<{width}}  {'pretrained' if s.pretrained else 'no learned weights'}  {s.origin}")
+    print(weights_line([s for s in sources if s.network in IMAGENET_NETWORKS]))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(cli.run(main))

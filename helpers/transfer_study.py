@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import evaluate, network_inputs, networks, spectrograms, transfer_nets
+from . import evaluate, network_inputs, networks, spectrograms, splits, transfer_nets
 from .transfer_nets import WeightSource
 
 EXPERIMENT = "transfer_learning"
@@ -165,46 +166,106 @@ def best_by_validation(records: Sequence[dict], protocol: str) -> dict:
 
 @dataclass(frozen=True, eq=False)
 class MultiCandidate:
-    """A model for the multi-genre study: its name, the head's input rows of single-genre clips (``X``, the clip of
-    each row in ``row_tracks``), and how to compute the same rows for two-genre items (``featurize``)."""
+    """A model for the multi-genre study: its name, the head's input rows of single-genre clips (``X``; the clip and
+    genre of each row in ``row_tracks``, ``row_genres``), and how to compute the same rows for two-genre items
+    (``featurize``)."""
 
     label: str
     X: np.ndarray
     row_tracks: np.ndarray
+    row_genres: np.ndarray
     featurize: Callable[[Sequence[np.ndarray], int], tuple[np.ndarray, np.ndarray]]
     layer: str = ""  # the checkpoint layer the head sits on, for a deployable model (musicnn: "taggram")
+
+
+def musicnn_candidate(tracks: pd.DataFrame, reference: dict | None = None, reference_tracks: pd.DataFrame | None = None
+                      ) -> MultiCandidate:
+    """The best offline model's input for the sigmoid head: MSD-musicnn taggram windows of the audio clips, plus the
+    published reference taggrams of clips whose audio is absent (so that every genre has training clips)."""
+    from . import heads, multigenre
+
+    windows = heads.window_embeddings(tracks, "msd-musicnn", layer="taggram", reference=reference or None,
+                                      reference_tracks=reference_tracks, progress=False)
+    rows = windows.tracks.iloc[windows.rows]
+    label = "msd-musicnn taggram" + (" (port + reference)" if reference else "") + " · sigmoid head"
+    return MultiCandidate(label, windows.X, rows["track_id"].to_numpy(), rows["genre"].to_numpy(), multigenre.musicnn_windows,
+                          "taggram")
+
+
+def image_candidate(source: WeightSource, X_images: np.ndarray, images: pd.DataFrame, size: int, cache_dir=None) -> MultiCandidate:
+    """``source``'s frozen base features of the clips' mel images as the sigmoid head's input."""
+    return MultiCandidate(f"{source.label} frozen base · sigmoid head", transfer_nets.base_features(source, X_images, cache_dir=cache_dir),
+                          images["track_id"].to_numpy(), images["genre"].to_numpy(), image_featurizer(source, size))
+
+
+def demo_items(tracks: pd.DataFrame, folder, n_items: int = 2, seed: int = 42) -> pd.DataFrame:
+    """``n_items`` mixed two-genre items of ``tracks`` written as WAV files under ``folder`` (to classify as a user
+    would): ``file, true genres``."""
+    import soundfile
+
+    from . import multigenre
+
+    items = multigenre.two_genre_set(tracks, n_items, "mix", seed=seed, progress=False)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for row, samples in zip(items.items.to_dict("records"), items.waveforms):
+        path = folder / f"mix_{row['track_a']}+{row['track_b']}.wav"
+        soundfile.write(path, samples, items.sr)
+        rows.append({"file": str(path), "true genres": f"{row['genre_a']} + {row['genre_b']}"})
+    return pd.DataFrame(rows)
 
 
 def multi_genre_runs(candidates: Sequence[MultiCandidate], tracks: pd.DataFrame, split: pd.Series, *, protocol: str,
                      dataset: str, settings: dict, seed: int = 42, resamples: int = 1000
                      ) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, object]]:
     """Each candidate's sigmoid head (``multigenre.fit_sigmoid_head``) trained on the training clips of ``split``
-    (per track id), early-stopped on its validation clips, then scored on two-genre items of the validation
-    (threshold) and test clips (``multigenre.evaluate_multi_genre``). Returns the records, the threshold curves
-    by ``"<label> · <mode>"`` and the heads by label."""
+    (per track id; it may cover clips beyond ``tracks``, such as reference taggrams), early-stopped on its
+    validation clips, then scored on two-genre items made from the validation (threshold) and test clips of
+    ``tracks`` (audio; ``multigenre.evaluate_multi_genre``). Returns the records, the threshold curves by
+    ``"<label> · <mode>"`` and the heads by label."""
     from . import multigenre
 
     labels = sorted(tracks["genre"].unique())
-    genre_of = tracks.set_index("track_id")["genre"]
     part_tracks = {part: tracks[tracks["track_id"].map(split).eq(part).to_numpy()] for part in ("train", "valid", "test")}
     records, curves, heads = [], {}, {}
     for candidate in candidates:
         part = split.reindex(candidate.row_tracks).fillna("").to_numpy()
-        y = np.array([labels.index(g) for g in genre_of.loc[candidate.row_tracks]])
+        y = np.array([labels.index(g) for g in candidate.row_genres])
         head, summary = multigenre.fit_sigmoid_head(candidate.X[part == "train"], y[part == "train"], labels,
                                                     X_valid=candidate.X[part == "valid"], y_valid=y[part == "valid"], seed=seed,
                                                     epochs=settings["head_epochs"], patience=settings["head_patience"],
                                                     layer=candidate.layer)
         found, by_mode = multigenre.evaluate_multi_genre(
             candidate.label, candidate.featurize, head, part_tracks["valid"], part_tracks["test"], dataset=dataset,
-            protocol=protocol, sizes={p: len(t) for p, t in part_tracks.items()}, n_valid=settings["multi_items"]["valid"],
+            protocol=protocol, sizes={p: len(_clip_genres(candidate, part, p)) for p in ("train", "valid")},
+            n_valid=settings["multi_items"]["valid"],
             n_test=settings["multi_items"]["test"], seed=seed, resamples=resamples, train_seconds=summary.get("train_seconds"),
-            train_genres=part_tracks["train"]["genre"].tolist(), valid_genres=part_tracks["valid"]["genre"].tolist(),
+            train_genres=_clip_genres(candidate, part, "train"), valid_genres=_clip_genres(candidate, part, "valid"),
             progress=False)
         records += found
         curves.update({f"{candidate.label} · {mode}": frame for mode, frame in by_mode.items()})
         heads[candidate.label] = head
     return records, curves, heads
+
+
+def _clip_genres(candidate: MultiCandidate, part: np.ndarray, which: str) -> list[str]:
+    """The genre of each clip (not row) of one part of a candidate's training table."""
+    chosen = pd.DataFrame({"track": candidate.row_tracks, "genre": candidate.row_genres})[part == which]
+    return chosen.drop_duplicates("track")["genre"].tolist()
+
+
+def split_with_reference(table: pd.DataFrame, reference_tracks: pd.DataFrame | None, reference: dict | None, protocol: str,
+                         seed: int = 42) -> pd.Series:
+    """Each clip's part under a *fixed* ``protocol`` for the clips of ``table`` and the reference clips whose audio
+    is absent (their own fixed split; per track, so the audio clips keep theirs); under any other protocol, or
+    without a reference, the clips of ``table`` only."""
+    columns = ["track_id", "genre", "fixed_split"]
+    if reference and reference_tracks is not None and protocol in splits.FIXED_PROTOCOLS:
+        ids = reference_tracks["track_id"]
+        extra = reference_tracks[ids.isin(reference.keys()) & ~ids.isin(table["track_id"])]
+        table = pd.concat([table[columns], extra[columns]], ignore_index=True)
+    return clip_splits(table, [protocol], seed=seed)[protocol]
 
 
 def multi_table(records: Sequence[dict]) -> pd.DataFrame:
@@ -215,7 +276,7 @@ def multi_table(records: Sequence[dict]) -> pd.DataFrame:
     seeds = [s for s in seed_reports.SEED_RESULTS if s.metric == "exact_set_accuracy"]
     rows = [{"model": f"seed: {s.model} ({s.report})", "mode": s.protocol, "threshold": 0.2,
              "exact set accuracy": f"{s.value:.3f}"} for s in seeds]
-    return pd.concat([table, pd.DataFrame(rows)], ignore_index=True).fillna("")
+    return pd.concat([table.astype(object), pd.DataFrame(rows, dtype=object)], ignore_index=True).fillna("")
 
 
 def chosen_thresholds(records: Sequence[dict]) -> dict[str, float]:

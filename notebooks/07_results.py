@@ -3,7 +3,7 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/07_results.ipynb)
 #
-# Built only from the results records (`results/**/*.json`) that notebooks 03, 04 and 05 wrote:
+# Built only from the results records (`results/**/*.json`) that notebooks 03 to 06 wrote:
 # nothing here trains or reads audio. Every table shows accuracy, balanced accuracy and
 # macro-F1 with their 95 % bootstrap intervals and the test size, and marks failed runs. The
 # README's results table is made by the same function (`python -m helpers.report readme`).
@@ -36,11 +36,13 @@ DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthet
 # %%
 from IPython.display import Markdown, display
 
-from helpers import config, evaluate, plots, report
+from helpers import config, evaluate, multigenre, plots, report
 
 cfg = config.setup(PROFILE, DATASET)
 records = report.load_records(cfg.results_dir)
-print(f"{len(records)} results records under {config.display_path(cfg.results_dir)}")
+multi_label = evaluate.load_all(cfg.results_dir, "multi-label") if cfg.results_dir.is_dir() else []
+print(f"{len(records)} results records of one genre per clip and {len(multi_label)} of several genres per item "
+      f"under {config.display_path(cfg.results_dir)}")
 
 # %% [markdown]
 # ## The seed reports' numbers beside ours
@@ -78,10 +80,21 @@ for experiment, part in report.by_experiment(records).items():
     plots.save(fig, cfg.figures_dir, f"07_{experiment}_balanced_accuracy")
 
 # %% [markdown]
+# ## Several genres per song
+#
+# Notebook 06's two-genre items (two test clips of different genres, mixed or joined), scored as
+# sets of genres: exact set (both genres and no other), Jaccard, both true genres in the top two,
+# with 95 % intervals over items and the chance level of always answering the two commonest
+# training genres. Look at the threshold column: chosen on validation items, or the seed's 0.2.
+
+# %%
+display(multigenre.record_table(multi_label) if multi_label else Markdown("No multi-genre records yet: run notebook 06 first."))
+
+# %% [markdown]
 # ## What we learned
 #
 # Written from the records above (`helpers.report`).
 
 # %%
 display(Markdown("\n\n".join(report.protocol_reading(part, experiment) for experiment, part in report.by_experiment(records).items())
-                 or "No results records yet: run notebooks 03, 04 and 05 first."))
+                 or "No results records yet: run notebooks 03 to 06 first."))

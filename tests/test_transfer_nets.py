@@ -192,3 +192,73 @@ def test_run_recipe_records_weights_and_scores_each_protocol(tmp_path):
     table = transfer_study.seed_style_table([record])
     assert list(table.columns[:5]) == ["model", "protocol", "transfer learning", "train accuracy", "valid accuracy"]
     assert table.loc[0, "transfer learning"] == "no"
+
+
+def test_command_line_says_where_weights_come_from(capsys, monkeypatch, tmp_path):
+    from helpers import cli
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv("MGC_VGG16_WEIGHTS", raising=False)
+    assert cli.run(transfer_nets.main, ["weights", "vgg16", "alexnet", "msd-vgg"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("vgg16-random-init") and "unreachable" in out[0]
+    assert out[1].startswith("alexnet-scratch") and out[2].startswith("msd-vgg") and "pretrained" in out[2]
+    assert out[-1].startswith("ImageNet weights unavailable for vgg16")
+    assert cli.run(transfer_nets.main, ["weights", "vgg19"]) == 2
+    assert "unknown network vgg19; valid: vgg16" in capsys.readouterr().err
+
+
+def _tone_clips(folder, genres=("a", "b", "c"), per_genre=6, sr=8000):
+    import soundfile
+
+    rows = []
+    for g, genre in enumerate(genres):
+        for i in range(per_genre):
+            path = folder / f"{genre}{i}.wav"
+            t = np.arange(sr) / sr
+            soundfile.write(path, (0.3 * np.sin(2 * np.pi * (300 + 500 * g + 10 * i) * t)).astype(np.float32), sr)
+            rows.append({"track_id": f"{genre}{i:02d}", "genre": genre, "path": str(path)})
+    return pd.DataFrame(rows)
+
+
+def _spectrum(waveforms, sr):
+    """A toy featurizer: a coarse magnitude spectrum per waveform (one row per item)."""
+    edges = np.linspace(0, 4000, 41)  # 40 bands of 100 Hz, whatever the sample rate
+    rows = []
+    for w in waveforms:
+        spectrum = np.abs(np.fft.rfft(w[:sr]))
+        band = np.digitize(np.fft.rfftfreq(len(w[:sr]), 1 / sr), edges)
+        rows.append([spectrum[band == b].mean() for b in range(1, 41)])
+    X = np.asarray(rows, np.float32)
+    return X, np.arange(len(X))
+
+
+def test_multi_genre_runs_train_on_training_clips_and_choose_thresholds_on_validation_items(tmp_path):
+    clips = _tone_clips(tmp_path)
+    split = transfer_study.clip_splits(clips, ["random-50/20/30"], seed=0)["random-50/20/30"]
+    X, _ = _spectrum([__import__("soundfile").read(p)[0] for p in clips["path"]], 8000)
+    candidate = transfer_study.MultiCandidate("toy · sigmoid head", X, clips["track_id"].to_numpy(), clips["genre"].to_numpy(), _spectrum)
+    settings = dict(head_epochs=30, head_patience=5, multi_items=dict(valid=6, test=6))
+    records, curves, heads = transfer_study.multi_genre_runs([candidate], clips, split, protocol="random-50/20/30", dataset="toy",
+                                                             settings=settings, resamples=20)
+    assert len(records) == 4 and set(curves) == {"toy · sigmoid head · mix", "toy · sigmoid head · concat"}
+    assert all(r["task"] == "multi-label" for r in records)
+    assert records[0]["sizes"]["train"] == int((split == "train").sum())  # clips, not windows
+    for record in records:
+        if record["extra"]["threshold_source"].startswith("validation"):
+            curve = curves[record["model"].rsplit(" · ", 1)[0]]
+            valid = curve[curve["part"] == "valid"]
+            best = valid["exact_set_accuracy"].max()
+            assert valid.loc[np.isclose(valid["threshold"], record["extra"]["threshold"]), "exact_set_accuracy"].item() == best
+    chosen = transfer_study.chosen_thresholds(records)
+    assert set(chosen) == set(curves)
+    table = transfer_study.multi_table(records)
+    assert table["model"].iloc[-1].startswith("seed: ") and len(table) == 5
+
+
+def test_reference_clips_keep_their_fixed_split_and_audio_clips_theirs():
+    audio = pd.DataFrame({"track_id": ["a1", "b1", "a2"], "genre": ["a", "b", "a"], "fixed_split": ["train", "valid", "test"]})
+    reference = pd.DataFrame({"track_id": ["a1", "b9", "c9"], "genre": ["a", "b", "c"], "fixed_split": ["train", "test", "train"]})
+    split = transfer_study.split_with_reference(audio, reference, {"a1": 0, "b9": 0, "c9": 0}, "fault-filtered")
+    assert split.to_dict() == {"a1": "train", "a2": "test", "b1": "valid", "b9": "test", "c9": "train"}
+    assert set(transfer_study.split_with_reference(audio, reference, None, "fault-filtered").index) == {"a1", "a2", "b1"}

@@ -483,15 +483,21 @@ def musicnn_windows(waveforms: Sequence[np.ndarray], sr: int, *, name: str = "ms
     return np.concatenate(arrays).astype(np.float32), rows
 
 
+def _fixed_name(threshold: float) -> str:
+    return f"seed's threshold {threshold:g}" if np.isclose(threshold, DEFAULT_THRESHOLD) else f"fixed threshold {threshold:g}"
+
+
 def evaluate_multi_genre(label: str, featurize: Callable[[list[np.ndarray], int], tuple[np.ndarray, np.ndarray]],
                          head: SigmoidHead, valid_tracks: pd.DataFrame, test_tracks: pd.DataFrame, *, dataset: str,
                          protocol: str, sizes: dict, n_valid: int, n_test: int, seed: int = 42, resamples: int = 1000,
                          sr: int = 22050, seconds: float = 30.0, metric: str = "exact_set_accuracy", representation: str = "",
                          train_seconds: float | None = None, params: dict | None = None,
                          train_genres: Sequence[str] | None = None, valid_genres: Sequence[str] | None = None,
-                         modes: Sequence[str] = MODES, progress: bool = True) -> tuple[list[dict], dict[str, pd.DataFrame]]:
+                         modes: Sequence[str] = MODES, progress: bool = True, fixed_threshold: float = DEFAULT_THRESHOLD
+                         ) -> tuple[list[dict], dict[str, pd.DataFrame]]:
     """Per mode: a validation two-genre set from ``valid_tracks`` chooses the threshold (best ``metric``, see
-    :func:`choose_threshold`); the test set from ``test_tracks`` is recorded at that threshold and at the seed's 0.2.
+    :func:`choose_threshold`); the test set from ``test_tracks`` is recorded at that threshold and at
+    ``fixed_threshold`` (the seed's 0.2 by default).
 
     ``featurize(waveforms, sr) -> (X, rows)`` gives the head's input rows and the item
     of each row (e.g. :func:`musicnn_windows`). Returns the records (two per mode,
@@ -499,6 +505,8 @@ def evaluate_multi_genre(label: str, featurize: Callable[[list[np.ndarray], int]
     {mode} · seed's threshold 0.2"``) and per mode the threshold curves of both sets
     (column ``part``: valid, test; the test curve is for the figure, it chooses nothing).
     """
+    if not 0 < fixed_threshold < 1:
+        raise ValueError(f"threshold must lie in (0, 1), got {fixed_threshold}")
     records, curves = [], {}
     for mode in modes:
         sets, probabilities = {}, {}
@@ -520,7 +528,7 @@ def evaluate_multi_genre(label: str, featurize: Callable[[list[np.ndarray], int]
                   "threshold_metric": metric}
         for threshold, name, source in ((chosen, "threshold chosen on validation",
                                          f"validation two-genre set ({mode}), best {metric.replace('_', ' ')}"),
-                                        (DEFAULT_THRESHOLD, f"seed's threshold {DEFAULT_THRESHOLD:g}", f"seed's {DEFAULT_THRESHOLD:g}")):
+                                        (fixed_threshold, _fixed_name(fixed_threshold), _fixed_name(fixed_threshold))):
             valid_at = valid_curve.loc[np.isclose(valid_curve["threshold"], threshold), metric]
             records.append(multi_genre_record(
                 truth["test"], probabilities["test"], head.labels, threshold, model=f"{label} · {mode} · {name}",

@@ -221,33 +221,38 @@ def trial_scores(trials: pd.DataFrame, title: str, top: int = 30) -> matplotlib.
 
 @styled
 def threshold_curves(curves: dict[str, pd.DataFrame], title: str, chosen: dict[str, float] | None = None,
-                     metric: str = "exact_set_accuracy", seed_threshold: float = 0.2) -> matplotlib.figure.Figure:
-    """Multi-genre score over decision thresholds, one panel per mode: per model the validation items (solid) and
-    the test items (dashed: shown, never used to choose); a dot at the threshold chosen on validation (``chosen``),
-    a grey line at the seed's threshold. ``curves``: ``{"<model> · <mode>": frame}`` with ``threshold``, ``part``
-    (valid, test) and ``metric`` columns; ``chosen`` has the same keys."""
+                     metrics: Sequence[str] = ("exact_set_accuracy", "macro_f1"), seed_threshold: float = 0.2
+                     ) -> matplotlib.figure.Figure:
+    """Multi-genre scores over decision thresholds, one row per metric and one column per mode: per model the
+    validation items (solid) and the test items (dashed: shown, never used to choose); a dot at the threshold
+    chosen on validation (``chosen``), a grey line at the seed's threshold. ``curves``: ``{"<model> · <mode>":
+    frame}`` with ``threshold``, ``part`` (valid, test) and one column per metric; ``chosen`` has the same keys."""
     modes = list(dict.fromkeys(name.rsplit(" · ", 1)[-1] for name in curves))
     models = list(dict.fromkeys(name.rsplit(" · ", 1)[0] for name in curves))
-    fig, axes = plt.subplots(1, len(modes), figsize=(5.2 * len(modes), 4.4), sharey=True, squeeze=False, layout="constrained")
-    for ax, mode in zip(axes[0], modes):
-        for i, model in enumerate(models):
-            frame = curves.get(f"{model} · {mode}")
-            if frame is None:
-                continue
-            color = plt.get_cmap("tab10")(i)
-            for part, style in (("valid", "-"), ("test", "--")):
-                rows = frame[frame["part"] == part]
-                ax.plot(rows["threshold"], rows[metric], style, color=color, label=f"{model}: {part} items")
-            threshold = (chosen or {}).get(f"{model} · {mode}")
-            if threshold is not None:
-                rows = frame[frame["part"] == "valid"]
-                row = rows.iloc[int((rows["threshold"] - threshold).abs().argmin())]
-                ax.plot([row["threshold"]], [row[metric]], "o", color=color, markersize=7)
-        ax.axvline(seed_threshold, color="0.6", linewidth=1, label=f"the seed's threshold {seed_threshold:g}")
-        ax.set_xlabel("threshold (a genre is predicted at or above it)")
-        ax.set_ylim(0, 1)
-        set_title(ax, f"{mode} items")
-    axes[0][0].set_ylabel(metric.replace("_", " "))
+    fig, axes = plt.subplots(len(metrics), len(modes), figsize=(5.2 * len(modes), 3.4 * len(metrics)), sharex=True,
+                             sharey=True, squeeze=False, layout="constrained")
+    for row, metric in enumerate(metrics):
+        for ax, mode in zip(axes[row], modes):
+            for i, model in enumerate(models):
+                frame = curves.get(f"{model} · {mode}")
+                if frame is None:
+                    continue
+                color = plt.get_cmap("tab10")(i)
+                for part, style in (("valid", "-"), ("test", "--")):
+                    rows = frame[frame["part"] == part]
+                    ax.plot(rows["threshold"], rows[metric], style, color=color, label=f"{model}: {part} items")
+                threshold = (chosen or {}).get(f"{model} · {mode}")
+                if threshold is not None:
+                    rows = frame[frame["part"] == "valid"]
+                    point = rows.iloc[int((rows["threshold"] - threshold).abs().argmin())]
+                    ax.plot([point["threshold"]], [point[metric]], "o", color=color, markersize=7)
+            ax.axvline(seed_threshold, color="0.6", linewidth=1, label=f"the seed's threshold {seed_threshold:g}")
+            ax.set_ylim(0, 1)
+            if row == 0:
+                set_title(ax, f"{mode} items")
+            if row == len(metrics) - 1:
+                ax.set_xlabel("threshold (a genre is predicted at or above it)")
+        axes[row][0].set_ylabel(metric.replace("_", " "))
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False, fontsize=8)
     set_suptitle(fig, title + " (dot: the threshold chosen on validation items)")

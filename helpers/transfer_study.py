@@ -217,12 +217,13 @@ def demo_items(tracks: pd.DataFrame, folder, n_items: int = 2, seed: int = 42) -
 
 
 def multi_genre_runs(candidates: Sequence[MultiCandidate], tracks: pd.DataFrame, split: pd.Series, *, protocol: str,
-                     dataset: str, settings: dict, seed: int = 42, resamples: int = 1000
+                     dataset: str, settings: dict, seed: int = 42, resamples: int = 1000, fixed_threshold: float = 0.2
                      ) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, object]]:
     """Each candidate's sigmoid head (``multigenre.fit_sigmoid_head``) trained on the training clips of ``split``
     (per track id; it may cover clips beyond ``tracks``, such as reference taggrams), early-stopped on its
     validation clips, then scored on two-genre items made from the validation (threshold) and test clips of
-    ``tracks`` (audio; ``multigenre.evaluate_multi_genre``). Returns the records, the threshold curves by
+    ``tracks`` (audio; ``multigenre.evaluate_multi_genre``), at the threshold chosen on validation items and at
+    ``fixed_threshold`` (the seed's 0.2 by default). Returns the records, the threshold curves by
     ``"<label> · <mode>"`` and the heads by label."""
     from . import multigenre
 
@@ -242,7 +243,7 @@ def multi_genre_runs(candidates: Sequence[MultiCandidate], tracks: pd.DataFrame,
             n_valid=settings["multi_items"]["valid"],
             n_test=settings["multi_items"]["test"], seed=seed, resamples=resamples, train_seconds=summary.get("train_seconds"),
             train_genres=_clip_genres(candidate, part, "train"), valid_genres=_clip_genres(candidate, part, "valid"),
-            progress=False)
+            progress=False, fixed_threshold=fixed_threshold)
         records += found
         curves.update({f"{candidate.label} · {mode}": frame for mode, frame in by_mode.items()})
         heads[candidate.label] = head

@@ -273,7 +273,7 @@ def test_the_threshold_is_chosen_on_validation_songs_never_on_test_songs(tmp_pat
         assert chosen["extra"]["threshold_source"] == f"validation two-genre set ({mode}), best exact set accuracy"
         assert chosen["metrics"]["exact_set_accuracy"]["value"] == 0.0  # every genre above 0.35 in the test songs
         assert chosen["metrics"]["both_in_top2"]["value"] == 1.0
-        assert seed["extra"]["threshold"] == 0.2 and seed["extra"]["threshold_source"] == "seed's 0.2"
+        assert seed["extra"]["threshold"] == 0.2 and seed["extra"]["threshold_source"] == "seed's threshold 0.2"
         assert chosen["sizes"] == {"train": 30, "valid": 6, "test": 9} and chosen["extra"]["valid_items"] == 6
         assert chosen["extra"]["chance_exact_set_accuracy"] == pytest.approx(3 / 9)  # blues + jazz: 3 of the 9 test songs
 

@@ -71,7 +71,7 @@ def all_figures(tmp_path) -> dict:
         "parity_bars": plots.parity_bars(pd.DataFrame({"median |deviation| / std": [0.01]}, index=["rms_mean"]), "t"),
         "training_curves": plots.training_curves({"random": history}, "t"),
         "threshold_curves": plots.threshold_curves(
-            {"m · mix": pd.DataFrame({"threshold": [0.2, 0.4] * 2, "exact_set_accuracy": [0.3, 0.5, 0.2, 0.4],
+            {"m · mix": pd.DataFrame({"threshold": [0.2, 0.4] * 2, "exact_set_accuracy": [0.3, 0.5, 0.2, 0.4], "macro_f1": [0.4] * 4,
                                       "part": ["valid", "valid", "test", "test"]})}, "t", chosen={"m · mix": 0.4}),
         "trial_scores": plots.trial_scores(trials(), "t"),
         "port_parity": plots.port_parity(pd.DataFrame({"lossless": [True, False], "clip_mean_error": [1e-5, 0.03],

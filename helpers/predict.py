@@ -71,7 +71,7 @@ DEFAULT_MODEL = "musicnn-default"  # notebook 05_pretrained_music saves it in cf
 MULTI_MODEL = "musicnn-multi"  # helpers.multigenre.save_multi_model: several genres per file (--multi)
 # Per model name: the environment variable that names it, and how it is built (for the message when there is none).
 _DEFAULTS = {DEFAULT_MODEL: ("MGC_MODEL", "notebook 05_pretrained_music trains it"),
-             MULTI_MODEL: ("MGC_MULTI_MODEL", "the multi-genre experiment saves it, helpers.multigenre.save_multi_model")}
+             MULTI_MODEL: ("MGC_MULTI_MODEL", "notebook 06_transfer_learning saves it: ./run_all.sh --only 06")}
 # A first argument with one of these suffixes names the model; .h5/.hdf5 only to say that they are not .keras files.
 MODEL_SUFFIXES = (".keras", ".json", ".h5", ".hdf5")
 # Peak amplitude at or below which a waveform counts as digital silence (-120 dBFS).
@@ -320,8 +320,12 @@ def about(model_path: Path, sidecar: dict) -> str:
     sizes = card.get("sizes")
     if isinstance(sizes, dict) and "test" in sizes:
         others = ", ".join(f"{part} {n}" for part, n in sizes.items() if part != "test")
-        unit = "two-genre songs" if settings else "clips"
+        mode = {"mix": "two clips mixed", "concat": "15 s + 15 s of two clips"}.get((settings or {}).get("test_mode"), "")
+        unit = f"two-genre songs ({mode})" if settings and mode else ("two-genre songs" if settings else "clips")
         lines.append(f"Test size: {sizes['test']} {unit}" + (f" (trained on {others})" if others else ""))
+        chance = (settings or {}).get("chance_exact_set_accuracy")
+        if isinstance(chance, (int, float)):
+            lines.append(f"Chance exact-set accuracy (always the two commonest training genres): {chance:.3f}")
     else:
         lines.append(f"Test size: {sizes if sizes else 'not recorded'}")
     limitations = card.get("limitations") or []

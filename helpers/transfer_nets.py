@@ -167,13 +167,15 @@ def resolve_weights(network: str, weights: str | os.PathLike | None = None, *, o
     for path, origin in ((weights, "the weights argument"), (os.environ.get(weights_variable(network)) or None,
                                                              f"${weights_variable(network)}")):
         if path is not None:
-            if not Path(path).is_file():
-                raise WeightsError(f"{network} weights file {path} (from {origin}) does not exist; name an existing "
-                                   f"file, or unset it to use Keras' cache or a download")
+            _check_weights_file(network, Path(path), f"from {origin}", "name a Keras notop weights file, or unset it to "
+                                "use Keras' cache or a download")
             return WeightSource(network, "imagenet", str(path), f"{path} (from {origin})")
     cached = keras_cache_file(network)
     if cached.is_file():
+        _check_weights_file(network, cached, "in Keras' cache", "delete it: the next online run downloads it again",
+                            md5=KERAS_WEIGHTS[network][3])
         return WeightSource(network, "imagenet", str(cached), f"Keras' cache ({cached})")
+    tried = online is not False
     if online is None:
         online = host_reachable()
     if online:
@@ -181,11 +183,29 @@ def resolve_weights(network: str, weights: str | os.PathLike | None = None, *, o
             return WeightSource(network, "imagenet", str(_download(network)), f"downloaded into Keras' cache ({cached})")
         except Exception as error:  # noqa: BLE001 (any download failure means: no weights; said below)
             reason = f"the download failed ({type(error).__name__}: {error})"
-    else:
+    elif tried:
         reason = f"{WEIGHTS_HOST[0]} is unreachable (offline)"
+    else:
+        reason = "no download tried"
     return WeightSource(network, "random-init", None,
                         f"no ImageNet weights: {reason}, none in Keras' cache ({cached}) and ${weights_variable(network)} "
                         "unset: trained from random initialisation")
+
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _check_weights_file(network: str, path: Path, where: str, advice: str, md5: str | None = None) -> None:
+    """A weights file that exists, is HDF5 (Keras' ``.h5`` and ``.weights.h5``) and, for Keras' own download, has its
+    published MD5; anything else is a :class:`WeightsError` before any run is labelled ImageNet."""
+    if not path.is_file():
+        problem = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise WeightsError(f"{network} weights file {path} ({where}) {problem}; {advice}")
+    with open(path, "rb") as handle:
+        if handle.read(8) != _HDF5_SIGNATURE:
+            raise WeightsError(f"{network} weights file {path} ({where}) is not an HDF5 weights file; {advice}")
+    if md5 is not None and hashlib.md5(path.read_bytes()).hexdigest() != md5:
+        raise WeightsError(f"{network} weights file {path} ({where}) is damaged (its MD5 is not Keras' {md5}); {advice}")
 
 
 def weights_line(sources: Sequence[WeightSource]) -> str:
@@ -247,12 +267,16 @@ def _image_input(keras, input_shape: tuple[int, ...], caffe: bool):
     return inputs, x
 
 
-def base_model(name: str, input_shape: tuple[int, ...], weights: str | None = None):
+def base_model(name: str, input_shape: tuple[int, ...], weights: str | None = None, seed: int | None = None):
     """The base of ``name`` as a Keras model from its input (``(h, w, 1|3)`` in [0, 1], or musicnn's ``(187, 96)``
-    windows) to its flattened last feature map. ``weights``: a local file for an ImageNet base (None: random)."""
+    windows) to its flattened last feature map. ``weights``: a local file for an ImageNet base (None: random,
+    drawn from ``seed`` when given, so that the same seed gives the same random base)."""
     _check_network(name)
     quiet_tensorflow()
     import keras
+
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
 
     if name in MUSIC_NETWORKS:
         from .pretrained_port import build
@@ -317,6 +341,9 @@ def build(name: str, input_shape: tuple[int, ...], n_classes: int, *, seed: int 
         raise ValueError(f"unknown recipe {recipe!r}; valid: {', '.join(RECIPES)}")
     if weights_kind not in WEIGHT_KINDS:
         raise ValueError(f"unknown weights kind {weights_kind!r}; valid: {', '.join(WEIGHT_KINDS)}")
+    if (weights is not None) != (weights_kind == "imagenet"):
+        raise ValueError(f"weights {weights!r} do not match weights_kind {weights_kind!r}: a weights file is ImageNet's "
+                         "(weights_kind 'imagenet'), and 'imagenet' needs the file (see resolve_weights)")
     quiet_tensorflow()
     import keras
 
@@ -343,23 +370,25 @@ def _array_digest(X: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def base_features(source: WeightSource, X: np.ndarray, *, cache_dir: str | os.PathLike | None = None, batch_size: int = 32,
-                  progress: bool = True) -> np.ndarray:
+def base_features(source: WeightSource, X: np.ndarray, *, seed: int = 42, cache_dir: str | os.PathLike | None = None,
+                  batch_size: int = 32, progress: bool = True, base=None) -> np.ndarray:
     """The flattened last feature map of ``source``'s base for every input of ``X`` (computed once, cached under
-    ``cache_dir`` keyed by the inputs' content, the network and its weights file)."""
+    ``cache_dir`` keyed by the inputs' content, the network, its weights file and, for a random base, ``seed``).
+    A base without weights is drawn from ``seed``: the same seed, the same random features. ``base``: a base
+    already built (:func:`base_model`) to reuse, e.g. for many small batches."""
     X = np.asarray(X, np.float32)
     entry = None
     if cache_dir is not None:
         files = [source.path] if source.path else []
-        key = cache.key("base-features", source.network, source.kind, _array_digest(X), files=files,
-                        libraries=("keras", "tensorflow"))
+        key = cache.key("base-features", source.network, source.kind, _array_digest(X), None if source.pretrained else seed,
+                        files=files, libraries=("keras", "tensorflow"))
         entry = cache.entry("base-features", key, ".npz", root=cache_dir)
         stored = cache.read_arrays(entry, ["F"])
         if stored is not None and len(stored["F"]) == len(X):
             return stored["F"]
         if stored is not None:
             cache.discard(entry, f"it holds {len(stored['F'])} rows, not {len(X)}")
-    base = base_model(source.network, tuple(X.shape[1:]), source.path)
+    base = base or base_model(source.network, tuple(X.shape[1:]), source.path, seed=None if source.pretrained else seed)
     steps = range(0, len(X), batch_size)
     parts = [np.asarray(base.predict_on_batch(X[i:i + batch_size]), np.float32)
              for i in progress_bar(steps, desc=f"{source.label} features", unit="batch", disable=not progress)]
@@ -385,12 +414,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [n for n in args.networks if n not in NETWORKS]
     if unknown:
         raise cli.UserError(f"unknown network {', '.join(unknown)}; valid: {', '.join(NETWORKS)}")
-    online = None if args.command == "fetch" else False
-    sources = [resolve_weights(name, online=online) for name in args.networks or NETWORKS]
+    names = args.networks or (IMAGENET_NETWORKS if args.command == "fetch" else NETWORKS)
+    if args.command == "fetch":
+        others = [n for n in names if n not in IMAGENET_NETWORKS]
+        if others:
+            raise cli.UserError(f"{', '.join(others)} has no ImageNet weights to fetch; fetch: {', '.join(IMAGENET_NETWORKS)}")
+    sources = [resolve_weights(name, online=None if args.command == "fetch" else False) for name in names]
     width = max(len(s.label) for s in sources)
     for s in sources:
-        print(f"{s.label:<{width}}  {'pretrained' if s.pretrained else 'no learned weights'}  {s.origin}")
-    print(weights_line([s for s in sources if s.network in IMAGENET_NETWORKS]))
+        origin = s.origin
+        if args.command == "weights" and s.kind == "random-init":
+            origin = ("no ImageNet weights here (none named, none in Keras' cache); `weights` never downloads: a run "
+                      "online downloads them, or run `python -m helpers.transfer_nets fetch`")
+        print(f"{s.label:<{width}}  {'pretrained' if s.pretrained else 'no learned weights'}  {origin}")
+    missing = [s.network for s in sources if s.kind == "random-init"]
+    if args.command == "fetch" and missing:
+        raise cli.UserError(f"could not fetch {', '.join(missing)}: see above; or set "
+                            + ", ".join(f"${weights_variable(n)}" for n in missing) + " to a Keras notop file")
     return 0
 
 

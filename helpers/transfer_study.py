@@ -32,6 +32,8 @@ def run_label(source: WeightSource, recipe: str) -> str:
         return f"{source.label} · {RECIPE_NAMES[recipe]}"
     if recipe == "frozen":
         return f"{source.label} · frozen random base + head (random features)"
+    if recipe == "last-block":
+        return f"{source.label} · last block + head trained on a frozen random base"
     return f"{source.label} · trained from {'scratch' if source.kind == 'scratch' else 'random initialisation'}"
 
 
@@ -59,7 +61,8 @@ def run_recipe(source: WeightSource, recipe: str, X: np.ndarray, table: pd.DataF
     if recipe not in transfer_nets.RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}; valid: {', '.join(transfer_nets.RECIPES)}")
     if recipe == "frozen":
-        inputs, name, params = transfer_nets.base_features(source, X, cache_dir=cache_dir, progress=progress), "dense-head", None
+        inputs = transfer_nets.base_features(source, X, seed=seed, cache_dir=cache_dir, progress=progress)
+        name, params = "dense-head", None
     else:
         inputs, name = X, source.network
         params = dict(weights=source.path, weights_kind=source.kind, recipe=recipe)
@@ -91,11 +94,13 @@ def same_test_clips(runs: Sequence[dict[str, tuple]]) -> None:
         assert len(sets) <= 1, f"runs under {protocol} scored different test clips"
 
 
-def image_featurizer(source: WeightSource, size: int, mel: spectrograms.MelParams = spectrograms.MelParams()
+def image_featurizer(source: WeightSource, size: int, seed: int = 42, mel: spectrograms.MelParams = spectrograms.MelParams()
                      ) -> Callable[[Sequence[np.ndarray], int], tuple[np.ndarray, np.ndarray]]:
     """For multi-genre items: waveforms -> the seed's mel PNG recipe -> ``size`` images -> ``source``'s frozen
-    base features, one row per waveform (rows map to items)."""
+    base features (a random base drawn from ``seed``, the same as :func:`run_recipe`'s), one row per waveform."""
     from . import audio
+
+    built = []  # the base, built once on first use
 
     def featurize(waveforms: Sequence[np.ndarray], sr: int) -> tuple[np.ndarray, np.ndarray]:
         images = []
@@ -103,7 +108,9 @@ def image_featurizer(source: WeightSource, size: int, mel: spectrograms.MelParam
             samples = samples if sr == mel.sample_rate else audio.resample(samples, sr, mel.sample_rate)
             images.append(network_inputs.image_to_array(spectrograms.image_from_audio(samples, mel), size))
         X = np.stack(images) if images else np.zeros((0, size, size, 1), np.float32)
-        return transfer_nets.base_features(source, X, progress=False), np.arange(len(X))
+        if not built:
+            built.append(transfer_nets.base_model(source.network, X.shape[1:], source.path, seed=None if source.pretrained else seed))
+        return transfer_nets.base_features(source, X, seed=seed, progress=False, base=built[0]), np.arange(len(X))
 
     return featurize
 
@@ -192,10 +199,13 @@ def musicnn_candidate(tracks: pd.DataFrame, reference: dict | None = None, refer
                           "taggram")
 
 
-def image_candidate(source: WeightSource, X_images: np.ndarray, images: pd.DataFrame, size: int, cache_dir=None) -> MultiCandidate:
-    """``source``'s frozen base features of the clips' mel images as the sigmoid head's input."""
-    return MultiCandidate(f"{source.label} frozen base · sigmoid head", transfer_nets.base_features(source, X_images, cache_dir=cache_dir),
-                          images["track_id"].to_numpy(), images["genre"].to_numpy(), image_featurizer(source, size))
+def image_candidate(source: WeightSource, X_images: np.ndarray, images: pd.DataFrame, size: int, cache_dir=None,
+                    seed: int = 42) -> MultiCandidate:
+    """``source``'s frozen base features of the clips' mel images as the sigmoid head's input (a random base drawn
+    from ``seed``, the same for the training clips and the two-genre items)."""
+    features = transfer_nets.base_features(source, X_images, seed=seed, cache_dir=cache_dir)
+    return MultiCandidate(f"{source.label} frozen base · sigmoid head", features, images["track_id"].to_numpy(),
+                          images["genre"].to_numpy(), image_featurizer(source, size, seed))
 
 
 def demo_items(tracks: pd.DataFrame, folder, n_items: int = 2, seed: int = 42) -> pd.DataFrame:

@@ -13,9 +13,10 @@
 #    offline; without them a network starts from random weights, and every output says so
 #    (`-random-init`). AlexNet and ResNet18 have no published Keras ImageNet weights and are
 #    trained from scratch. MSD-VGG, musicnn's VGG-like network pretrained on music tags, needs
-#    no download: it is the offline counterpart, run under the same two recipes.
-# 2. **Two recipes**: the frozen base with the seed's head (the base's features computed once and
-#    cached), and full fine-tuning at a low learning rate; the seed-style table (train,
+#    no download: it is the offline counterpart, run under the same recipes.
+# 2. **The recipes**: the frozen base with the seed's head (the base's features computed once and
+#    cached), and full fine-tuning at a low learning rate (the `paper` profile adds the seeds'
+#    last-layer variants: the last block and the head trained); the seed-style table (train,
 #    validation, test accuracy) with 95 % intervals, under the seed's random split and the
 #    fault-filtered split.
 # 3. **Several genres per song**: a sigmoid head trained on single-genre clips, as the seed did,
@@ -177,9 +178,12 @@ display(evaluate.per_genre_table(chosen))
 # are built reproducibly from clips of two different genres, balanced across the genres present,
 # both by mixing at equal loudness and by joining 15 s of one to 15 s of the other; the items for
 # choosing the threshold come from validation clips, the scored ones from test clips. It runs on
-# the best offline model (MSD-musicnn's taggram windows, notebook 05) and on VGG16's frozen base
+# MSD-musicnn's taggram windows (the input of notebook 05's strongest runs, and the one that
+# works offline) and on VGG16's frozen base
 # (whatever its weights). Look at the exact-set accuracy (both genres, nothing else) beside the
-# seed's, and at how often both true genres are the two most probable.
+# seed's, and at how often both true genres are the two most probable. The intervals resample the
+# items as if they were independent; a genre with few clips lends the same clip to several items
+# (the table's `distinct clips`), so there they are narrower than they should be.
 
 # %%
 MULTI_PROTOCOL = HEADLINE
@@ -190,7 +194,7 @@ reference_tracks = data.features_table(layout)
 candidates = [study.musicnn_candidate(tracks, reference, reference_tracks)]
 vgg = next((s for s in sources if s.network == "vgg16"), None)
 if vgg is not None:
-    candidates.append(study.image_candidate(vgg, X_images, images, SIZE, cache_dir=cfg.cache_for("base-features")))
+    candidates.append(study.image_candidate(vgg, X_images, images, SIZE, cache_dir=cfg.cache_for("base-features"), seed=cfg.seed))
 multi_split = study.split_with_reference(images, reference_tracks, reference, MULTI_PROTOCOL, seed=cfg.seed)
 multi_records, curves, multi_heads = study.multi_genre_runs(
     candidates, tracks, multi_split, protocol=MULTI_PROTOCOL, dataset=NAME, settings=SETTINGS, seed=cfg.seed,

@@ -2,6 +2,7 @@
 what trains under each recipe, the ImageNet preprocessing of grey images, cached base features, and the study's
 labels and splits."""
 
+import hashlib
 import socket
 import time
 
@@ -37,9 +38,11 @@ def test_offline_means_random_init_said_in_one_line_within_seconds(monkeypatch, 
     assert transfer_nets.host_reachable(("127.0.0.1", port), seconds=2) is False
     assert transfer_nets.host_reachable(("no-such-host.invalid", 443), seconds=2) is False
     assert time.perf_counter() - start < 5  # no long hang
-    source = transfer_nets.resolve_weights("vgg16", online=False)
+    monkeypatch.setattr(transfer_nets, "host_reachable", lambda *a, **k: False)
+    source = transfer_nets.resolve_weights("vgg16")
     assert (source.kind, source.path, source.label, source.pretrained) == ("random-init", None, "vgg16-random-init", False)
     assert "unreachable" in source.origin and str(tmp_path) in source.origin
+    assert "no download tried" in transfer_nets.resolve_weights("vgg16", online=False).origin
     line = transfer_nets.weights_line([source, transfer_nets.resolve_weights("resnet18")])
     assert "\n" not in line and line.startswith("ImageNet weights unavailable for vgg16") and "MGC_VGG16_WEIGHTS" in line
 
@@ -63,6 +66,8 @@ def test_keras_cache_is_used_and_bad_files_are_errors(vgg16_weights_file, monkey
     cached = transfer_nets.keras_cache_file("vgg16")
     cached.parent.mkdir(parents=True)
     cached.write_bytes(path.read_bytes())
+    published = transfer_nets.KERAS_WEIGHTS["vgg16"]
+    monkeypatch.setitem(transfer_nets.KERAS_WEIGHTS, "vgg16", (*published[:3], hashlib.md5(cached.read_bytes()).hexdigest()))
     source = transfer_nets.resolve_weights("vgg16", online=False)
     assert source.kind == "imagenet" and source.origin.startswith("Keras' cache")
     with pytest.raises(WeightsError, match="does not exist"):
@@ -72,8 +77,24 @@ def test_keras_cache_is_used_and_bad_files_are_errors(vgg16_weights_file, monkey
         transfer_nets.resolve_weights("vgg16")
     junk = tmp_path / "junk.weights.h5"
     junk.write_bytes(b"not hdf5")
+    monkeypatch.setenv("MGC_VGG16_WEIGHTS", str(junk))  # never labelled ImageNet: refused before any run
+    with pytest.raises(WeightsError, match="is not an HDF5 weights file"):
+        transfer_nets.resolve_weights("vgg16")
+    monkeypatch.setenv("MGC_VGG16_WEIGHTS", str(tmp_path))
+    with pytest.raises(WeightsError, match="is a folder, not a file"):
+        transfer_nets.resolve_weights("vgg16")
+    monkeypatch.delenv("MGC_VGG16_WEIGHTS")
+    assert transfer_nets.resolve_weights("vgg16", online=False).origin.startswith("Keras' cache")
+    # a cache file that is HDF5 but not Keras' download (wrong MD5): damaged, delete it
+    monkeypatch.setitem(transfer_nets.KERAS_WEIGHTS, "vgg16", published)  # the real MD5: this file is not Keras' download
+    with pytest.raises(WeightsError, match="is damaged .*delete it"):
+        transfer_nets.resolve_weights("vgg16", online=False)
+    other = tmp_path / "resnet.weights.h5"
+    import keras
+
+    keras.applications.ResNet50(include_top=False, weights=None, input_shape=(32, 32, 3)).save_weights(other)
     with pytest.raises(WeightsError, match="does not hold vgg16's notop weights"):
-        transfer_nets.base_model("vgg16", (32, 32, 1), str(junk))
+        transfer_nets.base_model("vgg16", (32, 32, 1), str(other))
 
 
 def test_networks_without_imagenet_weights_are_from_scratch_and_names_are_checked():
@@ -86,6 +107,10 @@ def test_networks_without_imagenet_weights_are_from_scratch_and_names_are_checke
         transfer_nets.resolve_weights("vgg19")
     with pytest.raises(ValueError, match="valid: frozen, last-block, fine-tune"):
         transfer_nets.build("alexnet", (32, 32, 1), 3, recipe="everything")
+    with pytest.raises(ValueError, match="do not match weights_kind"):
+        transfer_nets.build("vgg16", (32, 32, 1), 3, weights="some.h5", weights_kind="random-init")
+    with pytest.raises(ValueError, match="do not match weights_kind"):
+        transfer_nets.build("vgg16", (32, 32, 1), 3, weights_kind="imagenet")
 
 
 def test_grey_images_become_caffe_style_rgb():
@@ -104,10 +129,11 @@ def _trainable(model) -> set[str]:
     return {w.path.split("/")[0] for w in model.trainable_weights}
 
 
-def test_recipes_decide_what_trains():
-    frozen = models.spectrogram_model("vgg16", (32, 32, 1), 4, weights_kind="imagenet", recipe="frozen")
+def test_recipes_decide_what_trains(vgg16_weights_file):
+    path = str(vgg16_weights_file[0])
+    frozen = models.spectrogram_model("vgg16", (32, 32, 1), 4, weights=path, weights_kind="imagenet", recipe="frozen")
     assert _trainable(frozen) == {"head_dense", "genre"}
-    last = models.spectrogram_model("vgg16", (32, 32, 1), 4, weights_kind="imagenet", recipe="last-block")
+    last = models.spectrogram_model("vgg16", (32, 32, 1), 4, weights=path, weights_kind="imagenet", recipe="last-block")
     assert {w.path.split("/")[-2] for w in last.trainable_weights if "block" in w.path} == {"block5_conv1", "block5_conv2", "block5_conv3"}
     tuned = transfer_nets.build("msd-vgg", (187, 96), 4, weights_kind="msd", recipe="fine-tune")
     import keras
@@ -139,6 +165,9 @@ def test_base_features_are_cached_by_content(tmp_path, monkeypatch):
     X = np.random.default_rng(0).random((5, 32, 32, 1), dtype=np.float32)
     first = transfer_nets.base_features(source, X, cache_dir=tmp_path, progress=False)
     assert first.shape[0] == 5 and first.ndim == 2
+    # a random base is drawn from the seed: the same features without the cache, others with another seed
+    assert np.allclose(transfer_nets.base_features(source, X, progress=False), first, atol=1e-5)
+    assert not np.allclose(transfer_nets.base_features(source, X, seed=7, progress=False), first, atol=1e-3)
     def recompute(*args, **kwargs):
         raise LookupError("recomputed")
 
@@ -153,6 +182,9 @@ def test_labels_never_call_random_weights_transfer_learning():
     random_frozen = transfer_study.run_label(WeightSource("vgg16", "random-init", None, "x"), "frozen")
     assert "random-init" in random_frozen and "random features" in random_frozen
     assert transfer_study.run_label(WeightSource("alexnet", "scratch", None, "x"), "fine-tune") == "alexnet-scratch · trained from scratch"
+    labels = {transfer_study.run_label(WeightSource(n, k, None, "x"), r) for n, k in (("vgg16", "random-init"), ("alexnet", "scratch"))
+              for r in transfer_nets.RECIPES}
+    assert len(labels) == 6  # every recipe its own name: no record overwrites another
 
 
 def _clips(n_per_genre=6, genres=("a", "b", "c")):
@@ -201,11 +233,16 @@ def test_command_line_says_where_weights_come_from(capsys, monkeypatch, tmp_path
     monkeypatch.delenv("MGC_VGG16_WEIGHTS", raising=False)
     assert cli.run(transfer_nets.main, ["weights", "vgg16", "alexnet", "msd-vgg"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("vgg16-random-init") and "unreachable" in out[0]
+    assert out[0].startswith("vgg16-random-init")
     assert out[1].startswith("alexnet-scratch") and out[2].startswith("msd-vgg") and "pretrained" in out[2]
-    assert out[-1].startswith("ImageNet weights unavailable for vgg16")
+    assert "never downloads" in out[0] and "unreachable" not in out[0]  # `weights` checks nothing online
     assert cli.run(transfer_nets.main, ["weights", "vgg19"]) == 2
     assert "unknown network vgg19; valid: vgg16" in capsys.readouterr().err
+    monkeypatch.setattr(transfer_nets, "host_reachable", lambda *a, **k: False)
+    assert cli.run(transfer_nets.main, ["fetch", "vgg16"]) == 2  # nothing fetched: not a success
+    assert "could not fetch vgg16" in capsys.readouterr().err
+    assert cli.run(transfer_nets.main, ["fetch", "alexnet"]) == 2
+    assert "has no ImageNet weights to fetch" in capsys.readouterr().err
 
 
 def _tone_clips(folder, genres=("a", "b", "c"), per_genre=6, sr=8000):

@@ -117,9 +117,10 @@ display(study.split_sizes(split_by_protocol))
 # ## 2. Every network, weight source and recipe
 #
 # The frozen base with the seed's head (a base without learned weights gives random features:
-# a baseline, not transfer learning), and full training: fine-tuning at a low learning rate for
-# pretrained weights, the usual rate for a network trained from scratch or from random
-# initialisation. Early stopping and the kept epoch come from the validation clips of the same
+# a baseline, not transfer learning), and full training: a pretrained base is fine-tuned at a
+# low learning rate starting from the head its frozen run trained (two stages, so that the low
+# rate does not have to train a random head), a network without learned weights trains from
+# scratch. Early stopping and the kept epoch come from the validation clips of the same
 # protocol; the test clips are scored once. The majority-class baselines give the floor.
 
 # %%
@@ -127,12 +128,13 @@ runs = {}
 for source in sources:
     X, table, representation = ((windows.X, window_rows, WINDOW_INPUT) if source.network in transfer_nets.MUSIC_NETWORKS
                                 else (X_images, images, IMAGE_INPUT))
-    for recipe in SETTINGS["recipes"]:
+    for recipe in SETTINGS["recipes"]:  # "frozen" first: a pretrained base is fine-tuned from its frozen run's head
         config.seed_everything(cfg.seed)
         runs[source.label, recipe] = study.run_recipe(
             source, recipe, X, table, split_by_protocol, dataset=NAME, representation=representation,
             fit=study.default_fit(SETTINGS, recipe, source.pretrained), cache_dir=cfg.cache_for("base-features"),
-            results_dir=cfg.results_dir, resamples=cfg.profile.ci_resamples, seed=cfg.seed)
+            results_dir=cfg.results_dir, resamples=cfg.profile.ci_resamples, seed=cfg.seed,
+            heads_from=runs.get((source.label, "frozen")))
 study.same_test_clips(list(runs.values()))  # ImageNet, scratch and music networks scored the same clips
 baselines = networks.majority_baselines(images, protocols, experiment=study.EXPERIMENT, dataset=NAME, representation=IMAGE_INPUT,
                                         results_dir=cfg.results_dir, seed=cfg.seed, resamples=cfg.profile.ci_resamples)

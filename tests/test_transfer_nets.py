@@ -299,3 +299,14 @@ def test_reference_clips_keep_their_fixed_split_and_audio_clips_theirs():
     split = transfer_study.split_with_reference(audio, reference, {"a1": 0, "b9": 0, "c9": 0}, "fault-filtered")
     assert split.to_dict() == {"a1": "train", "a2": "test", "b1": "valid", "b9": "test", "c9": "train"}
     assert set(transfer_study.split_with_reference(audio, reference, None, "fault-filtered").index) == {"a1", "a2", "b1"}
+
+
+def test_fine_tuning_starts_from_the_frozen_runs_head(tmp_path):
+    head = models.spectrogram_model("dense-head", (256,), 4, seed=5)
+    path = transfer_nets.save_head(head, tmp_path / "head.npz")
+    tuned = transfer_nets.build("msd-vgg", (187, 96), 4, weights_kind="msd", recipe="fine-tune", head_weights=path)
+    dense = [layer for layer in head.layers if layer.__class__.__name__ == "Dense"]
+    for ours, theirs in zip(("head_dense", "genre"), dense):
+        assert all(np.array_equal(a, b) for a, b in zip(tuned.get_layer(ours).get_weights(), theirs.get_weights()))
+    with pytest.raises(ValueError, match="two dense layers"):
+        transfer_nets.save_head(transfer_nets.base_model("resnet18", (32, 32, 1)), tmp_path / "x.npz")

@@ -7,7 +7,8 @@ For each network and image side it builds the network from ``helpers.transfer_ne
 weights: the cost does not depend on them), warms it up (one step traces the graph), then
 times, on the same ``--images`` random inputs in batches of 32:
 
-* ``train`` (the ``fine-tune`` recipe: every weight updated), seconds per image per epoch;
+* ``train`` (the ``fine-tune`` recipe: every weight updated; ImageNet bases get stand-in weights written
+  here, so that batch normalisation is frozen as in a run with real ones), seconds per image per epoch;
 * ``frozen features``: one forward pass of the base, seconds per image; the frozen recipe
   computes it once per image (``transfer_nets.base_features``, cached), after which only the
   head trains, which costs next to nothing.
@@ -26,6 +27,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,7 +57,14 @@ def measure(network: str, size: int, images: int) -> dict:
     rng = np.random.default_rng(0)
     X = rng.random((images, *shape), dtype=np.float32)
     y = keras.utils.to_categorical(rng.integers(0, 10, images), 10)
-    model = transfer_nets.build(network, shape, 10, weights_kind=kind, recipe="fine-tune")
+    weights = None
+    if network in transfer_nets.IMAGENET_NETWORKS:  # stand-in "ImageNet" weights (random, saved here): BN frozen as in a real run
+        app = next(layer for layer in transfer_nets.base_model(network, shape).layers if layer.name == network)
+        weights = str(Path(tempfile.mkdtemp()) / f"{network}.weights.h5")
+        app.save_weights(weights)
+    elif network in transfer_nets.SCRATCH_NETWORKS:
+        kind = "scratch"
+    model = transfer_nets.build(network, shape, 10, weights=weights, weights_kind=kind, recipe="fine-tune")
     batches = max(1, images // BATCH)
     model.train_on_batch(X[:BATCH], y[:BATCH])  # trace once, untimed
     train = _time(lambda i: model.train_on_batch(X[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH]), batches)

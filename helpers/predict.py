@@ -367,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"$MGC_MODEL, else the {DEFAULT_MODEL} model built by ./run_all.sh; with --multi: "
                              f"$MGC_MULTI_MODEL, else {MULTI_MODEL}), then audio files or folders "
                              "(PNG files for a kaggle-image model)")
-    parser.add_argument("--top", type=cli.positive_int, default=3, help="genres to list per file")
+    parser.add_argument("--top", type=cli.positive_int, default=None, help="genres to list per file (default 3; one-genre models)")
     parser.add_argument("--multi", action="store_true",
                         help=f"several genres per file: those at or above the model's threshold (a multi-genre model, "
                              f"default {MULTI_MODEL})")
@@ -392,15 +392,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise cli.UserError(str(error)) from None
     _check_preprocessing(sidecar, model_path)
     settings = multi_label(sidecar)
+    if args.about:  # the card of any model, with a word when it is not what --multi needs
+        print(about(model_path, sidecar))
+        if args.multi and settings is None:
+            print(f"(not a multi-genre model: --multi needs {MULTI_MODEL}.keras, made by notebook 06)")
+        return 0
     if args.multi and settings is None:
         raise cli.UserError(f"{_shown(model_path)} was trained for one genre per file (softmax, no multi-genre threshold in "
                             f"its sidecar); for several genres per file use the multi-genre model {MULTI_MODEL}.keras: "
                             f"python -m helpers.predict --multi [{MULTI_MODEL}.keras] FILE ...")
     if threshold is not None and settings is None:
         raise cli.UserError("--threshold applies to a multi-genre model only (--multi); this model gives one genre per file")
-    if args.about:
-        print(about(model_path, sidecar))
-        return 0
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
         raise cli.UserError(f"no such file or folder: {', '.join(missing)}")
@@ -412,13 +414,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise cli.UserError(f"no {wanted} among the given files and folders")
     if settings is not None and not args.multi:
         print(f"{_shown(model_path)} is a multi-genre model: listing every genre above its threshold (as --multi)", file=sys.stderr)
+    if settings is not None and args.top is not None:
+        print("--top does not apply to a multi-genre model: it lists every genre at or above its threshold", file=sys.stderr)
     try:
         model, sidecar = artifacts.load_artifact(model_path)
         if settings is not None:
             threshold = settings["threshold"] if threshold is None else threshold
             table = classify_multi(files, model, sidecar, threshold)
         else:
-            table = classify(files, model, sidecar, top=args.top)
+            table = classify(files, model, sidecar, top=args.top or 3)
     except (artifacts.ArtifactError, ValueError) as error:
         raise cli.UserError(str(error)) from None
     failed = table[table["error"] != ""]

@@ -8,6 +8,11 @@
   test clips scored by mean window probabilities) and labels every record with where its
   weights came from: a run from random weights is never called transfer learning.
 * :func:`seed_style_table`: the seed's table (train, validation, test accuracy) from records.
+* :func:`multi_genre_runs`: the same sources' inputs under sigmoid heads, scored on two-genre items
+  (``helpers.multigenre``), and the reading of both.
+
+Why this module is long: the single-genre runs and the multi-genre runs of notebook 06 share one
+per-track split, one set of weight sources and one reading; split apart, each would restate them.
 """
 
 from __future__ import annotations

@@ -410,6 +410,8 @@ def test_multi_with_a_softmax_model_names_the_multi_genre_model(musicnn_model, t
     assert "trained for one genre per file" in line and "musicnn-multi.keras" in line
     assert cli.run(predict.main, [str(musicnn_model), song, "--threshold", "0.3"]) == 2
     assert "--threshold applies to a multi-genre model only" in one_error_line(capsys)
+    assert cli.run(predict.main, ["--multi", str(musicnn_model), "--about"]) == 0  # its card, and what --multi needs
+    assert "not a multi-genre model: --multi needs musicnn-multi.keras" in capsys.readouterr().out
 
 
 def test_about_a_multi_genre_model_states_its_threshold(tmp_path, capsys, no_tensorflow):

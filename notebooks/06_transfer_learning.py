@@ -143,8 +143,9 @@ display(study.seed_style_table(records))
 
 # %% [markdown]
 # Test accuracy of every run with its 95 % interval, one colour per protocol; a hatched grey bar
-# is a run that did not learn. The gap between the two protocols of one network is the
-# fault-filtered split's cost: no artist on both sides, no faulty clips.
+# is a run that did not learn. The two protocols differ in their test clips, in training size and
+# in what they keep apart (the fault-filtered split holds each artist on one side and drops faulty
+# clips), so the gap between them has no single cause here; notebook 03 runs the equal-size control.
 
 # %%
 test_clips = ", ".join(f"{p}: {n} test clips" for p, n in study.split_sizes(split_by_protocol)["test clips"].items())
@@ -181,8 +182,7 @@ display(evaluate.per_genre_table(chosen))
 # both by mixing at equal loudness and by joining 15 s of one to 15 s of the other; the items for
 # choosing the threshold come from validation clips, the scored ones from test clips. It runs on
 # MSD-musicnn's taggram windows (the input of notebook 05's strongest runs, and the one that
-# works offline) and on VGG16's frozen base
-# (whatever its weights). Look at the exact-set accuracy (both genres, nothing else) beside the
+# works offline) and on VGG16's frozen base (whatever its weights). Look at the exact-set accuracy (both genres, nothing else) beside the
 # seed's, and at how often both true genres are the two most probable. The intervals resample the
 # items as if they were independent; a genre with few clips lends the same clip to several items
 # (the table's `distinct clips`), so there they are narrower than they should be.

@@ -211,10 +211,11 @@ for nb in "${SELECTED[@]}"; do
   # The profile travels in $MGC_PROFILE, not as a papermill parameter: an injected
   # "PROFILE = ..." cell would pin it, and nbval must run the committed notebooks as smoke.
   # ipykernel warns on every start that its local TCP sockets are unencrypted, and asyncio may report
-  # the kernel's control task pending at shutdown (two lines): drop those lines only.
+  # the kernel's control task pending at shutdown (two lines), and the kernel may log the interrupt
+  # papermill sends it at shutdown as an "ERROR" after the last cell ran: drop those lines only.
   if ! "$PY" -m papermill "$nb" "$NB_OUT/$name" --cwd notebooks --kernel python3 \
         --progress-bar --log-level WARNING 2> >(grep -v --line-buffered -e "Kernel is running over TCP without encryption" \
-        -e "^task: <Task pending name=.*dispatch_control" | sed -u "s/Task was destroyed but it is pending!//" >&2); then
+        -e "^task: <Task pending name=.*dispatch_control" -e "IPKernelApp\] ERROR | KeyboardInterrupt caught in kernel" | sed -u "s/Task was destroyed but it is pending!//" >&2); then
     echo "FAILED: $nb (the executed copy with the error is $NB_OUT/$name)" >&2
     exit 1
   fi

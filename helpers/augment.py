@@ -1,4 +1,13 @@
-"""Training-time augmentation of spectrogram images, as Keras preprocessing layers.
+"""Augmentation of training data: spectrogram layers on training batches, and cached waveform copies.
+
+* :func:`spectrogram_augmenter` (time shift, zoom) and :func:`spectrogram_masker` (time and
+  frequency masks): Keras layers applied to training batches only;
+* :class:`WaveformPolicy`: the seeds' offline copies of a training clip (six-fold: four time
+  stretches and a 5-s shift; or gaussian noise and a time mask), made with ``audiomentations``
+  before the log-mel; ``helpers.augmentation_study`` caches them per clip and asserts
+  (:func:`assert_training_only`) that no validation or test track, nor a copy of one, is trained on.
+
+Spectrogram layers, in detail:
 
 The main seed report augmented its PNGs with Keras' ``ImageDataGenerator``
 (now deprecated). Here the same idea uses preprocessing layers inside the
@@ -14,8 +23,15 @@ only shift in time (a different start of the excerpt) and zoom slightly;
 
 from __future__ import annotations
 
+import hashlib
+import random
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
+from . import splits
 from .runtime import quiet_tensorflow
 
 # Fractions of the image size.
@@ -41,3 +57,152 @@ def spectrogram_augmenter(time_shift: float = 0.1, freq_shift: float = 0.0, zoom
     if zoom:
         layers.append(keras.layers.RandomZoom(zoom, fill_mode="constant", fill_value=0.0, seed=seed + 1))
     return keras.Sequential(layers, name="augment") if layers else None
+
+
+# --- Spectrogram masks (SpecAugment-style), on training batches ---------------------------------
+
+def spectrogram_masker(time_mask: float = 0.15, freq_mask: float = 0.15, seed: int = 42) -> Any:
+    """A Keras layer that zeroes one random band of up to ``time_mask`` of the frames and one of up to
+    ``freq_mask`` of the mel bands in each training image (``(batch, bands, frames, channels)``); identity
+    when called with ``training=False``. The seeds' time and frequency masking."""
+    quiet_tensorflow()
+    import keras
+    import tensorflow as tf
+
+    for name, value in (("time_mask", time_mask), ("freq_mask", freq_mask)):
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"{name} must be a fraction in [0, 1), got {value}")
+
+    class SpectrogramMask(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.generator = tf.random.Generator.from_seed(seed)
+
+        def _band(self, batch, length, fraction):
+            width = tf.cast(tf.floor(self.generator.uniform([batch]) * fraction * tf.cast(length, tf.float32)), tf.int32)
+            start = tf.cast(self.generator.uniform([batch]) * tf.cast(length - width, tf.float32), tf.int32)
+            positions = tf.range(length)[None, :]
+            return (positions >= start[:, None]) & (positions < (start + width)[:, None])  # (batch, length)
+
+        def call(self, images, training=None):
+            if not training:
+                return images
+            shape = tf.shape(images)
+            bands = self._band(shape[0], shape[1], freq_mask)[:, :, None, None]
+            frames = self._band(shape[0], shape[2], time_mask)[:, None, :, None]
+            masked = bands | frames
+            return tf.where(masked, tf.zeros_like(images), images)
+
+    return SpectrogramMask(name="spectrogram_mask")
+
+
+# --- Waveform copies (the seeds' offline augmentation), made before the log-mel ------------------
+
+STRETCH_FACTORS: tuple[float, ...] = (0.81, 0.93, 1.07, 1.23)  # the augmentation report's four time stretches
+SHIFT_SECONDS = 5.0  # and its circular shift
+NOISE = dict(min_amplitude=0.001, max_amplitude=0.015, p=0.5)  # the 1D report's gaussian noise
+TIME_MASK = dict(min_band_part=0.10, max_band_part=0.15, p=0.5)  # and its time mask (10-15 % of the clip)
+
+
+@dataclass(frozen=True)
+class WaveformPolicy:
+    """How a training clip is copied before its log-mel is computed.
+
+    ``six-fold``: the augmentation report's set: the original plus a time stretch by each of
+    ``STRETCH_FACTORS`` (tempo changes, pitch kept, length changes) and a circular shift by
+    ``SHIFT_SECONDS``; ``noise-mask``: ``copies`` copies, each with gaussian noise and a silenced
+    time band, each with probability ``p`` (the 1D report's waveform augmentation, drawn once per copy
+    and cached rather than per epoch). The original is always kept (copy ``original``).
+    """
+
+    name: str
+    copies: int = 2  # noise-mask only
+    stretch_method: str = "signalsmith_stretch"  # audiomentations' default; "librosa_phase_vocoder" is the seeds' librosa
+
+    def __post_init__(self) -> None:
+        if self.name not in WAVEFORM_POLICIES:
+            raise ValueError(f"unknown waveform augmentation {self.name!r}; valid: {', '.join(WAVEFORM_POLICIES)}")
+        if self.copies < 1:
+            raise ValueError(f"copies must be 1 or more, got {self.copies}")
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """The copy names, ``original`` first."""
+        if self.name == "six-fold":
+            return ("original", *(f"stretch-{f:g}" for f in STRETCH_FACTORS), f"shift-{SHIFT_SECONDS:g}s")
+        return ("original", *(f"noise-mask-{i + 1}" for i in range(self.copies)))
+
+    @property
+    def params(self) -> dict:
+        """What shapes the copies (part of every cache key and of the records)."""
+        import audiomentations
+
+        common = dict(policy=self.name, variants=list(self.variants), audiomentations=audiomentations.__version__)
+        if self.name == "six-fold":
+            return dict(common, stretch_factors=list(STRETCH_FACTORS), shift_seconds=SHIFT_SECONDS, stretch_method=self.stretch_method)
+        return dict(common, noise=NOISE, time_mask=TIME_MASK)
+
+    def apply(self, samples: np.ndarray, sr: int, variant: str, seed: int = 0) -> np.ndarray:
+        """One copy of a mono waveform (``seed``: drawn per clip and copy, so a copy is the same every run)."""
+        import audiomentations as A
+
+        if variant not in self.variants:
+            raise ValueError(f"unknown copy {variant!r} of {self.name}; valid: {', '.join(self.variants)}")
+        samples = np.asarray(samples, np.float32)
+        if variant == "original":
+            return samples
+        if variant.startswith("stretch-"):
+            rate = float(variant.split("-", 1)[1])
+            transform = A.TimeStretch(min_rate=rate, max_rate=rate, leave_length_unchanged=False, method=self.stretch_method, p=1.0)
+        elif variant.startswith("shift-"):
+            transform = A.Shift(min_shift=SHIFT_SECONDS, max_shift=SHIFT_SECONDS, shift_unit="seconds", rollover=True,
+                                fade_duration=0.0, p=1.0)
+        else:
+            transform = A.Compose([A.AddGaussianNoise(**NOISE), A.TimeMask(**TIME_MASK)])
+        # audiomentations draws from Python's and NumPy's global generators: seed both per copy.
+        random.seed(seed)
+        np.random.seed(seed % 2**32)
+        return np.asarray(transform(samples=samples, sample_rate=sr), np.float32)
+
+
+WAVEFORM_POLICIES: tuple[str, ...] = ("six-fold", "noise-mask")
+
+
+def copy_seed(track_id: str, variant: str, seed: int) -> int:
+    """A stable seed per clip and copy (independent of the order clips are processed in)."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{track_id}:{variant}".encode()).digest()[:4], "little")
+
+
+def assert_training_only(table: pd.DataFrame, split_column: str = "split") -> None:
+    """Raise ``AssertionError`` unless every augmented copy is a training row and no track has rows in two splits.
+
+    ``table`` has ``track_id``, ``copy`` (``original`` or a copy name) and the split column:
+    no validation or test track, nor any copy of one, may enter training.
+    """
+    splits.assert_no_leakage(table, split_column)
+    copies = table[table["copy"] != "original"]
+    outside = copies[copies[split_column] != "train"]
+    if len(outside):
+        raise AssertionError(f"{outside['track_id'].nunique()} track(s) have augmented copies outside training "
+                             f"(parts: {sorted(set(outside[split_column]))}), e.g. {list(outside['track_id'].unique()[:5])}")
+
+
+SHIFT_KEYS = ("time_shift", "freq_shift", "zoom")
+MASK_KEYS = ("time_mask", "freq_mask")
+SPEC_MASKS: dict[str, float] = dict(time_mask=0.15, freq_mask=0.15)  # up to 15 % of the frames and of the bands
+
+
+def training_augmenter(settings: dict | None, seed: int = 42) -> Any:
+    """The layer(s) a training pipeline applies, from one settings dict (keys of ``SHIFT_KEYS`` and ``MASK_KEYS``), or ``None``."""
+    quiet_tensorflow()
+    import keras
+
+    settings = dict(settings or {})
+    unknown = set(settings) - set(SHIFT_KEYS + MASK_KEYS)
+    if unknown:
+        raise ValueError(f"unknown augmentation setting(s) {sorted(unknown)}; valid: {', '.join(SHIFT_KEYS + MASK_KEYS)}")
+    layers = [spectrogram_augmenter(**{k: settings.get(k, 0.0) for k in SHIFT_KEYS}, seed=seed)]
+    if any(settings.get(k) for k in MASK_KEYS):
+        layers.append(spectrogram_masker(**{k: settings.get(k, 0.0) for k in MASK_KEYS}, seed=seed + 2))
+    layers = [layer for layer in layers if layer is not None]
+    return keras.Sequential(layers, name="training_augmentation") if layers else None

@@ -72,6 +72,7 @@ class Profile:
     networks: dict = field(default_factory=dict)  # spectrogram CNN settings, see NETWORKS below
     pretrained: dict = field(default_factory=dict)  # musicnn transfer settings, see PRETRAINED below
     transfer: dict = field(default_factory=dict)  # transfer-learning settings, see TRANSFER below
+    study: dict = field(default_factory=dict)  # augmentation / segment / leakage settings, see STUDY below
 
 
 # Spectrogram networks per profile. ``image_size``: side of the square input images
@@ -127,6 +128,24 @@ TRANSFER: dict[str, dict] = {
                   multi_items=dict(valid=100, test=200)),
 }
 
+# Augmentation, segment length and leakage per profile (notebook 07): segment lengths (s) and the
+# networks of the segment-length study (``msd-musicnn-head``: the seed's head on MSD-musicnn's
+# penultimate layer averaged per segment); ``per_clip``: segments per clip in the segment-length and
+# leakage studies (None: all, the seeds' choice); ``augment_per_clip``: segments per clip and per copy
+# in the augmentation runs and their controls (a CPU cannot train on every segment of six copies);
+# ``noise_copies``: copies per clip of the noise-and-mask augmentation; epochs and early-stopping
+# patience (on validation clips) of the convolutional networks and of the head.
+STUDY: dict[str, dict] = {
+    "smoke": dict(seconds=(3.0, 5.0), segment_models=("base-cnn", "resnet18", "msd-musicnn-head"), per_clip=2,
+                  augment_per_clip=1, noise_copies=1, epochs=2, patience=1, head_epochs=3, head_patience=1, batch_size=32),
+    "report": dict(seconds=(3.0, 5.0, 10.0), segment_models=("base-cnn", "resnet18", "msd-musicnn-head"), per_clip=None,
+                   augment_per_clip=2, noise_copies=2, epochs=15, patience=3, head_epochs=100, head_patience=10,
+                   batch_size=32),
+    "paper": dict(seconds=(3.0, 5.0, 10.0), segment_models=("base-cnn", "resnet18", "msd-musicnn-head"), per_clip=None,
+                  augment_per_clip=None, noise_copies=5, epochs=50, patience=10, head_epochs=200, head_patience=20,
+                  batch_size=32),
+}
+
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         name="smoke",
@@ -152,6 +171,7 @@ PROFILES: dict[str, Profile] = {
         networks=NETWORKS["smoke"],
         pretrained=PRETRAINED["smoke"],
         transfer=TRANSFER["smoke"],
+        study=STUDY["smoke"],
     ),
     "report": Profile(
         name="report",
@@ -164,6 +184,7 @@ PROFILES: dict[str, Profile] = {
         networks=NETWORKS["report"],
         pretrained=PRETRAINED["report"],
         transfer=TRANSFER["report"],
+        study=STUDY["report"],
     ),
     "paper": Profile(
         name="paper",
@@ -177,6 +198,7 @@ PROFILES: dict[str, Profile] = {
         networks=NETWORKS["paper"],
         pretrained=PRETRAINED["paper"],
         transfer=TRANSFER["paper"],
+        study=STUDY["paper"],
     ),
 }
 

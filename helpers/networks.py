@@ -75,9 +75,9 @@ def network_dataset(X: np.ndarray, y: np.ndarray, n_classes: int, batch_size: in
 def train_valid_datasets(X_train, y_train, X_valid, y_valid, n_classes: int, batch_size: int, augment: dict | None,
                           seed: int):
     """The shuffled, augmented training pipeline and the plain validation pipeline."""
-    from .augment import spectrogram_augmenter
+    from .augment import training_augmenter
 
-    augmenter = spectrogram_augmenter(**augment, seed=seed) if augment else None
+    augmenter = training_augmenter(augment, seed=seed)
     train = network_dataset(X_train, y_train, n_classes, batch_size, shuffle=True, augment=augmenter, seed=seed)
     return train, network_dataset(X_valid, y_valid, n_classes, batch_size)
 
@@ -122,7 +122,7 @@ def fit_network(
 
     Adam, categorical cross-entropy, ``EarlyStopping(patience, restore_best_weights=True)``
     and ``ReduceLROnPlateau(factor=lr_factor)`` on the validation loss; ``augment``
-    (keyword arguments of ``helpers.augment.spectrogram_augmenter``) alters training
+    (settings of ``helpers.augment.training_augmenter``: shifts, zoom, masks) alters training
     batches only.
     """
     quiet_tensorflow()

@@ -24,6 +24,7 @@ from .plots_results import (  # noqa: F401  (re-exported: plots.<figure> for eve
     accuracy_by_protocol,
     bootstrap_box,
     confusion,
+    interval_rows,
     learning_curve,
     parity_bars,
     threshold_curves,

@@ -257,3 +257,32 @@ def threshold_curves(curves: dict[str, pd.DataFrame], title: str, chosen: dict[s
     fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False, fontsize=8)
     set_suptitle(fig, title + " (dot: the threshold chosen on validation items)")
     return fig
+
+
+@styled
+def interval_rows(table: pd.DataFrame, title: str, xlabel: str, reference: float | None = None,
+                  reference_label: str = "") -> matplotlib.figure.Figure:
+    """One horizontal row per line of ``table`` (columns ``label, value, low, high, group``, optional ``note``):
+    a point with its 95 % interval, coloured by ``group``, the ``note`` (sizes) at the right. ``reference``: a
+    dashed vertical line (a majority baseline, a zero difference)."""
+    colors = dict(zip(dict.fromkeys(table["group"]), plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    fig, ax = plt.subplots(figsize=(9.5, 0.9 + 0.42 * len(table)))
+    y = np.arange(len(table))[::-1]
+    for row, position in zip(table.itertuples(index=False), y):
+        ax.errorbar(row.value, position, xerr=[[row.value - row.low], [row.high - row.value]], fmt="o", capsize=3,
+                    color=colors[row.group], label=row.group)
+        if "note" in table.columns and row.note:
+            ax.annotate(row.note, (1.01, position), xycoords=("axes fraction", "data"), va="center", fontsize=8.5, color="0.35")
+    if reference is not None:
+        ax.axvline(reference, ls="--", color="0.5", lw=1, label=reference_label or None)
+    ax.set_yticks(y, table["label"])
+    ax.set_xlabel(xlabel)
+    low = min(table["low"].min(), reference if reference is not None else np.inf)
+    high = max(table["high"].max(), reference if reference is not None else -np.inf)
+    ax.set_xlim(*data_limits([low, high], floor=-1.0, ceiling=1.0))
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    ax.legend(unique.values(), unique.keys(), loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, fontsize=8.5)
+    set_title(ax, title)
+    fig.tight_layout()
+    return fig

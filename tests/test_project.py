@@ -49,15 +49,18 @@ def test_pyproject_ranges_admit_every_pin_and_extras_hold_the_tools():
 
 
 def test_requirements_nodeps_pins_musicnn_and_every_set_up_path_installs_it_without_dependencies():
-    """musicnn==0.1.0 is installed only for its checkpoints: its metadata pins numpy<1.17, so --no-deps."""
+    """musicnn==0.1.0 is installed only for its checkpoints: its metadata pins numpy<1.17, so --no-deps; the same for
+    audiomentations (its metadata pins soxr<1.0, the cache keys hold soxr 1.1.0), whose own dependencies are pinned."""
     import re
 
     lines = [line.split("#")[0].strip() for line in (REPO / "requirements-nodeps.txt").read_text().splitlines()]
     pins = [line for line in lines if line]
-    assert len(pins) == 1 and re.fullmatch(r"musicnn==0\.1\.0 --hash=sha256:[0-9a-f]{64}", pins[0]), pins
-    # It must not reach an install that resolves dependencies.
+    assert len(pins) == 2 and re.fullmatch(r"musicnn==0\.1\.0 --hash=sha256:[0-9a-f]{64}", pins[0]), pins
+    assert re.fullmatch(r"audiomentations==[0-9.]+ --hash=sha256:[0-9a-f]{64}", pins[1]), pins
+    # Neither may reach an install that resolves dependencies.
     for path in ("requirements.txt", "pyproject.toml"):
-        assert "musicnn" not in (REPO / path).read_text(), path
+        assert "musicnn==" not in (REPO / path).read_text() and "audiomentations==" not in (REPO / path).read_text(), path
+        assert '"musicnn' not in (REPO / path).read_text() and '"audiomentations' not in (REPO / path).read_text(), path
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     assert not any("nodeps" in line for d in env["dependencies"] if isinstance(d, dict) for line in d["pip"])
     for path in ("run_all.sh", "helpers/colab.py", "README.md", "environment.yml"):

@@ -1,9 +1,9 @@
 # %% [markdown]
-# # 07 · Results: every experiment, the seed reports beside them
+# # 08 · Results: every experiment, the seed reports beside them
 #
-# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/07_results.ipynb)
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/08_results.ipynb)
 #
-# Built only from the results records (`results/**/*.json`) that notebooks 03 to 06 wrote:
+# Built only from the results records (`results/**/*.json`) that notebooks 03 to 07 wrote:
 # nothing here trains or reads audio. Every table shows accuracy, balanced accuracy and
 # macro-F1 with their 95 % bootstrap intervals and the test size, and marks failed runs. The
 # README's results table is made by the same function (`python -m helpers.report readme`).
@@ -77,7 +77,7 @@ for experiment, part in report.by_experiment(records).items():
 # %%
 for experiment, part in report.by_experiment(records).items():
     fig = plots.experiment_overview(report.top(part, 6), f"{experiment}: balanced accuracy", metric="balanced_accuracy")
-    plots.save(fig, cfg.figures_dir, f"07_{experiment}_balanced_accuracy")
+    plots.save(fig, cfg.figures_dir, f"08_{experiment}_balanced_accuracy")
 
 # %% [markdown]
 # ## Several genres per song
@@ -97,4 +97,4 @@ display(multigenre.record_table(multi_label) if multi_label else Markdown("No mu
 
 # %%
 display(Markdown("\n\n".join(report.protocol_reading(part, experiment) for experiment, part in report.by_experiment(records).items())
-                 or "No results records yet: run notebooks 03 to 06 first."))
+                 or "No results records yet: run notebooks 03 to 07 first."))

@@ -1,0 +1,240 @@
+# %% [markdown]
+# # 07 · Augmentation, segment length and leakage: the seeds' data-side experiments, on honest splits
+#
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/07_augmentation_segments.ipynb)
+#
+# Three seed reports changed the *data* rather than the network. One multiplied its training set
+# six-fold with time stretching (factors 0.81, 0.93, 1.07, 1.23) and a 5-s shift; one cut every
+# 30-s clip into 3-, 5- or 10-s segments and found the shorter ones better for ResNet18; one added
+# gaussian noise and a silenced band to waveforms and masked bands of spectrograms. Some of those
+# splits put segments or augmented copies of one clip on both sides of the split. This notebook:
+#
+# 1. **shows the copies** (made with `audiomentations`, cached per clip) and the masks;
+# 2. **measures leakage**: the same network under the seeds' segment-level random split, a
+#    clip-level random split and the fault-filtered split, and with augmentation before versus
+#    after the split; intervals resample whole clips (a clip's segments are not independent);
+# 3. **measures augmentation** on the honest split, paired on the same test clips;
+# 4. **measures segment length** (3, 5, 10 s) with the base CNN, ResNet18 and the head on the
+#    music-pretrained network (MSD-musicnn), per segment and per clip (mean of segment probabilities).
+#
+# Main evidence: the balanced real subset (the genres with the most clips); second view: every
+# genre. Splits are decided per clip; a test asserts that no validation or test clip, nor a copy
+# of one, is trained on, except in the two leaky conditions that exist to measure it.
+
+# %%
+# Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
+# Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    # Written from helpers.colab.REPOSITORY by `python -m helpers.colab`.
+    REPOSITORY, CHECKOUT = "https://github.com/mgc-reports/music-genre-classification", "/content/music-genre-classification"
+    if not os.path.isdir(CHECKOUT):
+        subprocess.run(["git", "clone", "--depth", "1", "--branch", "main", REPOSITORY, CHECKOUT], check=True)
+    sys.path.insert(0, CHECKOUT)
+    from helpers import colab
+
+    colab.setup(CHECKOUT)
+
+# %% [markdown]
+# **Parameters.** `run_all.sh` and papermill override this cell; see `helpers/config.py` (`STUDY`) for what each profile sets.
+
+# %% tags=["parameters"]
+PROFILE = None  # "smoke" | "report" | "paper"; None reads $MGC_PROFILE (default "report")
+DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthetic"; None: $MGC_DATASET, $GTZAN_DIR, data/gtzan or synthetic
+
+# %%
+import pandas as pd
+from IPython.display import Markdown, display
+
+from helpers import augment, config, data, networks, plots
+from helpers import augmentation_study as study
+
+cfg = config.setup(PROFILE, DATASET)
+S = cfg.profile.study
+layout = data.discover(cfg.dataset.root)
+tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profile.max_clips_per_genre)
+FIXED = cfg.dataset.fixed_split_name
+subset = data.balanced_subset(tracks, cfg.dataset.name, cfg.dataset.label)
+MAIN_TRACKS, MAIN, MAIN_LABEL = subset if subset is not None else (tracks, cfg.dataset.name, cfg.dataset.label)
+HONEST = "fixed" if FIXED else "track-random"  # the protocol this notebook reports as honest
+CACHE = cfg.cache_for("network-inputs")
+FIT = dict(epochs=S["epochs"], patience=S["patience"], batch_size=S["batch_size"])
+HEAD_FIT = dict(epochs=S["head_epochs"], patience=S["head_patience"], batch_size=S["batch_size"])
+RUN = dict(seed=cfg.seed, resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, fixed_protocol=FIXED)
+print(f"main evidence: {MAIN_LABEL}: {len(MAIN_TRACKS)} clips; second view: {cfg.dataset.label}: {len(tracks)} clips")
+print(f"honest split: {FIXED or 'random 70/10/20 by clip (no fixed split in this dataset)'}; segments per clip: "
+      f"{S['per_clip'] or 'all'} (leakage and segment studies), {S['augment_per_clip'] or 'all'} per copy (augmentation runs); "
+      f"at most {S['epochs']} epochs, patience {S['patience']} on validation loss")
+
+# %% [markdown]
+# ## 1. The copies and the masks
+#
+# The six-fold set keeps the original and adds four time stretches (tempo changes, pitch kept,
+# the clip gets longer or shorter) and a 5-s circular shift; the noise-and-mask copies add quiet
+# gaussian noise and silence 10-15 % of the clip, each with probability 0.5; spectrogram masks
+# zero a band of frames and a band of mel bands in each training batch. Look at the first 3-s
+# segment of one clip under each.
+
+# %%
+SIX_FOLD = augment.WaveformPolicy("six-fold")
+NOISE_MASK = augment.WaveformPolicy("noise-mask", copies=S["noise_copies"])
+AUG_PER_CLIP = S["augment_per_clip"]
+originals = {seconds: study.segment_inputs(MAIN_TRACKS, seconds, S["per_clip"], CACHE, cfg.jobs) for seconds in S["seconds"]}
+capped = study.segment_inputs(MAIN_TRACKS, 3.0, AUG_PER_CLIP, CACHE, cfg.jobs)
+copies = {p.name: study.copy_inputs(MAIN_TRACKS, p, 3.0, AUG_PER_CLIP, cfg.seed, CACHE, cfg.jobs) for p in (SIX_FOLD, NOISE_MASK)}
+failed = sorted(set(originals[3.0].failed + capped.failed + [f for c in copies.values() for f in c.failed]))
+print(f"{len(failed)} clip(s) could not be decoded and are left out" + (": " + "; ".join(failed) if failed else ""))
+first = MAIN_TRACKS["track_id"].iloc[0]
+shown = [("original", capped.X[(capped.table["track_id"] == first).to_numpy()][0])]
+for found in copies.values():
+    rows = found.table[(found.table["track_id"] == first) & (found.table["segment"] == found.table["segment"].min())]
+    shown += [(row.copy, found.X[i]) for i, row in zip(rows.index, rows.itertuples())]
+masker = augment.spectrogram_masker(**augment.SPEC_MASKS, seed=cfg.seed)
+shown.append(("spectrogram masks", masker(shown[0][1][None], training=True)[0].numpy()))
+fig = plots.array_grid([a for _, a in shown], [n for n, _ in shown], f"{MAIN_LABEL}: {first}, first 3-s segment of each copy "
+                       f"(log-mel, 64 bands)", columns=4, low_first=True)
+plots.save(fig, cfg.figures_dir, "07_copies")
+
+# %% [markdown]
+# ## 2. Leakage: what the seeds' splits add
+#
+# The same base CNN on 3-s segments under five conditions. *Segment-random* splits segments, so a
+# test segment's neighbours from the same clip are in training; *augment-before-split* copies every
+# clip and splits the copies, so a test copy's siblings are in training. Both are compared with
+# their honest twin (clips split first). Segment accuracy is the one score every condition has; its
+# interval resamples whole clips. Look at the distance between each leaky point and its twin.
+
+# %%
+main_inputs = {s: study.SegmentInputs(x.X, data.attach_fixed_split(x.table, MAIN_TRACKS), x.failed) for s, x in originals.items()}
+capped = study.SegmentInputs(capped.X, data.attach_fixed_split(capped.table, MAIN_TRACKS), capped.failed)
+params = cfg.profile.model_params.get("base-cnn")
+REP = "log-mel 64 bands"
+leakage = {}
+for condition in ["segment-random", "track-random"] + (["fixed"] if FIXED else []):
+    leakage[condition], _ = study.run_condition("base-cnn", main_inputs[3.0], condition=condition, dataset=MAIN,
+                                                representation=REP, label=study.run_name("base-cnn", 3.0, S["per_clip"]),
+                                                params=params, **RUN, **FIT)
+leakage["track-random-control"], _ = study.run_condition(
+    "base-cnn", capped, condition="track-random", dataset=MAIN, representation=REP,
+    label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP), params=params, **RUN, **FIT)
+for condition in ("augment-after-split", "augment-before-split"):
+    leakage[condition], _ = study.run_condition(
+        "base-cnn", capped, condition=condition, dataset=MAIN, representation=REP, copies=copies["six-fold"],
+        augmentation="six-fold", label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, "six-fold"), params=params, **RUN, **FIT)
+baselines = networks.majority_baselines(main_inputs[3.0].table, ["random-70/10/20"] + ([FIXED] if FIXED else []),
+                                        experiment=study.EXPERIMENT, dataset=MAIN, representation=REP, seed=cfg.seed,
+                                        resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir)
+display(study.study_table([*baselines.values(), *leakage.values()], cfg.profile.ci_resamples))
+
+# %%
+MAJORITY = baselines["random-70/10/20"]["metrics"]["accuracy"]["value"]
+rows = study.figure_rows(list(leakage.values()), "segment", label=lambda r: f"{r['extra']['condition']} · {r['model'].split(' · ', 1)[1]}",
+                         resamples=cfg.profile.ci_resamples)
+fig = plots.interval_rows(rows, f"{MAIN_LABEL}: base CNN, test segment accuracy by split condition (95 % intervals over clips)",
+                          "segment accuracy", reference=MAJORITY, reference_label="majority baseline (random split)")
+plots.save(fig, cfg.figures_dir, "07_leakage")
+
+# %% [markdown]
+# ## 3. Augmentation on the honest split
+#
+# The same network and segments (the capped number per clip and per copy, as the leakage runs with
+# copies) on the honest split: no augmentation, the six-fold copies, the noise-and-mask copies, and
+# spectrogram masks on training batches. Only training clips are copied. Differences are paired on
+# the same test clips; look at whether an interval leaves zero.
+
+# %%
+aug_condition = "fixed" if FIXED else "track-random"
+if FIXED:
+    augmentation = {"none": study.run_condition("base-cnn", capped, condition="fixed", dataset=MAIN, representation=REP,
+                                                label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP), params=params, **RUN, **FIT)[0]}
+    for name in ("six-fold", "noise-mask"):
+        augmentation[name], _ = study.run_condition(
+            "base-cnn", capped, condition="fixed", dataset=MAIN, representation=REP, copies=copies[name], augmentation=name,
+            label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, name), params=params, **RUN, **FIT)
+else:  # the random split's runs of section 2 are this section's control and six-fold run
+    augmentation = {"none": leakage["track-random-control"], "six-fold": leakage["augment-after-split"]}
+    augmentation["noise-mask"], _ = study.run_condition(
+        "base-cnn", capped, condition="track-random", dataset=MAIN, representation=REP, copies=copies["noise-mask"],
+        augmentation="noise-mask", label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, "noise-mask"), params=params, **RUN, **FIT)
+augmentation["spectrogram masks"], _ = study.run_condition(
+    "base-cnn", capped, condition=aug_condition, dataset=MAIN, representation=REP, augmentation="spectrogram masks",
+    label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, "spectrogram masks"), params=params, augment=augment.SPEC_MASKS, **RUN, **FIT)
+display(study.study_table(list(augmentation.values()), cfg.profile.ci_resamples))
+display(study.differences_table(list(augmentation.values()), augmentation["none"], cfg.profile.ci_resamples))
+
+# %%
+rows = study.figure_rows(list(augmentation.values()), "clip", group=lambda r: r["extra"]["augmentation"])
+fig = plots.interval_rows(rows, f"{MAIN_LABEL}: base CNN on 3-s segments, {augmentation['none']['protocol']} split: test clip "
+                          f"accuracy by augmentation (95 % intervals)", "clip accuracy")
+plots.save(fig, cfg.figures_dir, "07_augmentation")
+
+# %% [markdown]
+# ## 4. Segment length: 3, 5 and 10 s
+#
+# Three networks on the honest split: the base CNN and ResNet18 (from scratch) on log-mel segments,
+# and the seed's head on MSD-musicnn's penultimate layer averaged over the 3-s windows inside each
+# segment. A clip is scored by the mean of its segments' probabilities. Look at both levels:
+# shorter segments give more training examples from the same audio.
+
+# %%
+segment_runs = []
+musicnn = {seconds: study.musicnn_segment_inputs(MAIN_TRACKS, seconds) for seconds in S["seconds"]} \
+    if "msd-musicnn-head" in S["segment_models"] else {}
+for seconds in S["seconds"]:
+    for model in S["segment_models"]:
+        if model == "base-cnn" and seconds == 3.0 and HONEST in leakage:
+            segment_runs.append(leakage[HONEST])  # the leakage study's honest run: same network, segments and split
+            continue
+        head = model == "msd-musicnn-head"
+        inputs = (study.SegmentInputs(musicnn[seconds].X, data.attach_fixed_split(musicnn[seconds].table, MAIN_TRACKS), [])
+                  if head else main_inputs[seconds])
+        record, _ = study.run_condition(
+            "dense-head" if head else model, inputs, condition=HONEST, dataset=MAIN,
+            representation="MSD-musicnn penultimate, mean per segment" if head else REP,
+            label=study.run_name(model, seconds, None if head else S["per_clip"]),
+            params=None if head else cfg.profile.model_params.get(model), **RUN, **(HEAD_FIT if head else FIT))
+        segment_runs.append(record)
+display(study.study_table(segment_runs, cfg.profile.ci_resamples))
+
+# %%
+both = pd.concat([study.figure_rows(segment_runs, "clip", group=lambda r: "per clip"),
+                  study.figure_rows(segment_runs, "segment", group=lambda r: "per segment", resamples=cfg.profile.ci_resamples)])
+both = both.sort_values("label", kind="stable").reset_index(drop=True)
+fig = plots.interval_rows(both, f"{MAIN_LABEL}, {segment_runs[0]['protocol']} split: test accuracy by segment length, per "
+                          "segment and per clip (95 % intervals over clips)", "accuracy", reference=MAJORITY,
+                          reference_label="majority baseline")
+plots.save(fig, cfg.figures_dir, "07_segment_length")
+
+# %% [markdown]
+# ## 5. Second view: every genre
+#
+# The leakage conditions without augmentation on every readable clip, where genres are uneven
+# (balanced accuracy and macro-F1 matter more here than accuracy). Skipped when the main evidence
+# already is every clip.
+
+# %%
+second = {}
+if subset is not None:
+    every = study.segment_inputs(tracks, 3.0, AUG_PER_CLIP, CACHE, cfg.jobs)
+    every = study.SegmentInputs(every.X, data.attach_fixed_split(every.table, tracks), every.failed)
+    for condition in ["segment-random", "track-random"] + (["fixed"] if FIXED else []):
+        second[condition], _ = study.run_condition("base-cnn", every, condition=condition, dataset=cfg.dataset.name,
+                                                   representation=REP, label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP),
+                                                   params=params, **RUN, **FIT)
+    display(study.study_table(list(second.values()), cfg.profile.ci_resamples))
+else:
+    print(f"{cfg.dataset.label} is balanced: the main evidence is every clip, no second view")
+
+# %% [markdown]
+# ## 6. Reading
+#
+# Generated from the records above (`results/augmentation_segments/`).
+
+# %%
+display(Markdown(study.reading(leakage, augmentation, segment_runs, MAIN_LABEL, cfg.profile.ci_resamples)))
+if second:
+    display(Markdown(study.reading(second, {}, [], cfg.dataset.label, cfg.profile.ci_resamples)))

@@ -178,7 +178,9 @@ plots.save(fig, cfg.figures_dir, "07_augmentation")
 # Three networks on the honest split: the base CNN and ResNet18 (from scratch) on log-mel segments,
 # and the seed's head on MSD-musicnn's penultimate layer averaged over the 3-s windows inside each
 # segment. A clip is scored by the mean of its segments' probabilities. Look at both levels:
-# shorter segments give more training examples from the same audio.
+# shorter segments give more training examples from the same audio. ResNet18 sees as many segments
+# per clip as its row names (a CPU budget in the report profile), so compare its lengths with each
+# other, not with the base CNN's.
 
 # %%
 segment_runs = []
@@ -190,12 +192,18 @@ for seconds in S["seconds"]:
             segment_runs.append(leakage[HONEST])  # the leakage study's honest run: same network, segments and split
             continue
         head = model == "msd-musicnn-head"
-        inputs = (study.SegmentInputs(musicnn[seconds].X, data.attach_fixed_split(musicnn[seconds].table, MAIN_TRACKS), [])
-                  if head else main_inputs[seconds])
+        per_clip = None if head else S["resnet_per_clip"] if model == "resnet18" else S["per_clip"]
+        if head:
+            inputs = study.SegmentInputs(musicnn[seconds].X, data.attach_fixed_split(musicnn[seconds].table, MAIN_TRACKS), [])
+        elif per_clip != S["per_clip"]:
+            found = study.segment_inputs(MAIN_TRACKS, seconds, per_clip, CACHE, cfg.jobs)
+            inputs = study.SegmentInputs(found.X, data.attach_fixed_split(found.table, MAIN_TRACKS), found.failed)
+        else:
+            inputs = main_inputs[seconds]
         record, _ = study.run_condition(
             "dense-head" if head else model, inputs, condition=HONEST, dataset=MAIN,
             representation="MSD-musicnn penultimate, mean per segment" if head else REP,
-            label=study.run_name(model, seconds, None if head else S["per_clip"]),
+            label=study.run_name(model, seconds, per_clip),
             params=None if head else cfg.profile.model_params.get(model), **RUN, **(HEAD_FIT if head else FIT))
         segment_runs.append(record)
 display(study.study_table(segment_runs, cfg.profile.ci_resamples))

@@ -4,7 +4,8 @@
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/07_augmentation_segments.ipynb)
 #
 # Three seed reports changed the *data* rather than the network. One multiplied its training set
-# six-fold with time stretching (factors 0.81, 0.93, 1.07, 1.23) and a 5-s shift; one cut every
+# six-fold with time stretching (two factors slower, two faster: `augment.STRETCH_FACTORS`) and a 5-s
+# circular shift; one cut every
 # 30-s clip into 3-, 5- or 10-s segments and found the shorter ones better for ResNet18; one added
 # gaussian noise and a silenced band to waveforms and masked bands of spectrograms. Some of those
 # splits put segments or augmented copies of one clip on both sides of the split. This notebook:
@@ -75,9 +76,9 @@ print(f"honest split: {FIXED or 'random 70/10/20 by clip (no fixed split in this
 #
 # The six-fold set keeps the original and adds four time stretches (tempo changes, pitch kept,
 # the clip gets longer or shorter) and a 5-s circular shift; the noise-and-mask copies add quiet
-# gaussian noise and silence 10-15 % of the clip, each with probability 0.5; spectrogram masks
-# zero a band of frames and a band of mel bands in each training batch. Look at the first 3-s
-# segment of one clip under each.
+# gaussian noise and silence 10 % to 15 % of the clip, each half of the time (`augment.NOISE`,
+# `augment.TIME_MASK`); spectrogram masks zero a band of frames and a band of mel bands in each
+# training batch (`augment.SPEC_MASKS`). Look at the first 3-s segment of one clip under each.
 
 # %%
 SIX_FOLD = augment.WaveformPolicy("six-fold")
@@ -238,9 +239,10 @@ else:
     print(f"{cfg.dataset.label} is balanced: the main evidence is every clip, no second view")
 
 # %% [markdown]
-# ## 6. Reading
+# ## What we learned
 #
-# Generated from the records above (`results/augmentation_segments/`).
+# Generated from the records above (`results/augmentation_segments/`): each effect with its 95 %
+# interval, and the runs that did not learn.
 
 # %%
 display(Markdown(study.reading(leakage, augmentation, segment_runs, MAIN_LABEL, cfg.profile.ci_resamples)))

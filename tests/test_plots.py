@@ -78,6 +78,9 @@ def all_figures(tmp_path) -> dict:
                                                        "frame_error": [1e-4, 0.2]}), "t"),
         "ranking": plots.ranking([record(), record()], "t"),
         "embedding_map": plots.embedding_map(np.random.default_rng(0).normal(size=(12, 4)), ["rock", "jazz"] * 6, "t"),
+        "interval_rows": plots.interval_rows(pd.DataFrame({"label": ["a", "b"], "value": [0.5, 0.7], "low": [0.4, 0.6],
+                                                           "high": [0.6, 0.8], "group": ["x", "y"], "note": ["n=1", ""]}),
+                                             "t", "accuracy", reference=0.25, reference_label="baseline"),
     }
 
 

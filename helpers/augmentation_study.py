@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import audio, augment, cache, evaluate, metrics, network_inputs, networks, representations
+from . import audio, augment, cache, data, evaluate, metrics, network_inputs, networks, representations
 from .spectrograms import LIBRARIES, MelParams, log_mel, normalize
 
 EXPERIMENT = "augmentation_segments"
@@ -57,11 +57,16 @@ class SegmentInputs:
         return SegmentInputs(self.X[keep], self.table[keep].reset_index(drop=True), self.failed)
 
 
+def _with_fixed_split(table: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
+    return data.attach_fixed_split(table, tracks) if "fixed_split" in tracks else table
+
+
 def segment_inputs(tracks: pd.DataFrame, seconds: float, per_clip: int | None = None, cache_dir: Path | None = None,
                    jobs: int = 1) -> SegmentInputs:
-    """The normalised log-mel arrays (64 bands) of each clip's ``seconds``-long segments (``per_clip`` evenly spaced)."""
+    """The normalised log-mel arrays (64 bands) of each clip's ``seconds``-long segments (``per_clip`` evenly spaced),
+    each row with its clip's fixed split (``fixed_split``, when ``tracks`` has one)."""
     found = network_inputs.log_mel_segments(tracks, seconds, SEGMENT_MEL, per_clip=per_clip, cache_dir=cache_dir, jobs=jobs)
-    return SegmentInputs(found.X, found.table.assign(copy="original"), found.failed)
+    return SegmentInputs(found.X, _with_fixed_split(found.table.assign(copy="original"), tracks), found.failed)
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,30 @@ def musicnn_segment_inputs(tracks: pd.DataFrame, seconds: float) -> SegmentInput
             if inside:
                 vectors.append(X[inside].mean(axis=0))
                 rows.append(dict(track_id=clip["track_id"], genre=clip["genre"], segment=s, copy="original"))
-    return SegmentInputs(np.asarray(vectors, np.float32), pd.DataFrame(rows, columns=["track_id", "genre", "segment", "copy"]), [])
+    table = pd.DataFrame(rows, columns=["track_id", "genre", "segment", "copy"])
+    return SegmentInputs(np.asarray(vectors, np.float32), _with_fixed_split(table, tracks), [])
+
+
+LOG_MEL = "log-mel 64 bands"
+# The segment-length study's models (``config.STUDY["segment_models"]``): the network of
+# ``helpers.models`` each trains and the representation it sees.
+SEGMENT_MODELS: dict[str, tuple[str, str]] = {
+    "base-cnn": ("base-cnn", LOG_MEL),
+    "resnet18": ("resnet18", LOG_MEL),
+    "msd-musicnn-head": ("dense-head", "MSD-musicnn penultimate, mean per segment"),
+}
+
+
+def segment_study_inputs(model: str, tracks: pd.DataFrame, seconds: float, settings: dict, cache_dir: Path | None = None,
+                         jobs: int = 1) -> tuple[SegmentInputs, int | None]:
+    """One segment-length run's inputs and its segments per clip (None: all). ``settings``: a profile's
+    ``config.STUDY`` (``per_clip``; ``resnet_per_clip`` for ResNet18, which costs more per segment)."""
+    if model not in SEGMENT_MODELS:
+        raise ValueError(f"unknown segment-study model {model!r}; valid: {', '.join(SEGMENT_MODELS)}")
+    if model == "msd-musicnn-head":
+        return musicnn_segment_inputs(tracks, seconds), None
+    per_clip = settings["resnet_per_clip"] if model == "resnet18" else settings["per_clip"]
+    return segment_inputs(tracks, seconds, per_clip, cache_dir, jobs), per_clip
 
 
 def with_training_copies(originals: SegmentInputs, copies: SegmentInputs, split: pd.Series) -> tuple[SegmentInputs, pd.Series]:
@@ -228,6 +256,7 @@ def run_condition(
     record["extra"].update(evaluate.jsonable(dict(
         condition=condition, condition_text=CONDITIONS[condition], leaky=condition in LEAKY, augmentation=augmentation,
         unit={"segment-random": "segment", "augment-before-split": "copy"}.get(condition, "clip"),
+        segments_per_clip=int(inputs.table.groupby("track_id").size().max()),
         source_tracks={part: int(rows["source_track"].nunique()) for part, rows in parts.items()},
         rows={part: len(rows) for part, rows in parts.items()},
         test_segments_by_source=dict(source=tested["source_track"].tolist(),
@@ -411,6 +440,7 @@ def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: S
         lines.append(f"- **{name}** minus no augmentation on the same {r['sizes']['test']} test clips ({r['protocol']}): "
                      f"clip accuracy {_interval_words(*diff)}.")
     by_model: dict[str, list[dict]] = {}
+    most_per_clip = max((r["extra"].get("segments_per_clip", 0) for r in segments), default=0)
     for r in segments:
         by_model.setdefault(r["model"].split(" · ")[0], []).append(r)
     for model, runs in by_model.items():
@@ -420,10 +450,13 @@ def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: S
         best = max(ok, key=lambda r: r["metrics"]["accuracy"]["value"])
         overlapping = [r for r in ok if r is not best and r["metrics"]["accuracy"]["ci_high"] >= best["metrics"]["accuracy"]["value"]]
         length = best["model"].split(" · ")[1].split("-s")[0]
+        capped = max(r["extra"].get("segments_per_clip", 0) for r in runs) < most_per_clip
         lines.append(f"- **{model}**: highest clip accuracy with {length}-s segments "
                      f"({evaluate.metric_cell(best, 'accuracy')}); " +
                      (f"{len(overlapping)} other length(s) have intervals reaching it: not a measured difference."
-                      if overlapping else "the other lengths' intervals stay below it."))
+                      if overlapping else "the other lengths' intervals stay below it.") +
+                     (f" It saw at most {max(r['extra']['segments_per_clip'] for r in runs)} segments per clip (a CPU budget), "
+                      "the others every segment: compare its lengths with each other, not with them." if capped else ""))
     if failed:
         lines.append(f"- Did not learn (reported as failed, not compared): {', '.join(failed)}.")
     return "\n".join(lines)

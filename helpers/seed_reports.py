@@ -93,6 +93,15 @@ def table() -> pd.DataFrame:
     return pd.DataFrame([asdict(row) for row in SEED_RESULTS], columns=[f.name for f in fields(SeedResult)])
 
 
+def report_rows(report: str) -> pd.DataFrame:
+    """One report's numbers (model, input, protocol, value, note), for a notebook to show beside its own runs."""
+    reports = sorted({row.report for row in SEED_RESULTS})
+    if report not in reports:
+        raise ValueError(f"unknown seed report {report!r}; valid: {', '.join(reports)}")
+    found = table()
+    return found.loc[found["report"] == report, ["report", "where", "model", "input", "protocol", "value", "note"]].reset_index(drop=True)
+
+
 def value(model_key: str, metric: str = "accuracy") -> float:
     """The seed's ``metric`` for our model ``model_key``; ``KeyError`` when no report states one."""
     found = [row.value for row in SEED_RESULTS if row.model_key == model_key and row.metric == metric]

@@ -51,7 +51,7 @@ DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthet
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers import augment, config, data, networks, plots
+from helpers import augment, config, data, networks, plots, seed_reports
 from helpers import augmentation_study as study
 
 cfg = config.setup(PROFILE, DATASET)
@@ -110,13 +110,11 @@ plots.save(fig, cfg.figures_dir, "07_copies")
 # interval resamples whole clips. Look at the distance between each leaky point and its twin.
 
 # %%
-main_inputs = {s: study.SegmentInputs(x.X, data.attach_fixed_split(x.table, MAIN_TRACKS), x.failed) for s, x in originals.items()}
-capped = study.SegmentInputs(capped.X, data.attach_fixed_split(capped.table, MAIN_TRACKS), capped.failed)
 params = cfg.profile.model_params.get("base-cnn")
-REP = "log-mel 64 bands"
+REP = study.LOG_MEL
 leakage = {}
 for condition in ["segment-random", "track-random"] + (["fixed"] if FIXED else []):
-    leakage[condition], _ = study.run_condition("base-cnn", main_inputs[3.0], condition=condition, dataset=MAIN,
+    leakage[condition], _ = study.run_condition("base-cnn", originals[3.0], condition=condition, dataset=MAIN,
                                                 representation=REP, label=study.run_name("base-cnn", 3.0, S["per_clip"]),
                                                 params=params, **RUN, **FIT)
 leakage["track-random-control"], _ = study.run_condition(
@@ -126,7 +124,7 @@ for condition in ("augment-after-split", "augment-before-split"):
     leakage[condition], _ = study.run_condition(
         "base-cnn", capped, condition=condition, dataset=MAIN, representation=REP, copies=copies["six-fold"],
         augmentation="six-fold", label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, "six-fold"), params=params, **RUN, **FIT)
-baselines = networks.majority_baselines(main_inputs[3.0].table, ["random-70/10/20"] + ([FIXED] if FIXED else []),
+baselines = networks.majority_baselines(originals[3.0].table, ["random-70/10/20"] + ([FIXED] if FIXED else []),
                                         experiment=study.EXPERIMENT, dataset=MAIN, representation=REP, seed=cfg.seed,
                                         resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir)
 display(study.study_table([*baselines.values(), *leakage.values()], cfg.profile.ci_resamples))
@@ -145,25 +143,24 @@ plots.save(fig, cfg.figures_dir, "07_leakage")
 # The same network and segments (the capped number per clip and per copy, as the leakage runs with
 # copies) on the honest split: no augmentation, the six-fold copies, the noise-and-mask copies, and
 # spectrogram masks on training batches. Only training clips are copied. Differences are paired on
-# the same test clips; look at whether an interval leaves zero.
+# the same test clips; look at whether an interval leaves zero. The augmentation report's own numbers
+# come first (`helpers.seed_reports`; its split and inputs are not restated, so they are quoted, not compared).
 
 # %%
-aug_condition = "fixed" if FIXED else "track-random"
-if FIXED:
-    augmentation = {"none": study.run_condition("base-cnn", capped, condition="fixed", dataset=MAIN, representation=REP,
-                                                label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP), params=params, **RUN, **FIT)[0]}
-    for name in ("six-fold", "noise-mask"):
-        augmentation[name], _ = study.run_condition(
-            "base-cnn", capped, condition="fixed", dataset=MAIN, representation=REP, copies=copies[name], augmentation=name,
-            label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, name), params=params, **RUN, **FIT)
-else:  # the random split's runs of section 2 are this section's control and six-fold run
-    augmentation = {"none": leakage["track-random-control"], "six-fold": leakage["augment-after-split"]}
-    augmentation["noise-mask"], _ = study.run_condition(
-        "base-cnn", capped, condition="track-random", dataset=MAIN, representation=REP, copies=copies["noise-mask"],
-        augmentation="noise-mask", label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, "noise-mask"), params=params, **RUN, **FIT)
-augmentation["spectrogram masks"], _ = study.run_condition(
-    "base-cnn", capped, condition=aug_condition, dataset=MAIN, representation=REP, augmentation="spectrogram masks",
-    label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, "spectrogram masks"), params=params, augment=augment.SPEC_MASKS, **RUN, **FIT)
+display(seed_reports.report_rows("augmentation report"))
+
+# %%
+# Without a fixed split the honest split is section 2's random one: its control and six-fold runs are reused.
+reused = {} if FIXED else {"none": "track-random-control", "six-fold": "augment-after-split"}
+augmentation = {}
+for name in ("none", "six-fold", "noise-mask", "spectrogram masks"):
+    if name in reused:
+        augmentation[name] = leakage[reused[name]]
+        continue
+    augmentation[name], _ = study.run_condition(
+        "base-cnn", capped, condition=HONEST, dataset=MAIN, representation=REP, copies=copies.get(name), augmentation=name,
+        label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, name), params=params,
+        augment=augment.SPEC_MASKS if name == "spectrogram masks" else None, **RUN, **FIT)
 display(study.study_table(list(augmentation.values()), cfg.profile.ci_resamples))
 display(study.differences_table(list(augmentation.values()), augmentation["none"], cfg.profile.ci_resamples))
 
@@ -181,31 +178,26 @@ plots.save(fig, cfg.figures_dir, "07_augmentation")
 # segment. A clip is scored by the mean of its segments' probabilities. Look at both levels:
 # shorter segments give more training examples from the same audio. ResNet18 sees as many segments
 # per clip as its row names (a CPU budget in the report profile), so compare its lengths with each
-# other, not with the base CNN's.
+# other, not with the base CNN's. The segment-length report's numbers first (its ResNet18 started from
+# ImageNet weights; ours from scratch, as Keras publishes none).
+
+# %%
+display(seed_reports.report_rows("segment-length report"))
 
 # %%
 segment_runs = []
-musicnn = {seconds: study.musicnn_segment_inputs(MAIN_TRACKS, seconds) for seconds in S["seconds"]} \
-    if "msd-musicnn-head" in S["segment_models"] else {}
 for seconds in S["seconds"]:
     for model in S["segment_models"]:
         if model == "base-cnn" and seconds == 3.0 and HONEST in leakage:
             segment_runs.append(leakage[HONEST])  # the leakage study's honest run: same network, segments and split
             continue
-        head = model == "msd-musicnn-head"
-        per_clip = None if head else S["resnet_per_clip"] if model == "resnet18" else S["per_clip"]
-        if head:
-            inputs = study.SegmentInputs(musicnn[seconds].X, data.attach_fixed_split(musicnn[seconds].table, MAIN_TRACKS), [])
-        elif per_clip != S["per_clip"]:
-            found = study.segment_inputs(MAIN_TRACKS, seconds, per_clip, CACHE, cfg.jobs)
-            inputs = study.SegmentInputs(found.X, data.attach_fixed_split(found.table, MAIN_TRACKS), found.failed)
-        else:
-            inputs = main_inputs[seconds]
+        inputs, per_clip = study.segment_study_inputs(model, MAIN_TRACKS, seconds, S, CACHE, cfg.jobs)
+        network, representation = study.SEGMENT_MODELS[model]
+        head = model == "msd-musicnn-head"  # the seed's head keeps its own settings (models.DENSE_HEAD)
         record, _ = study.run_condition(
-            "dense-head" if head else model, inputs, condition=HONEST, dataset=MAIN,
-            representation="MSD-musicnn penultimate, mean per segment" if head else REP,
-            label=study.run_name(model, seconds, per_clip),
-            params=None if head else cfg.profile.model_params.get(model), **RUN, **(HEAD_FIT if head else FIT))
+            network, inputs, condition=HONEST, dataset=MAIN, representation=representation,
+            label=study.run_name(model, seconds, per_clip), params=None if head else cfg.profile.model_params.get(model),
+            **RUN, **(HEAD_FIT if head else FIT))
         segment_runs.append(record)
 display(study.study_table(segment_runs, cfg.profile.ci_resamples))
 
@@ -229,7 +221,6 @@ plots.save(fig, cfg.figures_dir, "07_segment_length")
 second = {}
 if subset is not None:
     every = study.segment_inputs(tracks, 3.0, AUG_PER_CLIP, CACHE, cfg.jobs)
-    every = study.SegmentInputs(every.X, data.attach_fixed_split(every.table, tracks), every.failed)
     for condition in ["segment-random", "track-random"] + (["fixed"] if FIXED else []):
         second[condition], _ = study.run_condition("base-cnn", every, condition=condition, dataset=cfg.dataset.name,
                                                    representation=REP, label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP),

@@ -145,3 +145,34 @@ def test_musicnn_segments_average_the_windows_inside_each_segment(monkeypatch):
     assert list(five.table["segment"]) == [0, 1] and np.allclose(five.X[:, 0], [1.0, 6.0])
     three = study.musicnn_segment_inputs(tracks, 3.0)
     assert np.allclose(three.X[:, 0], [0.0, 3.0, 6.0])  # one window per 3-s segment
+
+
+def _segment_record(model: str, seconds: float, accuracy: float, per_clip: int) -> dict:
+    return {"model": study.run_name(model, seconds, per_clip), "protocol": "p", "failure": None,
+            "metrics": {"accuracy": {"value": accuracy, "ci_low": accuracy - 0.05, "ci_high": accuracy + 0.05}},
+            "extra": {"segments_per_clip": per_clip}}
+
+
+def test_the_reading_says_when_a_model_saw_fewer_segments_per_clip(monkeypatch):
+    monkeypatch.setattr(study.evaluate, "status", lambda r: "ok")
+    runs = [_segment_record("base-cnn", 3.0, 0.7, 10), _segment_record("base-cnn", 10.0, 0.5, 3),
+            _segment_record("resnet18", 3.0, 0.6, 2), _segment_record("resnet18", 10.0, 0.4, 2)]
+    text = study.reading({}, {}, runs, "toy", 50)
+    resnet = next(line for line in text.splitlines() if line.startswith("- **resnet18**"))
+    base = next(line for line in text.splitlines() if line.startswith("- **base-cnn**"))
+    assert "at most 2 segments per clip" in resnet and "segments per clip" not in base
+    assert "3-s segments" in resnet and "intervals stay below it" in resnet
+
+
+def test_segment_study_inputs_pick_each_models_segments(synthetic_dir, tmp_path, monkeypatch):
+    tracks = data.load_tracks(data.discover(synthetic_dir)).head(2)
+    settings = dict(per_clip=None, resnet_per_clip=1)
+    every, per_clip = study.segment_study_inputs("base-cnn", tracks, 3.0, settings, tmp_path)
+    capped, resnet_per_clip = study.segment_study_inputs("resnet18", tracks, 3.0, settings, tmp_path)
+    assert per_clip is None and resnet_per_clip == 1
+    assert (capped.table.groupby("track_id").size() == 1).all() and (every.table.groupby("track_id").size() > 1).all()
+    assert "fixed_split" in every.table and every.table["track_id"].isin(tracks["track_id"]).all()
+    monkeypatch.setattr(study, "musicnn_segment_inputs", lambda tracks, seconds: ("musicnn", seconds))
+    assert study.segment_study_inputs("msd-musicnn-head", tracks, 5.0, settings) == (("musicnn", 5.0), None)
+    with pytest.raises(ValueError, match="valid: base-cnn, resnet18, msd-musicnn-head"):
+        study.segment_study_inputs("vgg16", tracks, 3.0, settings)

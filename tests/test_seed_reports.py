@@ -66,5 +66,13 @@ def test_table_value_errors_and_frozen_rows():
         seed_reports.SEED_RESULTS[0].value = 1.0
 
 
+def test_one_reports_rows_for_a_notebook():
+    rows = seed_reports.report_rows("segment-length report")
+    assert list(rows["value"]) == [0.80, 0.80] and set(rows["report"]) == {"segment-length report"}
+    assert "worse with 10-s segments" in rows["note"].tolist()
+    with pytest.raises(ValueError, match="valid: .*augmentation report"):
+        seed_reports.report_rows("no such report")
+
+
 def test_models_no_longer_carry_seed_numbers():
     assert not hasattr(models, "SEED_REPORTED_ACCURACY")

@@ -144,7 +144,10 @@ def test_recipes_decide_what_trains(vgg16_weights_file):
     assert float(tuned.optimizer.learning_rate) == pytest.approx(transfer_nets.LEARNING_RATES["fine-tune"])
     scratch = transfer_nets.build("resnet18", (32, 32, 1), 4, weights_kind="scratch")
     assert float(scratch.optimizer.learning_rate) == pytest.approx(transfer_nets.LEARNING_RATES["scratch"])
-    assert any(layer.trainable for layer in transfer_study_layers(scratch) if isinstance(layer, keras.layers.BatchNormalization))
+    scratch_norms = [layer for layer in transfer_study_layers(scratch) if isinstance(layer, keras.layers.BatchNormalization)]
+    assert scratch_norms and all(layer.trainable for layer in scratch_norms)
+    # PyTorch's momentum: Keras' 0.99 leaves the moving statistics at their start after a small set's few hundred steps
+    assert {layer.momentum for layer in scratch_norms} == {transfer_nets.RESNET18["bn_momentum"]} == {0.9}
 
 
 def transfer_study_layers(model):

@@ -23,15 +23,19 @@ only shift in time (a different start of the excerpt) and zoom slightly;
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import random
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import splits
+from . import audio, cli, splits
 from .runtime import quiet_tensorflow
 
 # Fractions of the image size.
@@ -206,3 +210,60 @@ def training_augmenter(settings: dict | None, seed: int = 42) -> Any:
         layers.append(spectrogram_masker(**{k: settings.get(k, 0.0) for k in MASK_KEYS}, seed=seed + 2))
     layers = [layer for layer in layers if layer is not None]
     return keras.Sequential(layers, name="training_augmentation") if layers else None
+
+
+# ----------------------------------------------------------------------------- command line
+
+def write_copies(path: str | Path, policy: WaveformPolicy, out_dir: str | Path, seed: int = 42,
+                 sr: int = audio.DEFAULT_SAMPLE_RATE) -> list[Path]:
+    """Write every copy of one audio file as ``out_dir/<stem>.<copy>.wav`` (mono, ``sr``): to listen to what training sees.
+
+    Raises ``audio.AudioError`` when the file cannot be decoded. Each WAV is written under a
+    temporary name and renamed, so an interrupted run leaves no half-written file.
+    """
+    import soundfile as sf
+
+    samples, sr = audio.load(path, sr=sr)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for variant in policy.variants:
+        copy = policy.apply(samples, sr, variant, copy_seed(Path(path).stem, variant, seed))
+        target = out_dir / f"{Path(path).stem}.{variant}.wav"
+        partial = target.with_name(f".{target.name}.partial")
+        sf.write(str(partial), np.clip(copy, -1.0, 1.0), sr, subtype="PCM_16", format="WAV")
+        partial.replace(target)
+        written.append(target)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.augment",
+                                     description="Write the augmented copies of audio files as WAVs, to listen to what "
+                                                 "notebook 07 trains on.")
+    parser.add_argument("files", nargs="+", type=Path, metavar="AUDIO_FILE")
+    parser.add_argument("--policy", choices=WAVEFORM_POLICIES, default="six-fold",
+                        help="six-fold: four time stretches and a 5-s shift; noise-mask: gaussian noise and a time mask "
+                             "(default six-fold)")
+    parser.add_argument("--copies", type=cli.positive_int, default=2, help="noise-mask copies per file (default 2)")
+    parser.add_argument("--seed", type=int, default=42, help="seed of the random copies (default 42)")
+    parser.add_argument("--out", type=Path, default=Path("augmented"), help="folder for the WAVs (default ./augmented)")
+    args = parser.parse_args(argv)
+    if args.out.exists() and not args.out.is_dir():
+        raise cli.UserError(f"--out {args.out} is a file; give a folder (it is created if missing)")
+    policy = WaveformPolicy(args.policy, copies=args.copies)
+    skipped = []
+    for path in args.files:
+        try:
+            written = write_copies(path, policy, args.out, args.seed)
+        except audio.AudioError as error:
+            skipped.append(str(error))
+            continue
+        print(f"{path}: {len(written)} file(s) in {args.out}: {', '.join(w.name for w in written)}")
+    for reason in skipped:
+        print(f"skipped: {reason}", file=sys.stderr)
+    return 1 if len(skipped) == len(args.files) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli.run(main))

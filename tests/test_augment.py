@@ -102,3 +102,23 @@ def test_copies_outside_training_are_refused():
         augment.assert_training_only(table.assign(copy=["original", "original", "original", "shift-5s"]))
     with pytest.raises(AssertionError, match="several splits"):
         augment.assert_training_only(table.assign(split=["train", "test", "test", "test"]))
+
+
+def test_command_line_writes_each_copy_and_lists_what_it_skipped(synthetic_dir, tmp_path, capsys):
+    from helpers import audio, cli
+
+    clip = next((synthetic_dir / "genres_original" / "jazz").glob("*.wav"))
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"not audio")
+    out = tmp_path / "copies"
+    assert cli.run(augment.main, [str(corrupt), str(clip), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "skipped: " in captured.err and "corrupt.wav" in captured.err
+    written = sorted(out.glob("*.wav"))
+    assert [w.name.split(".", 2)[2][:-4] for w in written] == sorted(augment.WaveformPolicy("six-fold").variants)
+    assert not list(out.glob(".*partial"))
+    slow = audio.info(out / f"{clip.stem}.stretch-0.81.wav").duration
+    assert slow == pytest.approx(audio.info(clip).duration / 0.81, rel=0.01)  # a slower copy is longer
+    assert cli.run(augment.main, [str(corrupt), "--out", str(out)]) == 1  # nothing could be copied
+    assert cli.run(augment.main, [str(clip), "--out", str(corrupt)]) == 2
+    assert "is a file; give a folder" in capsys.readouterr().err

@@ -239,19 +239,26 @@ def write_copies(path: str | Path, policy: WaveformPolicy, out_dir: str | Path, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.augment",
-                                     description="Write the augmented copies of audio files as WAVs, to listen to what "
-                                                 "notebook 07 trains on.")
+                                     description="Write the augmented copies of whole audio files as WAVs, to listen to "
+                                                 "what notebook 07's policies do (the notebook cuts its copies into segments).")
     parser.add_argument("files", nargs="+", type=Path, metavar="AUDIO_FILE")
     parser.add_argument("--policy", choices=WAVEFORM_POLICIES, default="six-fold",
                         help="six-fold: four time stretches and a 5-s shift; noise-mask: gaussian noise and a time mask "
                              "(default six-fold)")
-    parser.add_argument("--copies", type=cli.positive_int, default=2, help="noise-mask copies per file (default 2)")
+    parser.add_argument("--copies", type=cli.positive_int, default=None, help="noise-mask copies per file (default 2)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the random copies (default 42)")
     parser.add_argument("--out", type=Path, default=Path("augmented"), help="folder for the WAVs (default ./augmented)")
     args = parser.parse_args(argv)
     if args.out.exists() and not args.out.is_dir():
         raise cli.UserError(f"--out {args.out} is a file; give a folder (it is created if missing)")
-    policy = WaveformPolicy(args.policy, copies=args.copies)
+    if args.copies is not None and args.policy != "noise-mask":
+        made = len(WaveformPolicy(args.policy).variants)
+        raise cli.UserError(f"--copies applies to --policy noise-mask only; {args.policy} makes {made} files per input")
+    stems = pd.Series([path.stem for path in args.files])
+    if stems.duplicated().any():
+        raise cli.UserError(f"two inputs share the name {stems[stems.duplicated()].iloc[0]!r}: their copies would overwrite each "
+                            "other in --out; run them separately with different --out folders")
+    policy = WaveformPolicy(args.policy, copies=args.copies or 2)
     skipped = []
     for path in args.files:
         try:
@@ -262,7 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{path}: {len(written)} file(s) in {args.out}: {', '.join(w.name for w in written)}")
     for reason in skipped:
         print(f"skipped: {reason}", file=sys.stderr)
-    return 1 if len(skipped) == len(args.files) else 0
+    if skipped:
+        print(f"{len(skipped)} of {len(args.files)} file(s) skipped: give audio files (wav, flac, ogg, mp3, au); "
+              "`python -m helpers.audio info FILE` says what is wrong with one", file=sys.stderr)
+    return 1 if skipped else 0
 
 
 if __name__ == "__main__":

@@ -334,6 +334,12 @@ def _cell(value: float, low: float, high: float) -> str:
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
+def condition_label(record: dict) -> str:
+    """A record's condition as tables and figures name it (``fixed`` says which split it is)."""
+    condition = record["extra"].get("condition", record["protocol"])
+    return f"fixed ({record['protocol']})" if condition == "fixed" else condition
+
+
 def study_table(records: Sequence[dict], resamples: int = 1000) -> pd.DataFrame:
     """One row per run: condition, model, augmentation, sizes (source clips and rows per part), clip-level
     accuracy and macro-F1 with intervals (blank for a leaky condition: a clip's units are on both sides),
@@ -350,7 +356,7 @@ def study_table(records: Sequence[dict], resamples: int = 1000) -> pd.DataFrame:
             segment_cells = {"segment accuracy": _cell(*segment_score(r, "accuracy", resamples)),
                              "segment macro-F1": _cell(*segment_score(r, "macro_f1", resamples))}
         sources, counts = e.get("source_tracks", r["sizes"]), e.get("rows", {})
-        rows.append({"dataset": r["dataset"], "condition": e.get("condition", r["protocol"]), "model": r["model"],
+        rows.append({"dataset": r["dataset"], "condition": condition_label(r), "model": r["model"],
                      "augmentation": e.get("augmentation", "none"),
                      "train clips (rows)": f"{sources.get('train')} ({counts.get('train', '-')})",
                      "test clips (rows)": f"{sources.get('test')} ({counts.get('test', '-')})",
@@ -404,6 +410,11 @@ def _interval_words(value: float, low: float, high: float) -> str:
     return f"{value:+.3f} [{low:+.3f}, {high:+.3f}] (interval {side})"
 
 
+def _seconds(record: dict) -> str:
+    """The segment length in a record's model name (``run_name``)."""
+    return record["model"].split(" · ")[1].split("-s")[0]
+
+
 def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: Sequence[dict], label: str,
             resamples: int = 1000) -> str:
     """What the records say, in sentences built from them. ``leakage``: condition -> record (keys of
@@ -423,13 +434,14 @@ def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: S
               "other segments it trained on, minus scored on unseen clips: segment accuracy {}; intervals resample whole "
               "clips, and the two test sets differ."),
              ("augment-before-split", "augment-after-split", "**Augmenting before the split** (copies of one clip on both "
-              "sides) minus after it: segment accuracy {}.")]
+              "sides) minus after it: segment accuracy {}; the leaky test set holds stretched and shifted copies, the "
+              "honest one originals only, so the two test sets differ.")]
     for leaky, honest, sentence in pairs:
         if leaky in leakage and honest in leakage and compared(leakage[leaky], leakage[honest], sentence.split(":")[0]):
             lines.append("- " + sentence.format(_interval_words(*leakage_effect(leakage[leaky], leakage[honest], resamples))))
     if "fixed" in leakage and "track-random" in leakage and compared(leakage["track-random"], leakage["fixed"], "Split gap"):
         gap = leakage_effect(leakage["track-random"], leakage["fixed"], resamples)
-        lines.append(f"- Random clip split minus the {leakage['fixed']['protocol']} split: {_interval_words(*gap)}; "
+        lines.append(f"- Random clip split minus the {leakage['fixed']['protocol']} split, segment accuracy: {_interval_words(*gap)}; "
                      f"they differ in test clips and in training size ({leakage['track-random']['sizes']['train']} vs "
                      f"{leakage['fixed']['sizes']['train']} clips), so this gap has more than one cause.")
     control = augmentation.get("none")
@@ -448,15 +460,17 @@ def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: S
         if len(ok) < 2:
             continue
         best = max(ok, key=lambda r: r["metrics"]["accuracy"]["value"])
-        overlapping = [r for r in ok if r is not best and r["metrics"]["accuracy"]["ci_high"] >= best["metrics"]["accuracy"]["value"]]
-        length = best["model"].split(" · ")[1].split("-s")[0]
-        capped = max(r["extra"].get("segments_per_clip", 0) for r in runs) < most_per_clip
-        lines.append(f"- **{model}**: highest clip accuracy with {length}-s segments "
-                     f"({evaluate.metric_cell(best, 'accuracy')}); " +
-                     (f"{len(overlapping)} other length(s) have intervals reaching it: not a measured difference."
-                      if overlapping else "the other lengths' intervals stay below it.") +
-                     (f" It saw at most {max(r['extra']['segments_per_clip'] for r in runs)} segments per clip (a CPU budget), "
-                      "the others every segment: compare its lengths with each other, not with them." if capped else ""))
+        diffs = [(r, paired_difference(best, r, "accuracy", resamples)) for r in ok if r is not best]
+        better = all(low > 0 for _, (_, low, _) in diffs)
+        per_clip = max(r["extra"].get("segments_per_clip", 0) for r in runs)
+        lines.append(f"- **{model}**: highest clip accuracy with {_seconds(best)}-s segments "
+                     f"({evaluate.metric_cell(best, 'accuracy')}); paired on the same {best['sizes']['test']} test clips, it minus " +
+                     "; minus ".join(f"{_seconds(r)} s {_interval_words(*d)}" for r, d in diffs) + ": " +
+                     ("every interval above zero: a measured difference." if better else
+                      f"{sum(low <= 0 for _, (_, low, _) in diffs)} interval(s) reach zero: not a measured difference from "
+                      "those lengths.") +
+                     (f" It saw at most {per_clip} segments per clip (a CPU budget), the others every segment: compare its "
+                      "lengths with each other, not with them." if per_clip < most_per_clip else ""))
     if failed:
         lines.append(f"- Did not learn (reported as failed, not compared): {', '.join(failed)}.")
     return "\n".join(lines)

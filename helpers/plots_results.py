@@ -259,6 +259,9 @@ def threshold_curves(curves: dict[str, pd.DataFrame], title: str, chosen: dict[s
     return fig
 
 
+LEGEND_INCHES = 0.35  # the strip under interval_rows' axes that holds its legend
+
+
 @styled
 def interval_rows(table: pd.DataFrame, title: str, xlabel: str, reference: float | None = None,
                   reference_label: str = "") -> matplotlib.figure.Figure:
@@ -266,7 +269,7 @@ def interval_rows(table: pd.DataFrame, title: str, xlabel: str, reference: float
     a point with its 95 % interval, coloured by ``group``, the ``note`` (sizes) at the right. ``reference``: a
     dashed vertical line (a majority baseline, a zero difference)."""
     colors = dict(zip(dict.fromkeys(table["group"]), plt.rcParams["axes.prop_cycle"].by_key()["color"]))
-    fig, ax = plt.subplots(figsize=(9.5, 0.9 + 0.42 * len(table)))
+    fig, ax = plt.subplots(figsize=(9.5, 1.2 + LEGEND_INCHES + 0.42 * len(table)))
     y = np.arange(len(table))[::-1]
     for row, position in zip(table.itertuples(index=False), y):
         ax.errorbar(row.value, position, xerr=[[row.value - row.low], [row.high - row.value]], fmt="o", capsize=3,
@@ -282,7 +285,8 @@ def interval_rows(table: pd.DataFrame, title: str, xlabel: str, reference: float
     ax.set_xlim(*data_limits([low, high], floor=-1.0, ceiling=1.0))
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, fontsize=8.5)
+    # At the foot of the figure: above the axes it would cover the title (which names dataset and split).
+    fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=3, frameon=False, fontsize=8.5)
     set_title(ax, title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, LEGEND_INCHES / fig.get_figheight(), 1, 1))
     return fig

@@ -111,9 +111,9 @@ def test_command_line_writes_each_copy_and_lists_what_it_skipped(synthetic_dir, 
     corrupt = tmp_path / "corrupt.wav"
     corrupt.write_bytes(b"not audio")
     out = tmp_path / "copies"
-    assert cli.run(augment.main, [str(corrupt), str(clip), "--out", str(out)]) == 0
+    assert cli.run(augment.main, [str(corrupt), str(clip), "--out", str(out)]) == 1  # a file was skipped
     captured = capsys.readouterr()
-    assert "skipped: " in captured.err and "corrupt.wav" in captured.err
+    assert "skipped: " in captured.err and "corrupt.wav" in captured.err and "1 of 2 file(s) skipped" in captured.err
     written = sorted(out.glob("*.wav"))
     assert [w.name.split(".", 2)[2][:-4] for w in written] == sorted(augment.WaveformPolicy("six-fold").variants)
     assert not list(out.glob(".*partial"))
@@ -122,3 +122,10 @@ def test_command_line_writes_each_copy_and_lists_what_it_skipped(synthetic_dir, 
     assert cli.run(augment.main, [str(corrupt), "--out", str(out)]) == 1  # nothing could be copied
     assert cli.run(augment.main, [str(clip), "--out", str(corrupt)]) == 2
     assert "is a file; give a folder" in capsys.readouterr().err
+    assert cli.run(augment.main, [str(clip), "--copies", "3"]) == 2
+    assert "--copies applies to --policy noise-mask only" in capsys.readouterr().err
+    twin = tmp_path / "twin" / clip.name
+    twin.parent.mkdir()
+    twin.write_bytes(clip.read_bytes())
+    assert cli.run(augment.main, [str(clip), str(twin), "--out", str(out)]) == 2
+    assert "share the name" in capsys.readouterr().err

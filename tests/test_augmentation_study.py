@@ -147,21 +147,27 @@ def test_musicnn_segments_average_the_windows_inside_each_segment(monkeypatch):
     assert np.allclose(three.X[:, 0], [0.0, 3.0, 6.0])  # one window per 3-s segment
 
 
-def _segment_record(model: str, seconds: float, accuracy: float, per_clip: int) -> dict:
-    return {"model": study.run_name(model, seconds, per_clip), "protocol": "p", "failure": None,
+def _segment_record(model: str, seconds: float, correct: int, per_clip: int, clips: int = 40) -> dict:
+    """A run that gets its first ``correct`` of ``clips`` test clips right."""
+    ids = [f"c{i}" for i in range(clips)]
+    accuracy = correct / clips
+    return {"model": study.run_name(model, seconds, per_clip), "protocol": "p", "failure": None, "sizes": {"test": clips},
+            "confusion": {"labels": ["jazz", "rock"]},
             "metrics": {"accuracy": {"value": accuracy, "ci_low": accuracy - 0.05, "ci_high": accuracy + 0.05}},
-            "extra": {"segments_per_clip": per_clip}}
+            "extra": {"segments_per_clip": per_clip,
+                      "test_clips": dict(id=ids, truth=["jazz"] * clips, predicted=["jazz"] * correct + ["rock"] * (clips - correct))}}
 
 
-def test_the_reading_says_when_a_model_saw_fewer_segments_per_clip(monkeypatch):
+def test_the_segment_length_reading_pairs_lengths_and_says_when_a_model_saw_fewer_segments(monkeypatch):
     monkeypatch.setattr(study.evaluate, "status", lambda r: "ok")
-    runs = [_segment_record("base-cnn", 3.0, 0.7, 10), _segment_record("base-cnn", 10.0, 0.5, 3),
-            _segment_record("resnet18", 3.0, 0.6, 2), _segment_record("resnet18", 10.0, 0.4, 2)]
-    text = study.reading({}, {}, runs, "toy", 50)
+    runs = [_segment_record("base-cnn", 3.0, 36, 10), _segment_record("base-cnn", 10.0, 10, 3),
+            _segment_record("resnet18", 3.0, 21, 2), _segment_record("resnet18", 10.0, 20, 2)]
+    text = study.reading({}, {}, runs, "toy", 200)
     resnet = next(line for line in text.splitlines() if line.startswith("- **resnet18**"))
     base = next(line for line in text.splitlines() if line.startswith("- **base-cnn**"))
     assert "at most 2 segments per clip" in resnet and "segments per clip" not in base
-    assert "3-s segments" in resnet and "intervals stay below it" in resnet
+    assert "paired on the same 40 test clips, it minus 10 s +0.650" in base and "a measured difference" in base
+    assert "3-s segments" in resnet and "1 interval(s) reach zero" in resnet
 
 
 def test_segment_study_inputs_pick_each_models_segments(synthetic_dir, tmp_path, monkeypatch):

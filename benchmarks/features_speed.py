@@ -4,7 +4,7 @@
 
 Both run on the same clips in one run, with the same number of worker
 processes and no cache (each decodes its clip, then computes
-``helpers.features.clip_features`` or ``clip_features_reference``); the script
+``helpers.inputs.features.clip_features`` or ``clip_features_reference``); the script
 prints seconds per clip, the speed ratio and the largest relative difference
 between the two results (same numbers expected). Default data: the dataset
 ``helpers.config.resolve_dataset`` picks ($MGC_DATASET, data/gtzan, else the
@@ -21,7 +21,9 @@ import time
 import numpy as np
 from joblib import Parallel, delayed
 
-from helpers import audio, cli, config, data, features
+from helpers import cli, config, data
+from helpers.data import audio
+from helpers.inputs import features
 from helpers.runtime import display_path
 
 

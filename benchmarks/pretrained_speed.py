@@ -9,7 +9,7 @@ On the same 16-kHz clips, in one run, it times
     ``BATCH_SIZE = 1``): for each checkpoint separately the clip's log-mel is
     computed again, then its windows go through the Keras model one at a time
     (``predict_on_batch(w[i:i + 1])``);
-(b) ``helpers.pretrained.window_outputs``: one log-mel per clip, shared by every
+(b) ``helpers.models.pretrained.window_outputs``: one log-mel per clip, shared by every
     checkpoint, and all the windows of a clip through each model in batches.
 
 Decoding is left out of both: each clip is decoded (``pretrained.waveform``) or
@@ -41,8 +41,10 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers import audio, cli, pretrained
-from helpers.pretrained_port import CHECKPOINTS, SAMPLE_RATE, PretrainedError, hop_frames, log_mel, windows
+from helpers import cli
+from helpers.data import audio
+from helpers.models import pretrained
+from helpers.models.pretrained_port import CHECKPOINTS, SAMPLE_RATE, PretrainedError, hop_frames, log_mel, windows
 from helpers.runtime import display_path, library_versions
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "pretrained_speed.json"

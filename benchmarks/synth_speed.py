@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from helpers import synth
-from helpers.datasets.gtzan import GENRES as GTZAN_GENRES
+from helpers.data import synth
+from helpers.data.gtzan import GENRES as GTZAN_GENRES
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
     python benchmarks/transfer_speed.py [--sizes 64 128] [--networks vgg16 resnet50 resnet18 alexnet msd-vgg]
         [--images 64] [--out benchmarks/results/transfer_speed.json]
 
-For each network and image side it builds the network from ``helpers.transfer_nets`` (random
+For each network and image side it builds the network from ``helpers.models.transfer_nets`` (random
 weights: the cost does not depend on them), warms it up (one step traces the graph), then
 times, on the same ``--images`` random inputs in batches of 32:
 
@@ -35,7 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers import transfer_nets  # noqa: E402
+from helpers.models import transfer_nets  # noqa: E402
 from helpers.runtime import quiet_tensorflow  # noqa: E402
 
 BATCH = 32

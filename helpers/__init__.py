@@ -1,37 +1,21 @@
-"""Music genre classification helpers: one module per pipeline stage.
+"""Music genre classification helpers: every piece of logic the notebooks run, in layers.
 
-The notebooks under ``notebooks/`` are the narrative; every piece of logic they
-run lives here so that it is tested once and shared.
+The notebooks under ``notebooks/`` are the narrative; each cell calls one function of this package,
+so that it is tested once and shared. Subpackages, bottom up (a lower layer never imports a higher
+one; ``tests/test_project.py`` checks it, and that the package has no import cycle)::
 
-Layers, bottom up (no module imports one above it; ``tests/test_project.py`` checks
-that the package has no import cycle):
+    studies/   one module per notebook: what that notebook runs
+    models/    model zoo from parameters, fitting, transfer networks, musicnn port, heads, tuning, artifacts
+    inputs/    features, spectrograms and PNGs, network inputs, one-pass representations, augmentation
+    data/      dataset registry (one module per dataset), decoding, downloads, synthetic set, splits, cache
+    --------------------------------------------------------------------------------------------------
+    results/   records, metrics, tables, generated readings, seed-report numbers    (import no model or study)
+    plots/     every figure and the shared style                                    (import no result, model or study)
 
-* ``runtime`` (folders, progress bars, library versions), ``cli`` (one-line errors),
-  ``cache`` (content-keyed, atomic cache entries), ``audio`` (decoding), ``download``
-  (resumable, checksummed downloads), ``metrics`` (the three test metrics and their
-  bootstrap), ``records`` (rules that read a results record: failed runs, protocol names);
-* ``datasets`` (the registry: GTZAN, FMA-small, the synthetic default, genre folders;
-  the tracks table), ``synth`` (the synthetic music), ``data`` (inventories, checks,
-  downloads on the command line), ``splits`` (random, k-fold, fixed);
-* ``representations`` (one decode per clip for every per-clip representation),
-  ``features`` (the Kaggle 57-feature set), ``spectrograms`` (mel images),
-  ``network_inputs`` (image stacks and log-mel segment arrays), ``augment``;
-* ``models``, ``training`` (tabular protocols and studies), ``network_splits`` (per-track
-  splits, baselines and the equal-size control of the networks), ``networks`` (Keras
-  fitting), ``tuning`` (keras-tuner), ``artifacts`` (saved models), ``evaluate``
-  (results records and their tables), ``seed_reports`` (the seed reports' numbers, cited),
-  ``report`` (Markdown readings from records; the README results section), ``readings``
-  (conclusions from tables that are not records), ``plots`` (figures of the data;
-  ``plots_results``: figures of results; ``plots_pretrained``: notebook 05's; ``plots_style``:
-  the shared look), ``pretrained_port`` (the musicnn checkpoints as Keras models),
-  ``pretrained`` (their outputs per clip, cached; the parity check), ``predict``,
-  ``transfer`` (classifiers on pretrained embeddings), ``heads`` (a head on a frozen
-  checkpoint, fine-tuning, the default model), ``transfer_nets`` (ImageNet, from-scratch and
-  music-pretrained networks built from parameters; where their weights come from),
-  ``transfer_study`` (notebook 06's runs on shared per-track splits), ``multigenre`` (several
-  genres per song: two-genre items, sigmoid heads, thresholds chosen on validation);
-* ``config`` (profiles, dataset resolution, output folders: a notebook's first cell),
-  ``colab`` (the Colab badge and set-up cell of every notebook).
+Top level: ``runtime`` and ``cli`` (what every layer needs: folders, progress bars, versions, seeds;
+one-line errors), ``config`` (profiles, dataset resolution, output folders: a notebook's first cell),
+``colab`` (the Colab badge and set-up cell) and ``predict`` (what a user calls on their own music).
+Each subpackage's ``__init__`` says what it owns and what it may import.
 """
 
 import warnings

@@ -22,7 +22,7 @@ class UserError(Exception):
 def run(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> int:
     """Call ``main(argv)`` and map user errors and Ctrl-C to a message and an exit status.
 
-    Caches are written atomically (see ``helpers.cache``), so an interrupted command
+    Caches are written atomically (see ``helpers.data.cache``), so an interrupted command
     keeps every finished entry and the next run continues from there.
     """
     saved_format, warnings.formatwarning = warnings.formatwarning, _one_line_warning

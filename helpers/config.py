@@ -6,7 +6,7 @@ Profiles
     ``paper``  the seed reports' full settings (GPU or Colab).
     Chosen by the notebook's ``PROFILE`` parameter, else ``$MGC_PROFILE``, else ``report``.
 
-Dataset (first match wins); any dataset of the registry in ``helpers.datasets``
+Dataset (first match wins); any dataset of the registry in ``helpers.data.registry``
 (GTZAN, FMA-small, plain genre folders) is recognised from its folder layout
     1. the notebook's ``DATASET`` parameter (a folder, or ``"synthetic"``);
     2. ``$MGC_DATASET`` (a folder; ``synthetic`` forces the embedded default, used by the tests);
@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import random
 import re
 import sys
 from collections.abc import Sequence
@@ -44,14 +43,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from . import cli, datasets, runtime
-from .datasets import synthetic
-from .runtime import CACHE_DIR, DATA_DIR, REPO_ROOT, display_path, progress, quiet_tensorflow  # noqa: F401 (re-exported for notebooks)
-
-DEFAULT_SEED = 42
+from . import cli, runtime
+from .data import registry, synthetic
+from .runtime import CACHE_DIR, DATA_DIR, DEFAULT_SEED, REPO_ROOT, display_path, progress, quiet_tensorflow, seed_everything  # noqa: F401 (re-exported for notebooks)
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ class Profile:
 # (the seed used 128; 64 keeps the report profile within a CPU budget); ``image_color``:
 # "grayscale" (the seed's choice) or "rgb" for the Kaggle images; ``epochs``,
 # ``patience``: early stopping (best weights restored); ``grid``: which keras-tuner
-# grid of helpers.models.GRIDS; ``tuner_epochs``: epochs per trial; ``segments_per_clip``:
+# grid of helpers.models.zoo.GRIDS; ``tuner_epochs``: epochs per trial; ``segments_per_clip``:
 # 3-s segments per clip for the small CNN (evenly spaced; None: all); ``small_patience``:
 # the small CNN's early-stopping patience (5 in its seed report).
 NETWORKS: dict[str, dict] = {
@@ -92,8 +88,8 @@ NETWORKS: dict[str, dict] = {
 }
 
 # Pretrained musicnn networks per profile (notebook 05): which ``checkpoints``, clip
-# ``embeddings`` (helpers.pretrained.EMBEDDINGS) and classifiers (``methods``,
-# helpers.models.EMBEDDING_MODELS) run; the frozen-base head's ``head_epochs`` and
+# ``embeddings`` (helpers.models.pretrained.EMBEDDINGS) and classifiers (``methods``,
+# helpers.models.zoo.EMBEDDING_MODELS) run; the frozen-base head's ``head_epochs`` and
 # ``head_patience`` (early stopping on validation clips); full fine-tuning of the chosen
 # checkpoint: ``tune_epochs``, ``tune_patience`` and ``tune_hop_seconds`` (its 3-s windows
 # start every so many seconds: 10 s gives 3 windows per 30-s clip, what a CPU affords).
@@ -109,7 +105,7 @@ PRETRAINED: dict[str, dict] = {
                   tune_hop_seconds=1.0),
 }
 
-# Transfer learning per profile (notebook 06): ``image_networks`` (helpers.transfer_nets) on the
+# Transfer learning per profile (notebook 06): ``image_networks`` (helpers.models.transfer_nets) on the
 # seed's mel PNGs at ``image_size``; ``recipes``; ``music_networks`` (the offline counterpart, on
 # 3-s log-mel windows every ``window_hop_seconds``); epochs and early-stopping patience of the
 # frozen-base head, of fine-tuning pretrained weights and of training from scratch;
@@ -230,7 +226,7 @@ class DatasetChoice:
     @property
     def label(self) -> str:
         """How figures and tables name the dataset ("GTZAN", "FMA-small", "synthetic")."""
-        return datasets.get(self.name).title
+        return registry.get(self.name).title
 
     @property
     def run_label(self) -> str:
@@ -248,16 +244,16 @@ class DatasetChoice:
     @property
     def genres(self) -> tuple[str, ...]:
         """The dataset's full genre list (a copy on disk may lack some); empty for plain genre folders."""
-        return datasets.get(self.name).genres
+        return registry.get(self.name).genres
 
     def fixed_split(self, table: pd.DataFrame) -> pd.Series:
         """The dataset's fixed split for each row of any table with ``track_id`` (a features CSV, image lists)."""
-        return datasets.get(self.name).fixed_split(table)
+        return registry.get(self.name).fixed_split(table)
 
     @property
     def fixed_split_name(self) -> str | None:
         """The protocol name of the dataset's own split ("fault-filtered", "official"), if it has one."""
-        return datasets.get(self.name).fixed_split_name
+        return registry.get(self.name).fixed_split_name
 
 
 @dataclass
@@ -321,7 +317,7 @@ def resolve_dataset(dataset: str | os.PathLike | None = None, profile: Profile |
     """Pick the dataset as described in the module docstring.
 
     Raises:
-        datasets.DatasetNotFoundError: a folder was asked for (parameter or environment)
+        registry.DatasetNotFoundError: a folder was asked for (parameter or environment)
             but holds no dataset; the message says how to get one.
     """
     profile = profile or get_profile()
@@ -343,7 +339,7 @@ def resolve_dataset(dataset: str | os.PathLike | None = None, profile: Profile |
         seconds=profile.synthetic_seconds,
         seed=DEFAULT_SEED,
     )
-    return DatasetChoice("synthetic", root, "embedded default, generated by helpers.synth")
+    return DatasetChoice("synthetic", root, "embedded default, generated by helpers.data.synth")
 
 
 def _checked_choice(root: Path, source: str) -> DatasetChoice:
@@ -351,24 +347,15 @@ def _checked_choice(root: Path, source: str) -> DatasetChoice:
     if not root.is_absolute() and not root.exists() and (REPO_ROOT / root).exists():
         root = REPO_ROOT / root  # a path given relative to the repository, used from notebooks/
     try:
-        layout = datasets.discover(root)
-    except datasets.DatasetNotFoundError as error:
-        raise datasets.DatasetNotFoundError(f"{source}: {error}") from None
+        layout = registry.discover(root)
+    except registry.DatasetNotFoundError as error:
+        raise registry.DatasetNotFoundError(f"{source}: {error}") from None
     if layout.audio_dir is None and layout.features_csv is None:
-        dataset = datasets.get(layout.dataset)
-        raise datasets.DatasetNotFoundError(
+        dataset = registry.get(layout.dataset)
+        raise registry.DatasetNotFoundError(
             f"{source}: {root} holds {dataset.title} metadata but no audio and no features CSV: the notebooks "
             f"need one of them.\n{dataset.how_to_get}")
     return DatasetChoice(layout.dataset, root.resolve(), source)
-
-
-def seed_everything(seed: int = DEFAULT_SEED) -> None:
-    """Seed Python and NumPy (and Keras, when it is already imported)."""
-    random.seed(seed)
-    np.random.seed(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
-    if "keras" in sys.modules:
-        sys.modules["keras"].utils.set_random_seed(seed)
 
 
 def setup(

@@ -1,17 +1,17 @@
 """Classify audio files with a saved network; by default with the musicnn-based model of notebook 05.
 
-A model saved by ``helpers.artifacts.save_artifact`` carries a JSON sidecar with
+A model saved by ``helpers.models.artifacts.save_artifact`` carries a JSON sidecar with
 its genre order and the preprocessing it was trained on; :func:`prepare_audio`
 rebuilds exactly that input from a waveform, so a new file gets the same
 treatment as the training clips:
 
-``mel-image``     the PNG recipe of ``helpers.spectrograms`` (log-mel, min-max,
+``mel-image``     the PNG recipe of ``helpers.inputs.spectrograms`` (log-mel, min-max,
                   128x128 grayscale) resized to the model's ``image_size``;
 ``log-mel``       normalised log-mel arrays of ``window_seconds`` segments;
 ``kaggle-image``  Kaggle ``images_original`` PNGs (border cropped): such a model
                   classifies images, not audio, because the Kaggle rendering
                   recipe is not published;
-``musicnn-mel``   musicnn's input (``helpers.pretrained_port``): the file decoded
+``musicnn-mel``   musicnn's input (``helpers.models.pretrained_port``): the file decoded
                   to 16 kHz (musicnn's resampler), log-mel, 3-s windows every ``hop_seconds``
                   (:func:`musicnn_preprocessing`); the model takes one
                   ``(187, 96)`` window and gives genre probabilities.
@@ -34,7 +34,7 @@ data, protocol, test accuracy with its 95 % interval, what it cannot do) and exi
 
 ``--multi`` lists several genres per file: every genre whose (sigmoid) probability is
 at least the model's threshold, most probable first, or ``none above threshold T``
-with the most probable genre. It needs a multi-genre model (``helpers.multigenre``;
+with the most probable genre. It needs a multi-genre model (``helpers.models.multigenre``;
 its card's ``multi_label`` holds the threshold and where it was chosen): by default
 ``musicnn-multi.keras``, found like the default model (``$MGC_MULTI_MODEL``, else
 ``models/``, else the newest ``runs/*/models/``). ``--threshold T`` (0 < T < 1)
@@ -63,12 +63,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import artifacts, audio, cli, network_inputs, pretrained, pretrained_port, spectrograms
+from . import cli
+from .data import audio
+from .inputs import network_inputs, spectrograms
+from .models import artifacts, pretrained, pretrained_port
+from .models.artifacts import DEFAULT_MODEL, MULTI_MODEL
+from .models.pretrained import musicnn_preprocessing  # noqa: F401 (re-exported: predict.musicnn_preprocessing)
 from .runtime import REPO_ROOT, display_path
 
 INPUT_KINDS: tuple[str, ...] = ("mel-image", "log-mel", "kaggle-image", "musicnn-mel")
-DEFAULT_MODEL = "musicnn-default"  # notebook 05_pretrained_music saves it in cfg.models_dir
-MULTI_MODEL = "musicnn-multi"  # helpers.multigenre.save_multi_model: several genres per file (--multi)
 # Per model name: the environment variable that names it, and how it is built (for the message when there is none).
 _DEFAULTS = {DEFAULT_MODEL: ("MGC_MODEL", "notebook 05_pretrained_music trains it"),
              MULTI_MODEL: ("MGC_MULTI_MODEL", "notebook 06_transfer_learning saves it: ./run_all.sh --only 06")}
@@ -84,14 +87,6 @@ def preprocessing(kind: str, *, mel: spectrograms.MelParams = spectrograms.MelPa
     if kind not in INPUT_KINDS:
         raise ValueError(f"unknown input kind {kind!r}; valid: {', '.join(INPUT_KINDS)}")
     return {"input": kind, "mel": asdict(mel), "image_size": image_size, "color": color, "window_seconds": window_seconds}
-
-
-def musicnn_preprocessing(checkpoint: str, hop_seconds: float = pretrained.DEFAULT_HOP_SECONDS) -> dict:
-    """The sidecar's description of a model on musicnn's input: 3-s windows of checkpoint ``checkpoint``'s log-mel."""
-    pretrained_port.checkpoint(checkpoint)  # a known name
-    pretrained_port.hop_frames(hop_seconds)  # a usable hop
-    return {"input": "musicnn-mel", "checkpoint": checkpoint, "sample_rate": pretrained_port.SAMPLE_RATE,
-            "window_seconds": 3.0, "hop_seconds": float(hop_seconds), "resampler": pretrained.RESAMPLER}
 
 
 def sample_rate(prep: dict) -> int:
@@ -239,11 +234,11 @@ def _check_preprocessing(sidecar: dict, model_path: Path) -> None:
     kind = prep.get("input") if isinstance(prep, dict) else None
     if kind not in INPUT_KINDS:
         raise cli.UserError(f"{model_path.with_suffix('.json')}: preprocessing input {kind!r} is not one of "
-                            f"{', '.join(INPUT_KINDS)}; save the model again with helpers.artifacts.save_artifact")
+                            f"{', '.join(INPUT_KINDS)}; save the model again with helpers.models.artifacts.save_artifact")
     missing = [key for key in _NEEDED[kind] if key not in prep]
     if missing:
         raise cli.UserError(f"{model_path.with_suffix('.json')}: the {kind} preprocessing lacks {', '.join(map(repr, missing))}; "
-                            f"save the model again with helpers.artifacts.save_artifact")
+                            f"save the model again with helpers.models.artifacts.save_artifact")
 
 
 def default_model(root: str | os.PathLike | None = None, name: str = DEFAULT_MODEL) -> Path:
@@ -363,7 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      usage="%(prog)s [--multi [--threshold T]] [MODEL.keras] FILE_OR_FOLDER [...] [--top N] "
                                            "| [MODEL.keras] --about")
     parser.add_argument("paths", type=Path, nargs="*", metavar="[MODEL.keras] FILE_OR_FOLDER",
-                        help="a .keras file saved by helpers.artifacts.save_artifact (its .json beside it; default: "
+                        help="a .keras file saved by helpers.models.artifacts.save_artifact (its .json beside it; default: "
                              f"$MGC_MODEL, else the {DEFAULT_MODEL} model built by ./run_all.sh; with --multi: "
                              f"$MGC_MULTI_MODEL, else {MULTI_MODEL}), then audio files or folders "
                              "(PNG files for a kaggle-image model)")

@@ -14,6 +14,7 @@ import importlib.abc
 import logging
 import os
 import platform
+import random
 import sys
 import warnings
 from importlib import metadata
@@ -247,3 +248,19 @@ def display_path(path: str | os.PathLike) -> str:
         return str(Path("$MGC_CACHE_DIR") / path.relative_to(cache))
     relative = os.path.relpath(path, REPO_ROOT)
     return relative if len(relative) < len(str(path)) else str(path)
+
+
+DEFAULT_SEED = 42  # every seed of a run derives from it (config.setup, the notebooks' cfg.seed)
+
+
+def seed_everything(seed: int = DEFAULT_SEED) -> None:
+    """Seed Python and NumPy (and Keras, when it is already imported).
+
+    Here, not in ``config``, so that every layer can seed without importing the run's configuration."""
+    random.seed(seed)
+    import numpy as np  # lazily: runtime stays importable before NumPy loads
+
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(seed)

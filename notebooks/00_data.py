@@ -8,7 +8,7 @@
 #
 # The dataset is chosen in this order: the `DATASET` parameter, `$MGC_DATASET`, `$GTZAN_DIR`,
 # `data/gtzan`, then the embedded synthetic dataset (generated on first use). Any dataset of
-# the registry in `helpers.datasets` works (GTZAN, FMA-small, plain genre folders). Every
+# the registry in `helpers.data.registry` works (GTZAN, FMA-small, plain genre folders). Every
 # figure names it.
 
 # %%
@@ -39,7 +39,9 @@ DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthet
 # %%
 from IPython.display import Markdown, display
 
-from helpers import audio, config, data, datasets, plots, readings, splits
+from helpers import config, data, plots
+from helpers.data import audio, registry, splits
+from helpers.results import readings
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL = cfg.dataset.label
@@ -98,7 +100,7 @@ plots.save(fig, cfg.figures_dir, "00_clip_overview")
 #
 # * the seed report's **random stratified split** (70/10/20, seed 42);
 # * the dataset's **fixed split**: for GTZAN the fault-filtered, artist-conditional split of
-#   Kereliuk, Sturm and Larsen (2015), whose lists ship with `helpers.datasets`: it removes
+#   Kereliuk, Sturm and Larsen (2015), whose lists ship with `helpers.data.registry`: it removes
 #   GTZAN's repeated and mislabelled clips and keeps each artist on one side, which random
 #   splits do not; for FMA-small its official split. The tracks table carries it in
 #   `fixed_split`.
@@ -113,7 +115,7 @@ FIXED = cfg.dataset.fixed_split_name
 if FIXED is None:
     print(f"{LABEL} has no fixed split; the experiments use random splits only.")
 else:
-    listed = datasets.get(cfg.dataset.name).listed_split_sizes(layout)
+    listed = registry.get(cfg.dataset.name).listed_split_sizes(layout)
     print(f"{LABEL}, {FIXED} split: clips per split in the complete dataset and present here")
     display(splits.list_coverage(usable["fixed_split"], listed))
     display(splits.summary(usable, usable["fixed_split"]))
@@ -132,7 +134,7 @@ segments.groupby("split").size()
 # %% [markdown]
 # ## What we learned
 #
-# Written from the tables above (`helpers.readings.data_reading`), so another dataset or
+# Written from the tables above (`helpers.results.readings.data_reading`), so another dataset or
 # profile states its own numbers.
 
 # %%

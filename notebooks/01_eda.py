@@ -39,7 +39,11 @@ DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthet
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers import audio, config, data, features, plots, prepare, readings
+from helpers import config, data, plots
+from helpers.data import audio
+from helpers.inputs import features
+from helpers.results import readings
+from helpers.studies import prepare
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL = cfg.dataset.label
@@ -54,7 +58,7 @@ print(f"{len(tracks)} readable audio clips used here")
 # notebooks compute per clip: the 57 features (here and in 03), the frame sequences (03's
 # LSTM), the mel PNGs (02, 04) and the 3-s log-mel segments (04). Each clip is decoded once;
 # the results are cached by the content of the file, the parameters and the library versions,
-# so later notebooks and later runs decode nothing (`helpers.prepare`).
+# so later notebooks and later runs decode nothing (`helpers.studies.prepare`).
 
 # %%
 prepared = prepare.prepare(cfg, tracks)
@@ -80,7 +84,7 @@ else:
 # %% [markdown]
 # ## From the audio, computed here
 #
-# The same descriptors computed with librosa from the clips present (`helpers.features.eda_table`);
+# The same descriptors computed with librosa from the clips present (`helpers.inputs.features.eda_table`);
 # silent clips give NaN, unreadable ones are listed and skipped.
 
 # %%
@@ -144,7 +148,7 @@ plots.save(fig, cfg.figures_dir, "01_examples_per_genre")
 # %% [markdown]
 # ## What we learned
 #
-# Written from the effect sizes and medians above (`helpers.readings.eda_reading`).
+# Written from the effect sizes and medians above (`helpers.results.readings.eda_reading`).
 
 # %%
 display(Markdown(readings.eda_reading(effects, medians, LABEL)))

@@ -40,7 +40,9 @@ DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthet
 # %%
 from IPython.display import Markdown, display
 
-from helpers import config, data, plots, readings, spectrograms
+from helpers import config, data, plots
+from helpers.inputs import spectrograms
+from helpers.results import readings
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL = cfg.dataset.label
@@ -99,7 +101,7 @@ for variant in [v for v in index["variant"].unique() if v != spectrograms.CLIP_V
 # ## Compared with the Kaggle images
 #
 # The Kaggle `images_original` PNGs were drawn with matplotlib inside a white border (432 x 288
-# RGBA), in a colour map and with their own scaling. `helpers.spectrograms.crop_kaggle_image`
+# RGBA), in a colour map and with their own scaling. `helpers.inputs.spectrograms.crop_kaggle_image`
 # removes the border; the CNN notebook can train on either kind of image. Look at whether the
 # same structures (onsets, bass lines, bright passages) appear at the same places.
 
@@ -133,7 +135,7 @@ if layout.images_dir is not None:
 # %% [markdown]
 # ## What we learned
 #
-# Written from the rendering counts and the agreement table above (`helpers.readings`).
+# Written from the rendering counts and the agreement table above (`helpers.results.readings`).
 
 # %%
 display(Markdown(readings.spectrogram_reading(rendering.rendered, rendering.up_to_date, len(rendering.failed),

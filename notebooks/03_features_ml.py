@@ -6,7 +6,7 @@
 # The features report's line of work: models on the 57 Kaggle GTZAN features (mean and
 # variance of chroma, RMS, spectral centroid, bandwidth, roll-off, zero-crossing rate, harmonic
 # and percussive parts, tempo and 20 MFCCs). It found a tuned XGBoost on a random 80/20 split
-# ahead of its spectrogram CNNs (its numbers: `helpers.seed_reports`, compared below).
+# ahead of its spectrogram CNNs (its numbers: `helpers.results.seed_reports`, compared below).
 #
 # 1. **Faithful features**: this repository's extraction against the Kaggle CSV.
 # 2. **Models x protocols**: KNN, random forest, XGBoost (defaults and the seed's tuned
@@ -46,7 +46,11 @@ DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthet
 # %%
 from IPython.display import Markdown, display
 
-from helpers import config, data, evaluate, features, models, plots, prepare, readings, report, training
+from helpers import config, data, plots
+from helpers.inputs import features
+from helpers.models import training, zoo
+from helpers.results import evaluate, readings, report
+from helpers.studies import prepare
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL = cfg.dataset.label
@@ -58,7 +62,7 @@ print(f"{len(tracks)} readable audio clips; features CSV: {'absent' if reference
 # %% [markdown]
 # ## 1. Our features against the Kaggle CSV
 #
-# `helpers.features` computes one STFT per clip and derives every spectral feature from it,
+# `helpers.inputs.features` computes one STFT per clip and derives every spectral feature from it,
 # runs the HPSS median filters as SciPy's 1-D median row by row, and reads the tempo from
 # the median-aggregated onset envelope, as `librosa.beat.beat_track` (used for the CSV) does.
 # `benchmarks/features_speed.py` times it against one librosa call per feature on the same clips.
@@ -130,7 +134,7 @@ for protocol, size in runs:
     if size is None:
         records.append(training.majority_baseline(table, protocol, **RUN))
         evaluate.save(records[-1], cfg.results_dir)
-    for name in models.FEATURE_MODELS:
+    for name in zoo.FEATURE_MODELS:
         record, predictions[name, protocol, size] = training.run_protocol(
             table, features.FEATURE_COLUMNS, name, protocol, jobs=cfg.jobs, params=cfg.profile.model_params.get(name),
             train_size=size, **RUN)
@@ -183,7 +187,7 @@ for record in (r for r in records if r["model"] == best and r["protocol"] in ("r
 # %% [markdown]
 # ### Against the seed report
 #
-# The seed report's numbers (`helpers.seed_reports`, with where each is stated) beside ours on
+# The seed report's numbers (`helpers.results.seed_reports`, with where each is stated) beside ours on
 # its protocol and on the fixed split. Our interval covers the sampling of *this* test set only;
 # the seed report used another random split, and which clips land in a test set of this size
 # moves accuracy by several points on its own. The last column says whether the seed's number
@@ -270,8 +274,8 @@ curve.round(3)
 # %% [markdown]
 # ## What we learned
 #
-# Written from the results records and the study tables of this run (`helpers.report`,
-# `helpers.readings`): a smoke or synthetic run states its own numbers.
+# Written from the results records and the study tables of this run (`helpers.results.report`,
+# `helpers.results.readings`): a smoke or synthetic run states its own numbers.
 
 # %%
 display(Markdown("\n\n".join([

@@ -54,23 +54,11 @@ OVERWRITE_TUNER = True  # False: reload a finished grid search, resume an interr
 import numpy as np
 from IPython.display import Markdown, display
 
-from helpers import (
-    artifacts,
-    augment,
-    config,
-    data,
-    evaluate,
-    models,
-    network_inputs,
-    networks,
-    plots,
-    predict,
-    prepare,
-    readings,
-    report,
-    spectrograms,
-    tuning,
-)
+from helpers import config, data, plots, predict
+from helpers.inputs import augment, network_inputs, spectrograms
+from helpers.models import artifacts, networks, tuning, zoo
+from helpers.results import evaluate, readings, report
+from helpers.studies import prepare
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL, NET, EXPERIMENT = cfg.dataset.label, cfg.profile.networks, "cnn_gridsearch"
@@ -161,14 +149,14 @@ plots.save(fig, cfg.figures_dir, "04_curves_base_cnn")
 # %% [markdown]
 # ## 3. Grid search with keras-tuner, per protocol
 #
-# `keras_tuner.GridSearch` tries every combination of the profile's grid (`helpers.models.GRIDS`)
+# `keras_tuner.GridSearch` tries every combination of the profile's grid (`helpers.models.zoo.GRIDS`)
 # and scores each by its best validation accuracy. It runs once per protocol, on that
 # protocol's own training and validation clips, so the setting evaluated under a protocol was
 # never chosen on any of its test clips. Tuner state lives under the run's output folder
 # (`tuner/`, not committed); `OVERWRITE_TUNER = False` reloads a finished search.
 
 # %%
-grid = models.grid(NET["grid"])
+grid = zoo.grid(NET["grid"])
 print(f"grid {NET['grid']!r}: " + "; ".join(f"{key} in {values}" for key, values in grid.items())
       + f" ({int(np.prod([len(v) for v in grid.values()]))} trials per protocol, at most {NET['tuner_epochs']} epochs each)")
 searches = tuning.grid_search_per_protocol(
@@ -182,7 +170,7 @@ for protocol, (trials, _) in searches.items():
     fig = plots.trial_scores(trials, f"{LABEL}, {IMAGE_INPUT}, {protocol}: validation accuracy per grid trial "
                                      f"({len(trials)} trials)")
     plots.save(fig, cfg.figures_dir, f"04_grid_trials_{protocol.replace('/', '-')}")
-display(Markdown(readings.grid_reading(searches, models.spectrogram_defaults("base-cnn"))))
+display(Markdown(readings.grid_reading(searches, zoo.spectrogram_defaults("base-cnn"))))
 
 # %% [markdown]
 # Each protocol's best setting, retrained from scratch under that protocol and set beside the
@@ -273,7 +261,7 @@ plots.save(fig, cfg.figures_dir, "04_balanced_accuracy_by_protocol")
 # %% [markdown]
 # ### Against the seed reports
 #
-# The accuracies the seed reports state (`helpers.seed_reports`: their own random splits,
+# The accuracies the seed reports state (`helpers.results.seed_reports`: their own random splits,
 # 128 x 128 images, 50 epochs) beside this run's, on the seed's protocol and on the fixed
 # split. Different test sets, image sizes and epochs: read the columns as orders of magnitude,
 # and our interval as the uncertainty of ours alone.
@@ -348,14 +336,14 @@ predict.classify(paths, model, sidecar).assign(file=test_clips["track_id"].to_nu
 # %% [markdown]
 # ## What we learned
 #
-# Written from the results records of this run (`helpers.report`): a smoke or synthetic run
+# Written from the results records of this run (`helpers.results.report`): a smoke or synthetic run
 # states its own numbers, and failed runs are named as such, never quoted as results.
 
 # %%
 display(Markdown("\n\n".join([
     report.protocol_reading([*baselines.values(), *[run[0] for run in [*base.values(), *tuned.values(), *crnn.values()]]],
                             f"{LABEL}, {IMAGE_INPUT}"),
-    readings.grid_reading(searches, models.spectrogram_defaults("base-cnn")),
+    readings.grid_reading(searches, zoo.spectrogram_defaults("base-cnn")),
     report.protocol_reading(audio_records, f"{LABEL}, networks on the audio"),
     readings.profile_note(cfg.profile.name, cfg.results_dir, EXPERIMENT),
 ])))

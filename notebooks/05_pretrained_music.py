@@ -8,7 +8,7 @@
 # musicnn (Pons and Serra, 2019) ships four checkpoints in its PyPI wheel, trained to tag 3-s
 # excerpts of the Million Song Dataset (MSD, 50 tags) or MagnaTagATune (MTT, 50 tags), each as
 # the musically motivated *musicnn* architecture and as a VGG-like CNN. Their TF1 code does not
-# run on TensorFlow 2, so `helpers.pretrained_port` rebuilds both architectures from Keras layers
+# run on TensorFlow 2, so `helpers.models.pretrained_port` rebuilds both architectures from Keras layers
 # and copies every variable from the checkpoints.
 #
 # 1. **The port, checked**: our taggrams against the ones musicnn itself published for GTZAN.
@@ -52,7 +52,10 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from helpers import artifacts, config, data, evaluate, features, heads, plots, predict, pretrained, report, transfer
+from helpers import config, data, plots, predict
+from helpers.inputs import features
+from helpers.models import artifacts, heads, pretrained, transfer
+from helpers.results import evaluate, report
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL, NAME, SETTINGS = cfg.dataset.label, cfg.dataset.name, cfg.profile.pretrained
@@ -240,7 +243,7 @@ print(shown.assign(file=shown["file"].map(lambda f: Path(f).name), true=examples
 # %% [markdown]
 # ## What we learned
 #
-# Written from the results records of this run (`helpers.transfer.reading`).
+# Written from the results records of this run (`helpers.models.transfer.reading`).
 
 # %%
 display(Markdown(transfer.reading(records + head_results, everything, parity, HEADLINE, record)))

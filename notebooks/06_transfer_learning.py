@@ -7,7 +7,7 @@
 # VGG16's ImageNet convolutional base and trained the head it used everywhere (dense 128,
 # dropout 0.5, softmax). Another report fine-tuned every layer of VGG16, AlexNet and ResNet; a
 # third trained ResNet18 on segments. This notebook runs those networks from one definition
-# (`helpers.transfer_nets`) on the same clips and per-track splits:
+# (`helpers.models.transfer_nets`) on the same clips and per-track splits:
 #
 # 1. **Where the weights come from.** ImageNet weights are downloaded by Keras once and reused
 #    offline; without them a network starts from random weights, and every output says so
@@ -57,22 +57,11 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from helpers import (
-    artifacts,
-    config,
-    data,
-    evaluate,
-    heads,
-    multigenre,
-    network_inputs,
-    networks,
-    plots,
-    predict,
-    pretrained,
-    spectrograms,
-    transfer_nets,
-)
-from helpers import transfer_study as study
+from helpers import config, data, plots, predict
+from helpers.inputs import network_inputs, spectrograms
+from helpers.models import artifacts, heads, multigenre, networks, pretrained, transfer_nets
+from helpers.results import evaluate
+from helpers.studies import transfer_learning as study
 
 # Resolved first, so that the notebook's first line says which ImageNet weights were unavailable.
 SETTINGS = config.get_profile(PROFILE).transfer
@@ -235,7 +224,7 @@ print(shown.assign(file=[Path(f).name for f in shown["file"]], true=demo["true g
 # %% [markdown]
 # ## What we learned
 #
-# Written from the results records of this run (`helpers.transfer_study.reading`).
+# Written from the results records of this run (`helpers.studies.transfer_learning.reading`).
 
 # %%
 display(Markdown(study.reading(records, multi_records, sources, HEADLINE)))

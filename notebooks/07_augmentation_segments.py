@@ -51,8 +51,11 @@ DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthet
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers import augment, config, data, networks, plots, seed_reports
-from helpers import augmentation_study as study
+from helpers import config, data, plots
+from helpers.inputs import augment
+from helpers.models import networks
+from helpers.results import seed_reports
+from helpers.studies import augmentation_segments as study
 
 cfg = config.setup(PROFILE, DATASET)
 pd.set_option("display.max_colwidth", 120)  # the seed reports' notes and the failure reasons in full
@@ -146,7 +149,7 @@ plots.save(fig, cfg.figures_dir, "07_leakage")
 # copies) on the honest split: no augmentation, the six-fold copies, the noise-and-mask copies, and
 # spectrogram masks on training batches. Only training clips are copied. Differences are paired on
 # the same test clips; look at whether an interval leaves zero. The augmentation report's own numbers
-# come first (`helpers.seed_reports`; its split and inputs are not restated, so they are quoted, not compared).
+# come first (`helpers.results.seed_reports`; its split and inputs are not restated, so they are quoted, not compared).
 
 # %%
 display(seed_reports.report_rows("augmentation report"))

@@ -6,7 +6,7 @@
 # Built only from the results records (`results/**/*.json`) that notebooks 03 to 07 wrote:
 # nothing here trains or reads audio. Every table shows accuracy, balanced accuracy and
 # macro-F1 with their 95 % bootstrap intervals and the test size, and marks failed runs. The
-# README's results table is made by the same function (`python -m helpers.report readme`).
+# README's results table is made by the same function (`python -m helpers.results.report readme`).
 
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
@@ -36,7 +36,9 @@ DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthet
 # %%
 from IPython.display import Markdown, display
 
-from helpers import config, evaluate, multigenre, plots, report
+from helpers import config, plots
+from helpers.models import multigenre
+from helpers.results import evaluate, report
 
 cfg = config.setup(PROFILE, DATASET)
 records = report.load_records(cfg.results_dir)
@@ -47,7 +49,7 @@ print(f"{len(records)} results records of one genre per clip and {len(multi_labe
 # %% [markdown]
 # ## The seed reports' numbers beside ours
 #
-# Each row is one number a seed report states (`helpers.seed_reports` says where), beside this
+# Each row is one number a seed report states (`helpers.results.seed_reports` says where), beside this
 # repository's result for the same model on the seed's protocol and on the dataset's fixed
 # split, with intervals and test sizes. Look at the last columns: whether the seed's number lies
 # within our interval, and how much of it survives the fixed split.
@@ -60,7 +62,7 @@ display(Markdown(report.readme_table(records)))
 #
 # One table per experiment; baselines first in each protocol, failed runs marked in `status`.
 # An experiment with many configurations (notebook 05) shows its baselines and its 12 most
-# accurate runs per dataset and protocol; `python -m helpers.evaluate summary results/` lists all.
+# accurate runs per dataset and protocol; `python -m helpers.results.evaluate summary results/` lists all.
 
 # %%
 for experiment, part in report.by_experiment(records).items():
@@ -93,7 +95,7 @@ display(multigenre.record_table(multi_label) if multi_label else Markdown("No mu
 # %% [markdown]
 # ## What we learned
 #
-# Written from the records above (`helpers.report`).
+# Written from the records above (`helpers.results.report`).
 
 # %%
 display(Markdown("\n\n".join(report.protocol_reading(part, experiment) for experiment, part in report.by_experiment(records).items())

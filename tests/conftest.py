@@ -22,7 +22,7 @@ REAL_GTZAN = Path(os.environ.get("MGC_REAL_GTZAN", REPO.parent / "shared" / "dat
 @pytest.fixture(scope="session")
 def synthetic_dir(tmp_path_factory) -> Path:
     """A small synthetic dataset: 3 clips x 10 genres x 7 s."""
-    from helpers import synth
+    from helpers.data import synth
 
     return synth.write_dataset(tmp_path_factory.mktemp("synthetic"), per_genre=3, seconds=7.0, seed=1, progress=False)
 
@@ -53,8 +53,8 @@ def write_corrupt(path: Path) -> Path:
 
 @pytest.fixture
 def evaluate_calls(monkeypatch):
-    """Every keyword set that reaches ``helpers.evaluate.evaluate`` (which still runs)."""
-    from helpers import evaluate
+    """Every keyword set that reaches ``helpers.results.evaluate.evaluate`` (which still runs)."""
+    from helpers.results import evaluate
 
     calls = []
     real = evaluate.evaluate

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from helpers import audio
+from helpers.data import audio
 
 from .conftest import write_corrupt, write_tone
 

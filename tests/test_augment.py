@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers import augment
+from helpers.inputs import augment
 
 
 def test_no_augmentation_when_every_setting_is_zero_and_fractions_are_checked():
@@ -105,7 +105,8 @@ def test_copies_outside_training_are_refused():
 
 
 def test_command_line_writes_each_copy_and_lists_what_it_skipped(synthetic_dir, tmp_path, capsys):
-    from helpers import audio, cli
+    from helpers import cli
+    from helpers.data import audio
 
     clip = next((synthetic_dir / "genres_original" / "jazz").glob("*.wav"))
     corrupt = tmp_path / "corrupt.wav"

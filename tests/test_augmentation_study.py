@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import augment, data, heads
-from helpers import augmentation_study as study
+from helpers import data
+from helpers.inputs import augment
+from helpers.models import heads
+from helpers.studies import augmentation_segments as study
 
 GENRES = ("blues", "classical", "jazz", "rock")
 
@@ -129,7 +131,7 @@ def test_copies_are_cached_per_clip_and_the_key_follows_the_policy(synthetic_dir
         raise AssertionError("decoded although every copy is cached")
 
     monkeypatch.setattr(study.audio, "load", no_decode)
-    monkeypatch.setattr("helpers.representations.audio.load", no_decode)
+    monkeypatch.setattr("helpers.inputs.representations.audio.load", no_decode)
     again = study.copy_inputs(tracks, policy, 3.0, per_clip=1, cache_dir=tmp_path)
     assert np.array_equal(again.X, first.X)
     with pytest.raises(AssertionError, match="decoded although"):

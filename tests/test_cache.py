@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import cache, cli, representations
+from helpers import cli
+from helpers.data import cache
+from helpers.inputs import representations
 
 from .conftest import write_corrupt, write_tone
 

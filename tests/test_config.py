@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config, synth
+from helpers import config
+from helpers.data import synth
 
 from .conftest import write_tone
 

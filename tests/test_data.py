@@ -4,9 +4,10 @@ import os
 import pandas as pd
 import pytest
 
-from helpers import data, datasets
-from helpers.datasets.gtzan import GENRES as GTZAN_GENRES
-from helpers.datasets.gtzan import track_id_of
+from helpers import data
+from helpers.data import registry
+from helpers.data.gtzan import GENRES as GTZAN_GENRES
+from helpers.data.gtzan import track_id_of
 
 from .conftest import write_corrupt, write_tone
 
@@ -22,7 +23,7 @@ def test_kaggle_layout_with_corrupt_file_is_listed_not_fatal(tmp_path):
         tracks = data.load_tracks(layout)
     assert len(tracks) == 5 and tracks["ok"].sum() == 4
     assert tracks.loc[~tracks["ok"], "track_id"].tolist() == ["jazz.00054"]
-    assert list(tracks.columns) == datasets.TRACK_COLUMNS
+    assert list(tracks.columns) == registry.TRACK_COLUMNS
     assert len(data.readable(tracks)) == 4
     inventory = data.inventory(tracks, GTZAN_GENRES)
     assert inventory.loc["jazz", "unreadable"] == 1
@@ -48,7 +49,7 @@ def test_gtzan_tracks_carry_the_shipped_fault_filtered_split(tmp_path):
 
 
 def test_shipped_split_lists_match_their_published_checksums():
-    from helpers.datasets import gtzan
+    from helpers.data import gtzan
 
     gtzan.fault_filtered_lists.cache_clear()
     lists = gtzan.fault_filtered_lists()
@@ -57,7 +58,7 @@ def test_shipped_split_lists_match_their_published_checksums():
 
 
 def test_altered_split_list_is_refused(tmp_path, monkeypatch):
-    from helpers.datasets import gtzan
+    from helpers.data import gtzan
 
     for name in ("train", "valid", "test"):
         (tmp_path / f"{name}_filtered.txt").write_bytes((gtzan.SPLIT_LISTS_DIR / f"{name}_filtered.txt").read_bytes())
@@ -180,7 +181,7 @@ def test_check_cli_lists_corrupt_and_truncated_files_with_decode(tmp_path, capsy
 
 
 def test_truncated_wav_is_caught_from_its_header(tmp_path):
-    from helpers import audio
+    from helpers.data import audio
 
     whole = write_tone(tmp_path / "whole.wav", seconds=2.0)
     cut = tmp_path / "cut.wav"
@@ -192,7 +193,7 @@ def test_truncated_wav_is_caught_from_its_header(tmp_path):
 
 def test_synth_cli_and_ensure_reuses(tmp_path, capsys):
     from helpers import cli
-    from helpers.datasets import synthetic
+    from helpers.data import synthetic
 
     out = tmp_path / "syn"
     assert data.main(["synth", "--out", str(out), "--per-genre", "1", "--seconds", "2", "--seed", "3"]) == 0
@@ -223,7 +224,7 @@ def test_a_new_dataset_needs_only_its_module_and_the_registry(tmp_path, monkeypa
     import sys
     import types
 
-    from helpers.datasets.base import Dataset, Layout
+    from helpers.data.base import Dataset, Layout
 
     class Tiny(Dataset):
         name, title, genres = "tiny", "Tiny", ("a", "b")
@@ -238,7 +239,7 @@ def test_a_new_dataset_needs_only_its_module_and_the_registry(tmp_path, monkeypa
     module = types.ModuleType("tiny_dataset")
     module.DATASET = Tiny()
     monkeypatch.setitem(sys.modules, "tiny_dataset", module)
-    monkeypatch.setattr(datasets, "REGISTRY", {"tiny": "tiny_dataset", **datasets.REGISTRY})
+    monkeypatch.setattr(registry, "REGISTRY", {"tiny": "tiny_dataset", **registry.REGISTRY})
     (tmp_path / "TINY").write_text("")
     write_tone(tmp_path / "a1.wav", seconds=0.5)
     write_tone(tmp_path / "b1.wav", seconds=0.5)
@@ -272,8 +273,8 @@ def test_track_id_of(name, expected):
 def test_download_from_an_archive_on_disk_is_verified_then_extracted(tmp_path, monkeypatch, capsys):
     import tarfile
 
-    from helpers import cli, download
-    from helpers.datasets import gtzan
+    from helpers import cli
+    from helpers.data import download, gtzan
 
     source = write_tone(tmp_path / "src" / "genres" / "blues" / "blues.00000.au", seconds=0.5)
     archive = tmp_path / "genres.tar.gz"
@@ -300,7 +301,10 @@ def test_synth_refuses_absurd_sizes(tmp_path, capsys):
 
 
 def test_commands_that_need_audio_refuse_a_metadata_only_dataset(tmp_path, capsys):
-    from helpers import cli, prepare, spectrograms, splits
+    from helpers import cli
+    from helpers.data import splits
+    from helpers.inputs import spectrograms
+    from helpers.studies import prepare
     from tests.test_fma import write_official_tracks_csv
 
     write_official_tracks_csv(tmp_path / "fma" / "fma_metadata" / "tracks.csv")
@@ -314,7 +318,7 @@ def test_commands_that_need_audio_refuse_a_metadata_only_dataset(tmp_path, capsy
 
 
 def test_written_files_keep_the_usual_permissions(tmp_path):
-    from helpers import cache
+    from helpers.data import cache
 
     previous = os.umask(0o022)
     try:
@@ -325,7 +329,8 @@ def test_written_files_keep_the_usual_permissions(tmp_path):
 
 
 def test_unwritable_output_is_one_line(tmp_path, capsys, synthetic_dir):
-    from helpers import cli, splits
+    from helpers import cli
+    from helpers.data import splits
 
     assert cli.run(splits.main, ["random", str(synthetic_dir), "--fractions", "80/20", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import download
+from helpers.data import download
 
 PAYLOAD = bytes(range(256)) * 400  # 102,400 bytes
 SHORT_TIMEOUT = 0.5  # seconds; the stalling server waits far longer than this

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from helpers import cli, evaluate, metrics
+from helpers import cli
+from helpers.results import evaluate, metrics
 
 LABELS = ["blues", "jazz", "rock"]
 
@@ -309,7 +310,7 @@ def test_support_table_counts_clips_per_genre_part_and_protocol():
 
 
 def test_multi_label_records_are_loaded_only_when_asked(tmp_path):
-    from helpers import multigenre
+    from helpers.models import multigenre
 
     single = evaluate.evaluate(["a", "b"], ["a", "a"], ["a", "b"], experiment="x", model="m", dataset="d", protocol="p", resamples=10)
     multi = multigenre.multi_genre_record([["a", "b"], ["b", "c"]], np.array([[0.6, 0.5, 0.1], [0.1, 0.7, 0.2]]), ["a", "b", "c"],

@@ -10,8 +10,10 @@ import pytest
 import scipy.ndimage
 import soundfile as sf
 
-from helpers import audio, cache, cli, data, features, representations
-from helpers.datasets import load_tracks
+from helpers import cli, data
+from helpers.data import audio, cache
+from helpers.data.registry import load_tracks
+from helpers.inputs import features, representations
 
 from .conftest import REPO, write_corrupt, write_tone
 
@@ -399,6 +401,6 @@ def test_cli_ctrl_c_is_one_line_and_status_130(synthetic_dir, tmp_path, capsys, 
 
 def test_python_dash_m_runs_the_command_line_through_cli_run(tmp_path):
     argv = ["extract", str(tmp_path / "nothing"), "--out", str(tmp_path / "f.csv")]
-    run = subprocess.run([sys.executable, "-m", "helpers.features", *argv], cwd=REPO, capture_output=True, text=True, timeout=120)
+    run = subprocess.run([sys.executable, "-m", "helpers.inputs.features", *argv], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert run.stderr.startswith("error: dataset folder") and "Traceback" not in run.stderr

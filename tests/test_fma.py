@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from helpers import data, datasets, splits, synth
-from helpers.datasets import fma
+from helpers import data
+from helpers.data import fma, registry, splits, synth
 
 from .conftest import REPO
 
@@ -86,7 +86,7 @@ def test_fixture_runs_through_tracks_split_check_and_features(fma_dir, capsys):
     assert "official split of the readable clips: train 4, test 3, valid 2" in out
     assert "099134.mp3: holds no audio" in out
 
-    from helpers import features
+    from helpers.inputs import features
 
     extracted = features.extract(usable, jobs=1, cache_dir=None, progress=False)
     table = getattr(extracted, "table", extracted)
@@ -96,7 +96,7 @@ def test_fixture_runs_through_tracks_split_check_and_features(fma_dir, capsys):
 
 def test_missing_metadata_is_not_mistaken_for_fma(tmp_path):
     (tmp_path / "fma_small" / "000").mkdir(parents=True)
-    with pytest.raises(datasets.DatasetNotFoundError):
+    with pytest.raises(registry.DatasetNotFoundError):
         data.discover(tmp_path)
 
 
@@ -110,7 +110,7 @@ def real_fma() -> Path:
 def test_real_fma_metadata(real_fma, capsys):
     layout = data.discover(real_fma)
     assert layout.dataset == "fma-small" and layout.audio_dir is None
-    catalogue = datasets.get("fma-small").catalogue(layout)
+    catalogue = registry.get("fma-small").catalogue(layout)
     assert len(catalogue) == 7997
     assert catalogue["fixed_split"].value_counts().to_dict() == {"train": 6397, "valid": 800, "test": 800}
     assert set(catalogue["genre"]) == set(fma.GENRES)

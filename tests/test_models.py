@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from helpers import models
+from helpers.models import zoo
 
 
 @pytest.mark.parametrize("name, shape", [("base-cnn", (128, 128, 1)), ("small-cnn", (64, 130, 1)), ("crnn", (128, 128, 1))])
 def test_spectrogram_models_build_and_predict(name, shape):
-    model = models.spectrogram_model(name, shape, 10, seed=0)
+    model = zoo.spectrogram_model(name, shape, 10, seed=0)
     probabilities = model.predict(np.random.default_rng(0).random((2, *shape), dtype=np.float32), verbose=0)
     assert probabilities.shape == (2, 10)
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
@@ -14,19 +14,19 @@ def test_spectrogram_models_build_and_predict(name, shape):
 
 def test_spectrogram_models_are_seeded_and_reject_unknown_names():
     shape = (32, 32, 1)
-    a = models.spectrogram_model("base-cnn", shape, 3, seed=1, filters=(8, 8, 8)).get_weights()[0]
-    b = models.spectrogram_model("base-cnn", shape, 3, seed=1, filters=(8, 8, 8)).get_weights()[0]
+    a = zoo.spectrogram_model("base-cnn", shape, 3, seed=1, filters=(8, 8, 8)).get_weights()[0]
+    b = zoo.spectrogram_model("base-cnn", shape, 3, seed=1, filters=(8, 8, 8)).get_weights()[0]
     assert np.array_equal(a, b)
     with pytest.raises(ValueError, match="valid spectrogram models"):
-        models.spectrogram_model("vgg99", shape, 3)
+        zoo.spectrogram_model("vgg99", shape, 3)
     with pytest.raises(ValueError, match="valid: filters"):
-        models.spectrogram_model("base-cnn", shape, 3, filterz=(8,))
+        zoo.spectrogram_model("base-cnn", shape, 3, filterz=(8,))
 
 
 def test_artifact_round_trip_predicts_the_same(tmp_path):
-    from helpers import artifacts
+    from helpers.models import artifacts
 
-    model = models.spectrogram_model("small-cnn", (16, 32, 1), 3, seed=0, filters=(4, 4), dense_units=8)
+    model = zoo.spectrogram_model("small-cnn", (16, 32, 1), 3, seed=0, filters=(4, 4), dense_units=8)
     x = np.random.default_rng(1).random((4, 16, 32, 1), dtype=np.float32)
     path = artifacts.save_artifact(model, tmp_path, name="small", genres=["a", "b", "c"], preprocessing={"n_mels": 16},
                                   dataset="synthetic", protocol="random-80/20", metrics={"accuracy": np.float32(0.5)})

@@ -11,7 +11,10 @@ import pytest
 import soundfile as sf
 from sklearn.metrics import f1_score
 
-from helpers import artifacts, audio, cache, evaluate, multigenre, predict, records
+from helpers import predict
+from helpers.data import audio, cache
+from helpers.models import artifacts, multigenre
+from helpers.results import evaluate, records
 
 from .conftest import write_corrupt
 
@@ -314,7 +317,7 @@ def test_window_split_gives_each_part_its_windows_codes_and_clips():
 
 
 def test_the_saved_multi_genre_model_predicts_what_the_port_and_head_predict(tmp_path):
-    from helpers import pretrained
+    from helpers.models import pretrained
 
     X, y = separable_windows(dims=50)  # the width of msd-musicnn's taggram
     head, _ = multigenre.fit_sigmoid_head(X, y, LABELS, X_valid=X[:10], y_valid=y[:10], epochs=2, patience=1, layer="taggram")

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import evaluate, models, networks, tuning
+from helpers.models import networks, tuning, zoo
+from helpers.results import evaluate
 
 GENRES = ("blues", "jazz", "rock")
 TINY = {"filters": (4, 4, 4), "dense_units": 8}
@@ -97,7 +98,7 @@ def test_fixed_protocol_trains_and_scores_on_the_tables_parts(segments):
 
 
 def test_augmentation_reaches_training_batches_only(segments):
-    from helpers.augment import spectrogram_augmenter
+    from helpers.inputs.augment import spectrogram_augmenter
 
     X, table = segments
     y = np.arange(len(X)) % 3
@@ -130,11 +131,11 @@ def test_profile_grids_and_network_settings_are_complete():
 
     for profile in config.PROFILES.values():
         assert set(profile.networks) >= {"image_size", "epochs", "patience", "grid", "tuner_epochs", "segments_per_clip"}
-        grid = models.grid(profile.networks["grid"])
-        assert set(grid) <= set(models.spectrogram_defaults("base-cnn"))
-    assert len(models.grid("smoke")["dropout"]) == 2  # two trials in smoke
+        grid = zoo.grid(profile.networks["grid"])
+        assert set(grid) <= set(zoo.spectrogram_defaults("base-cnn"))
+    assert len(zoo.grid("smoke")["dropout"]) == 2  # two trials in smoke
     with pytest.raises(ValueError, match="valid grids: paper, report, smoke"):
-        models.grid("huge")
+        zoo.grid("huge")
 
 
 def test_evaluate_helpers_for_networks():

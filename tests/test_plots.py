@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from helpers import evaluate, plots
+from helpers import plots
+from helpers.results import evaluate
 
 from .conftest import REPO
 
@@ -39,7 +40,7 @@ def texts(ax) -> list[str]:
 
 def test_plots_imports_no_helpers_module_at_import_time():
     """Results figures need no audio stack and cannot take part in an import cycle (config least of all):
-    the plots modules import one another only, and helpers.spectrograms inside the spectrogram figures."""
+    the plots modules import one another only, and helpers.inputs.spectrograms inside the spectrogram figures."""
     expected = {"plots": ({"plots_pretrained", "plots_results", "plots_style"},
                           {"plots_pretrained", "plots_results", "plots_style", "spectrograms"}),
                 "plots_results": ({"plots_style"}, {"plots_style"}), "plots_pretrained": ({"plots_style"}, {"plots_style"}),
@@ -114,7 +115,7 @@ def test_long_titles_wrap_to_the_figure_width():
 def test_the_style_does_not_leak_into_the_notebook_and_keeps_what_the_notebook_sets(monkeypatch):
     import matplotlib as mpl
 
-    from helpers.plots_style import styled
+    from helpers.plots.style import styled
 
     before = mpl.rcParams["xtick.labelsize"]
     plots.genre_counts(pd.DataFrame({"readable": [3], "unreadable": [1], "clips": [4]}, index=["blues"]), "t")
@@ -140,7 +141,7 @@ def test_format_params_says_hyperparameters_in_words():
 
 
 def test_data_limits_fit_the_values_with_a_margin_inside_zero_one():
-    from helpers.plots_style import data_limits
+    from helpers.plots.style import data_limits
 
     low, high = data_limits([0.46, 0.65, float("nan")])
     assert 0.40 < low < 0.46 and 0.65 < high < 0.71
@@ -279,7 +280,7 @@ def test_bootstrap_box_shows_accuracy_and_macro_f1():
 
 
 def curve() -> pd.DataFrame:
-    """The table of helpers.training.training_size_curve: 3 subsets per size, one fit at 100 %."""
+    """The table of helpers.models.training.training_size_curve: 3 subsets per size, one fit at 100 %."""
     return pd.DataFrame({"fraction": [0.25, 0.5, 1.0], "train_size": [10, 20, 40], "accuracy": [0.3, 0.5, 0.6],
                          "ci_low": [0.2, 0.4, 0.5], "ci_high": [0.4, 0.6, 0.7], "subset_min": [0.25, 0.45, 0.6],
                          "subset_max": [0.33, 0.52, 0.6], "fits": [3, 3, 1]})

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from helpers import artifacts, cli, data, models, network_inputs, predict, pretrained, spectrograms
+from helpers import cli, data, predict
+from helpers.inputs import network_inputs, spectrograms
+from helpers.models import artifacts, pretrained, zoo
 
 from .conftest import REPO, write_corrupt, write_tone
 
@@ -17,7 +19,7 @@ from .conftest import REPO, write_corrupt, write_tone
 @pytest.fixture
 def clip_model(tmp_path):
     """A tiny untrained base CNN on 16x16 mel images, saved with its sidecar."""
-    model = models.spectrogram_model("base-cnn", (16, 16, 1), 3, seed=0, filters=(2, 2, 2), dense_units=4)
+    model = zoo.spectrogram_model("base-cnn", (16, 16, 1), 3, seed=0, filters=(2, 2, 2), dense_units=4)
     prep = predict.preprocessing("mel-image", image_size=16, window_seconds=7.0)
     path = artifacts.save_artifact(model, tmp_path / "models", name="clip", genres=["blues", "jazz", "rock"],
                                   preprocessing=prep, dataset="synthetic", protocol="random-70/10/20")

@@ -1,4 +1,4 @@
-"""The musicnn checkpoints in Keras 3 (helpers.pretrained_port) and what helpers.pretrained builds on them.
+"""The musicnn checkpoints in Keras 3 (helpers.models.pretrained_port) and what helpers.models.pretrained builds on them.
 
 The four models are built once for the module (``pretrained.model`` keeps them for
 the process); the parity tests read the real GTZAN material and the published
@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from helpers import cache, cli, data, pretrained
-from helpers import pretrained_port as pp
+from helpers import cli, data
+from helpers.data import cache
+from helpers.models import pretrained
+from helpers.models import pretrained_port as pp
 
 from .conftest import REAL_GTZAN, REPO, write_corrupt
 
@@ -50,7 +52,7 @@ def private_cache(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def models():
-    """Every checkpoint, built and strictly loaded once (shared with helpers.pretrained's own model cache)."""
+    """Every checkpoint, built and strictly loaded once (shared with helpers.models.pretrained's own model cache)."""
     return {name: pretrained.model(name) for name in pp.CHECKPOINTS}
 
 
@@ -249,7 +251,7 @@ def reference():
 
 @pytest.fixture(scope="module")
 def lossless_parity(reference, models, tmp_path_factory):
-    """helpers.pretrained.parity over every lossless clip the reference covers (cached in a private folder)."""
+    """helpers.models.pretrained.parity over every lossless clip the reference covers (cached in a private folder)."""
     tracks = data.readable(data.load_tracks(data.discover(REAL_GTZAN)))
     lossless = tracks[tracks["path"].map(lambda p: Path(str(p)).suffix.lower() in (".flac", ".wav", ".au"))
                       & tracks["track_id"].isin(reference.keys())]

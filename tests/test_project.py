@@ -168,7 +168,7 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_helpers_have_no_import_cycle():
     graph = _import_graph(REPO / "helpers")
-    assert "helpers.runtime" in graph["helpers.cache"]  # the graph sees relative imports
+    assert "helpers.runtime" in graph["helpers.data.cache"]  # the graph sees relative imports
     cycle = _find_cycle(graph)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
@@ -183,6 +183,61 @@ def test_the_cycle_check_finds_a_cycle_hidden_in_a_function(tmp_path):
     assert _find_cycle(_import_graph(package, "pkg")) == ["pkg.a", "pkg.sub.b", "pkg.a"]
     (package / "sub" / "b.py").write_text("import os\n")
     assert _find_cycle(_import_graph(package, "pkg")) is None
+
+
+# The layers of helpers/ (helpers/__init__.py draws them): a module may import its own package, the ground
+# floor and the packages listed for its own. ``config`` resolves datasets, so it sits on data; ``colab`` and
+# ``predict`` are what a user calls and may use every layer but a study.
+GROUND = {"helpers", "helpers.runtime", "helpers.cli"}
+LAYERS = {
+    "data": set(),
+    "inputs": {"data"},
+    "plots": {"data", "inputs"},
+    "results": {"data", "inputs", "plots"},
+    "models": {"data", "inputs", "plots", "results"},
+    "studies": {"data", "inputs", "plots", "results", "models", "config"},
+    "config": {"data"},
+    "colab": set(),
+    "predict": {"data", "inputs", "plots", "results", "models"},
+}
+TOP_LEVEL_MODULES = {"runtime", "cli", "config", "colab", "predict"}
+
+
+def _layer(module: str) -> str | None:
+    """The layer of ``helpers.<layer>[.rest]``, None for the ground floor."""
+    return None if module in GROUND else module.split(".")[1]
+
+
+def _layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    found = []
+    for module, targets in sorted(graph.items()):
+        own = _layer(module)
+        for target in sorted(targets):
+            layer = _layer(target)
+            if layer is None or layer == own:
+                continue
+            if own is None or layer not in LAYERS.get(own, set()):
+                found.append(f"{module} imports {target}")
+    return found
+
+
+def test_helpers_layers_only_import_downwards():
+    graph = _import_graph(REPO / "helpers")
+    top_level = {path.stem for path in (REPO / "helpers").glob("*.py")} - {"__init__"}
+    packages = {path.parent.name for path in (REPO / "helpers").glob("*/__init__.py")}
+    assert top_level == TOP_LEVEL_MODULES, f"top-level modules of helpers/ are {sorted(top_level)}: put new ones in a layer"
+    assert packages == set(LAYERS) - TOP_LEVEL_MODULES, f"layers of helpers/: {sorted(packages)}; add a new one to LAYERS"
+    violations = _layer_violations(graph)
+    assert not violations, "a lower layer imports a higher one: " + "; ".join(violations)
+
+
+def test_the_layer_check_finds_an_upward_import():
+    graph = {"helpers.data.splits": {"helpers.runtime"}, "helpers.inputs.features": {"helpers.data.audio"},
+             "helpers.data.audio": {"helpers.models.zoo"}, "helpers.results.report": {"helpers.studies.prepare"},
+             "helpers.runtime": {"helpers.config"}}
+    assert _layer_violations(graph) == ["helpers.data.audio imports helpers.models.zoo",
+                                        "helpers.results.report imports helpers.studies.prepare",
+                                        "helpers.runtime imports helpers.config"]
 
 
 LONG_MODULE_LINES = 350

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from helpers import cli, evaluate, report, seed_reports
+from helpers import cli
+from helpers.results import evaluate, report, seed_reports
 
 from .conftest import REPO
 
@@ -206,7 +207,7 @@ def test_readme_results_section_is_current():
     old = [record for record in committed if record.get("schema", 1) < 2]
     if old:
         pytest.skip(f"{len(old)} of the committed records under results/ are schema 1 (no balanced accuracy); "
-                    "re-render the notebooks, then run python -m helpers.report readme")
+                    "re-render the notebooks, then run python -m helpers.results.report readme")
     assert committed, "no committed results records"
     argv = ["readme", "--check", "--results", str(REPO / "results"), "--readme", str(REPO / "README.md")]
     assert cli.run(report.main, argv) == 0, report.STALE

@@ -3,7 +3,9 @@ import re
 
 import pytest
 
-from helpers import evaluate, models, seed_reports, transfer_nets, transfer_study
+from helpers.models import transfer_nets, zoo
+from helpers.results import evaluate, seed_reports
+from helpers.studies import transfer_learning as study
 
 # The values the issue tracker restates (all GTZAN test accuracy), by our model key.
 KEYED = {"xgboost-tuned": 0.79, "xgboost": 0.775, "random-forest": 0.755, "dense-net": 0.755, "knn": 0.645, "lstm": 0.54,
@@ -46,9 +48,9 @@ def test_rows_cite_without_inventing_table_numbers():
 
 
 def test_model_keys_and_protocols_are_ours():
-    ours = set(models.FEATURE_MODELS + models.SEQUENCE_MODELS + models.CNN_MODELS) | {"tuned-cnn"}  # tuned-cnn: a label of base-cnn
+    ours = set(zoo.FEATURE_MODELS + zoo.SEQUENCE_MODELS + zoo.CNN_MODELS) | {"tuned-cnn"}  # tuned-cnn: a label of base-cnn
     # transfer networks: the labels notebook 06 gives its runs with ImageNet weights
-    ours |= {transfer_study.run_label(transfer_nets.WeightSource(n, "imagenet", "x.h5", "test"), recipe)
+    ours |= {study.run_label(transfer_nets.WeightSource(n, "imagenet", "x.h5", "test"), recipe)
              for n in transfer_nets.IMAGENET_NETWORKS for recipe in transfer_nets.RECIPES}
     assert {row.model_key for row in seed_reports.SEED_RESULTS if row.model_key} <= ours
     assert {row.our_protocol for row in seed_reports.SEED_RESULTS if row.our_protocol} <= set(evaluate.PROTOCOL_ORDER)
@@ -75,4 +77,4 @@ def test_one_reports_rows_for_a_notebook():
 
 
 def test_models_no_longer_carry_seed_numbers():
-    assert not hasattr(models, "SEED_REPORTED_ACCURACY")
+    assert not hasattr(zoo, "SEED_REPORTED_ACCURACY")

@@ -10,7 +10,9 @@ import pytest
 import soundfile as sf
 from PIL import Image
 
-from helpers import audio, cache, cli, data, network_inputs, representations, spectrograms
+from helpers import cli, data
+from helpers.data import audio, cache
+from helpers.inputs import network_inputs, representations, spectrograms
 
 from .conftest import REPO, write_corrupt
 
@@ -371,7 +373,7 @@ def test_cli_ctrl_c_ends_with_one_line(synthetic_dir, tmp_path, capsys, monkeypa
 def test_module_entry_point_has_no_traceback(synthetic_dir, tmp_path):
     a_file = tmp_path / "out.txt"
     a_file.write_text("")
-    result = subprocess.run([sys.executable, "-m", "helpers.spectrograms", "render", str(synthetic_dir), "--out", str(a_file)],
+    result = subprocess.run([sys.executable, "-m", "helpers.inputs.spectrograms", "render", str(synthetic_dir), "--out", str(a_file)],
                             cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [f"error: --out {a_file} is a file; give a folder for the images"]

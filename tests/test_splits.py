@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from helpers import splits
-from helpers.datasets.gtzan import GENRES as GTZAN_GENRES
+from helpers.data import splits
+from helpers.data.gtzan import GENRES as GTZAN_GENRES
 
 
 def make_tracks(per_genre=100, duration=30.0):

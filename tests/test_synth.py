@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from helpers import synth
-from helpers.datasets.gtzan import GENRES as GTZAN_GENRES
+from helpers.data import synth
+from helpers.data.gtzan import GENRES as GTZAN_GENRES
 
 
 def test_clips_are_deterministic_and_independent_of_dataset_size():

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import models, training
-from helpers.datasets.gtzan import GENRES as GTZAN_GENRES
+from helpers.data.gtzan import GENRES as GTZAN_GENRES
+from helpers.models import training, zoo
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def with_fixed_split(table):
 
 def test_unknown_model_and_protocol_name_the_valid_ones(table):
     with pytest.raises(ValueError, match="valid models: knn"):
-        models.feature_model("lstm-on-csv")
+        zoo.feature_model("lstm-on-csv")
     with pytest.raises(ValueError, match="valid protocols: random-80/20, 5-fold-cv, fault-filtered, official"):
         training.protocol_split(table, "leave-one-out")
 
@@ -46,7 +46,7 @@ def test_a_fixed_protocol_without_a_fixed_split_says_the_dataset_has_none(table,
         training.protocol_split(with_fixed_split(table).replace({"fixed_split": {"test": "tset"}}), protocol)
 
 
-@pytest.mark.parametrize("name", [m for m in models.FEATURE_MODELS if m != "dense-net"])
+@pytest.mark.parametrize("name", [m for m in zoo.FEATURE_MODELS if m != "dense-net"])
 def test_every_feature_model_learns_the_toy_problem(table, name):
     params = {"n_estimators": 50} if "xgboost" in name or name == "random-forest" else None
     record, predictions = training.run_protocol(table, COLUMNS, name, "random-80/20", experiment="t", dataset="synthetic",
@@ -247,7 +247,7 @@ def test_training_size_band_is_the_interval_of_the_mean_not_an_envelope(table, m
 
 
 def test_training_size_band_of_one_fit_is_its_bootstrap_interval(table):
-    from helpers import evaluate
+    from helpers.results import evaluate
 
     split = training.protocol_split(table, "random-80/20")
     curve = training.training_size_curve(table, COLUMNS, split, "knn", fractions=(1.0,), resamples=300, seed=5)

@@ -1,4 +1,4 @@
-"""Classifiers on pretrained embeddings (helpers.transfer), the embedding models and the profile settings of notebook 05."""
+"""Classifiers on pretrained embeddings (helpers.models.transfer), the embedding models and the profile settings of notebook 05."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import artifacts, cache, config, data, evaluate, heads, models, predict, pretrained, report, training, transfer
-from helpers.pretrained import ClipEmbeddings
+from helpers import config, data, predict
+from helpers.data import cache
+from helpers.models import artifacts, heads, pretrained, training, transfer, zoo
+from helpers.models.pretrained import ClipEmbeddings
+from helpers.results import evaluate, report
 
 
 @pytest.fixture(autouse=True)
@@ -32,11 +35,11 @@ def test_profiles_name_known_checkpoints_embeddings_and_methods():
     for name, settings in config.PRETRAINED.items():
         assert set(settings["checkpoints"]) <= set(pretrained.CHECKPOINTS), name
         assert set(settings["embeddings"]) <= set(pretrained.EMBEDDINGS), name
-        assert set(settings["methods"]) <= set(models.EMBEDDING_MODELS), name
+        assert set(settings["methods"]) <= set(zoo.EMBEDDING_MODELS), name
         assert config.get_profile(name).pretrained is settings
 
 
-@pytest.mark.parametrize("name", models.EMBEDDING_MODELS)
+@pytest.mark.parametrize("name", zoo.EMBEDDING_MODELS)
 def test_embedding_models_choose_their_regularisation_on_training_data(name):
     emb = separable()
     y = emb.table["genre"].to_numpy()
@@ -45,9 +48,9 @@ def test_embedding_models_choose_their_regularisation_on_training_data(name):
 
 
 def test_inner_folds_never_outnumber_the_clips_of_the_commonest_genre():
-    assert models.inner_cv(0, folds=2).n_splits == 2
-    assert models.inner_cv(0, folds=1).n_splits == 2
-    assert models.inner_cv(0, folds=40).n_splits == 5
+    assert zoo.inner_cv(0, folds=2).n_splits == 2
+    assert zoo.inner_cv(0, folds=1).n_splits == 2
+    assert zoo.inner_cv(0, folds=40).n_splits == 5
     tiny = separable(n_per_genre=4)
     y = tiny.table["genre"].to_numpy()
     training.fit_predict("logreg-cv", tiny.X[:6], y[:6], tiny.X[6:])  # two clips per genre: two folds, no error
@@ -157,7 +160,7 @@ def test_the_reading_states_the_best_the_goal_and_the_controlled_comparison():
 
 
 def test_report_top_keeps_baselines_and_the_best_runs_and_the_readme_names_the_best_per_experiment():
-    records = transfer.run_protocols(separable(), "toy", dataset="toy", methods=list(models.EMBEDDING_MODELS),
+    records = transfer.run_protocols(separable(), "toy", dataset="toy", methods=list(zoo.EMBEDDING_MODELS),
                                      protocols=["fault-filtered"], resamples=20)
     kept = report.top(records, n=1)
     assert len(kept) == 2 and any(evaluate.is_baseline(r) for r in kept)

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import models, transfer_nets, transfer_study
-from helpers.transfer_nets import WeightsError, WeightSource
+from helpers.models import transfer_nets, zoo
+from helpers.models.transfer_nets import WeightsError, WeightSource
+from helpers.studies import transfer_learning as study
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +132,9 @@ def _trainable(model) -> set[str]:
 
 def test_recipes_decide_what_trains(vgg16_weights_file):
     path = str(vgg16_weights_file[0])
-    frozen = models.spectrogram_model("vgg16", (32, 32, 1), 4, weights=path, weights_kind="imagenet", recipe="frozen")
+    frozen = zoo.spectrogram_model("vgg16", (32, 32, 1), 4, weights=path, weights_kind="imagenet", recipe="frozen")
     assert _trainable(frozen) == {"head_dense", "genre"}
-    last = models.spectrogram_model("vgg16", (32, 32, 1), 4, weights=path, weights_kind="imagenet", recipe="last-block")
+    last = zoo.spectrogram_model("vgg16", (32, 32, 1), 4, weights=path, weights_kind="imagenet", recipe="last-block")
     assert {w.path.split("/")[-2] for w in last.trainable_weights if "block" in w.path} == {"block5_conv1", "block5_conv2", "block5_conv3"}
     tuned = transfer_nets.build("msd-vgg", (187, 96), 4, weights_kind="msd", recipe="fine-tune")
     import keras
@@ -155,12 +156,12 @@ def transfer_study_layers(model):
 
 
 def test_dense_head_and_unknown_parameters():
-    head = models.spectrogram_model("dense-head", (20,), 3)
+    head = zoo.spectrogram_model("dense-head", (20,), 3)
     assert head.output_shape == (None, 3)
     with pytest.raises(ValueError, match="valid: weights, weights_kind, recipe"):
-        models.spectrogram_model("alexnet", (32, 32, 1), 3, filters=8)
+        zoo.spectrogram_model("alexnet", (32, 32, 1), 3, filters=8)
     with pytest.raises(ValueError, match="dense-head, vgg16"):
-        models.spectrogram_model("vgg99", (32, 32, 1), 3)
+        zoo.spectrogram_model("vgg99", (32, 32, 1), 3)
 
 
 def test_base_features_are_cached_by_content(tmp_path, monkeypatch):
@@ -181,11 +182,11 @@ def test_base_features_are_cached_by_content(tmp_path, monkeypatch):
 
 
 def test_labels_never_call_random_weights_transfer_learning():
-    assert transfer_study.run_label(WeightSource("vgg16", "imagenet", "w.h5", "x"), "frozen") == "vgg16-imagenet · frozen base + head"
-    random_frozen = transfer_study.run_label(WeightSource("vgg16", "random-init", None, "x"), "frozen")
+    assert study.run_label(WeightSource("vgg16", "imagenet", "w.h5", "x"), "frozen") == "vgg16-imagenet · frozen base + head"
+    random_frozen = study.run_label(WeightSource("vgg16", "random-init", None, "x"), "frozen")
     assert "random-init" in random_frozen and "random features" in random_frozen
-    assert transfer_study.run_label(WeightSource("alexnet", "scratch", None, "x"), "fine-tune") == "alexnet-scratch · trained from scratch"
-    labels = {transfer_study.run_label(WeightSource(n, k, None, "x"), r) for n, k in (("vgg16", "random-init"), ("alexnet", "scratch"))
+    assert study.run_label(WeightSource("alexnet", "scratch", None, "x"), "fine-tune") == "alexnet-scratch · trained from scratch"
+    labels = {study.run_label(WeightSource(n, k, None, "x"), r) for n, k in (("vgg16", "random-init"), ("alexnet", "scratch"))
               for r in transfer_nets.RECIPES}
     assert len(labels) == 6  # every recipe its own name: no record overwrites another
 
@@ -196,17 +197,17 @@ def _clips(n_per_genre=6, genres=("a", "b", "c")):
 
 def test_splits_are_per_track_whatever_the_order_and_windows_follow():
     clips = _clips()
-    forward = transfer_study.clip_splits(clips, ["random-70/10/20"], seed=1)["random-70/10/20"]
-    backward = transfer_study.clip_splits(clips.iloc[::-1], ["random-70/10/20"], seed=1)["random-70/10/20"]
+    forward = study.clip_splits(clips, ["random-70/10/20"], seed=1)["random-70/10/20"]
+    backward = study.clip_splits(clips.iloc[::-1], ["random-70/10/20"], seed=1)["random-70/10/20"]
     assert forward.equals(backward) and set(forward) == {"train", "valid", "test"}
     rows = np.repeat(np.arange(len(clips)), 3)
-    windows = transfer_study.window_table(clips, rows)
+    windows = study.window_table(clips, rows)
     assert windows.groupby("track_id")["segment"].apply(list).map(lambda s: s == [0, 1, 2]).all()
     same = {"random-70/10/20": (None, pd.DataFrame({"track_id": ["a00", "b01"]}), None)}
     other = {"random-70/10/20": (None, pd.DataFrame({"track_id": ["a00", "c01"]}), None)}
-    transfer_study.same_test_clips([same, same])
+    study.same_test_clips([same, same])
     with pytest.raises(AssertionError, match="different test clips"):
-        transfer_study.same_test_clips([same, other])
+        study.same_test_clips([same, other])
 
 
 def test_run_recipe_records_weights_and_scores_each_protocol(tmp_path):
@@ -214,17 +215,17 @@ def test_run_recipe_records_weights_and_scores_each_protocol(tmp_path):
     rng = np.random.default_rng(0)
     X = (rng.random((len(clips), 32, 32, 1)) * 0.2 + np.array([0.0, 0.4, 0.8])[clips["genre"].map("abc".index)][:, None, None, None]
          ).astype(np.float32)  # genres differ in brightness: learnable
-    splits = transfer_study.clip_splits(clips, ["random-70/10/20"], seed=0)
+    splits = study.clip_splits(clips, ["random-70/10/20"], seed=0)
     source = transfer_nets.resolve_weights("resnet18")
-    runs = transfer_study.run_recipe(source, "frozen", X, clips, splits, dataset="toy", representation="toy images",
+    runs = study.run_recipe(source, "frozen", X, clips, splits, dataset="toy", representation="toy images",
                                      fit=dict(epochs=3, patience=2, batch_size=8), cache_dir=tmp_path, results_dir=tmp_path,
                                      resamples=20, progress=False)
     record, predictions, _ = runs["random-70/10/20"]
-    assert record["experiment"] == transfer_study.EXPERIMENT and record["model"].startswith("resnet18-scratch · frozen random")
+    assert record["experiment"] == study.EXPERIMENT and record["model"].startswith("resnet18-scratch · frozen random")
     assert record["extra"]["transfer_learning"] is False and record["extra"]["weights"] == "scratch"
     assert set(predictions["track_id"]) == set(splits["random-70/10/20"].index[splits["random-70/10/20"] == "test"])
-    assert (tmp_path / transfer_study.EXPERIMENT).is_dir()
-    table = transfer_study.seed_style_table([record])
+    assert (tmp_path / study.EXPERIMENT).is_dir()
+    table = study.seed_style_table([record])
     assert list(table.columns[:5]) == ["model", "protocol", "transfer learning", "train accuracy", "valid accuracy"]
     assert table.loc[0, "transfer learning"] == "no"
 
@@ -275,11 +276,11 @@ def _spectrum(waveforms, sr):
 
 def test_multi_genre_runs_train_on_training_clips_and_choose_thresholds_on_validation_items(tmp_path):
     clips = _tone_clips(tmp_path)
-    split = transfer_study.clip_splits(clips, ["random-50/20/30"], seed=0)["random-50/20/30"]
+    split = study.clip_splits(clips, ["random-50/20/30"], seed=0)["random-50/20/30"]
     X, _ = _spectrum([__import__("soundfile").read(p)[0] for p in clips["path"]], 8000)
-    candidate = transfer_study.MultiCandidate("toy · sigmoid head", X, clips["track_id"].to_numpy(), clips["genre"].to_numpy(), _spectrum)
+    candidate = study.MultiCandidate("toy · sigmoid head", X, clips["track_id"].to_numpy(), clips["genre"].to_numpy(), _spectrum)
     settings = dict(head_epochs=30, head_patience=5, multi_items=dict(valid=6, test=6))
-    records, curves, heads = transfer_study.multi_genre_runs([candidate], clips, split, protocol="random-50/20/30", dataset="toy",
+    records, curves, heads = study.multi_genre_runs([candidate], clips, split, protocol="random-50/20/30", dataset="toy",
                                                              settings=settings, resamples=20)
     assert len(records) == 4 and set(curves) == {"toy · sigmoid head · mix", "toy · sigmoid head · concat"}
     assert all(r["task"] == "multi-label" for r in records)
@@ -290,22 +291,22 @@ def test_multi_genre_runs_train_on_training_clips_and_choose_thresholds_on_valid
             valid = curve[curve["part"] == "valid"]
             best = valid["exact_set_accuracy"].max()
             assert valid.loc[np.isclose(valid["threshold"], record["extra"]["threshold"]), "exact_set_accuracy"].item() == best
-    chosen = transfer_study.chosen_thresholds(records)
+    chosen = study.chosen_thresholds(records)
     assert set(chosen) == set(curves)
-    table = transfer_study.multi_table(records)
+    table = study.multi_table(records)
     assert table["model"].iloc[-1].startswith("seed: ") and len(table) == 5
 
 
 def test_reference_clips_keep_their_fixed_split_and_audio_clips_theirs():
     audio = pd.DataFrame({"track_id": ["a1", "b1", "a2"], "genre": ["a", "b", "a"], "fixed_split": ["train", "valid", "test"]})
     reference = pd.DataFrame({"track_id": ["a1", "b9", "c9"], "genre": ["a", "b", "c"], "fixed_split": ["train", "test", "train"]})
-    split = transfer_study.split_with_reference(audio, reference, {"a1": 0, "b9": 0, "c9": 0}, "fault-filtered")
+    split = study.split_with_reference(audio, reference, {"a1": 0, "b9": 0, "c9": 0}, "fault-filtered")
     assert split.to_dict() == {"a1": "train", "a2": "test", "b1": "valid", "b9": "test", "c9": "train"}
-    assert set(transfer_study.split_with_reference(audio, reference, None, "fault-filtered").index) == {"a1", "a2", "b1"}
+    assert set(study.split_with_reference(audio, reference, None, "fault-filtered").index) == {"a1", "a2", "b1"}
 
 
 def test_fine_tuning_starts_from_the_frozen_runs_head(tmp_path):
-    head = models.spectrogram_model("dense-head", (256,), 4, seed=5)
+    head = zoo.spectrogram_model("dense-head", (256,), 4, seed=5)
     path = transfer_nets.save_head(head, tmp_path / "head.npz")
     tuned = transfer_nets.build("msd-vgg", (187, 96), 4, weights_kind="msd", recipe="fine-tune", head_weights=path)
     dense = [layer for layer in head.layers if layer.__class__.__name__ == "Dense"]

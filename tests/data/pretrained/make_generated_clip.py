@@ -1,7 +1,7 @@
 """Writes ``generated_clip.json``: this repository's musicnn port on a generated clip, for tests/test_pretrained.py.
 
 What it pins down: the clip-mean taggrams of ``msd-musicnn`` and ``mtt-vgg``
-(``helpers.pretrained_port`` via ``helpers.pretrained.window_outputs``, 1-s hop =
+(``helpers.models.pretrained_port`` via ``helpers.models.pretrained.window_outputs``, 1-s hop =
 61 frames) for a deterministic 6-s, 16-kHz waveform (a few sines, a pulse of
 noise bursts and seeded background noise; :func:`generated_clip`). The values
 were produced by the port itself, so the test built on them is a regression
@@ -62,7 +62,7 @@ def recipe() -> dict:
 def expected_values() -> dict:
     """The port's clip-mean taggrams of :func:`generated_clip`, with what produced them."""
     sys.path.insert(0, str(HERE.parents[2]))  # the repository root, for helpers
-    from helpers import pretrained, pretrained_port
+    from helpers.models import pretrained, pretrained_port
     from helpers.runtime import library_versions
 
     outputs = pretrained.window_outputs(generated_clip(), MODELS, HOP_FRAMES)
@@ -72,7 +72,7 @@ def expected_values() -> dict:
         tags = pretrained_port.checkpoint(name).tags
         models[name] = {"windows": len(taggram), "clip_mean_taggram": {t: round(float(v), 7) for t, v in zip(tags, taggram.mean(0))}}
     return {
-        "about": "Regression guard for helpers.pretrained_port, produced by this repository's port (not by musicnn); "
+        "about": "Regression guard for helpers.models.pretrained_port, produced by this repository's port (not by musicnn); "
                  "regenerate with tests/data/pretrained/make_generated_clip.py, whose docstring explains it.",
         "clip": recipe(),
         "hop_frames": HOP_FRAMES,

@@ -1,9 +1,0 @@
-"""``python -m helpers.features``: see :mod:`helpers.features.command`."""
-
-import sys
-
-from .. import cli
-from .command import main
-
-if __name__ == "__main__":
-    sys.exit(cli.run(main))

@@ -1,0 +1,308 @@
+"""Figures of results: confusion matrices, scores by protocol, resampling studies, curves and grid searches.
+
+Re-exported by :mod:`helpers.plots` (call them as ``plots.confusion`` and so on). Bars start
+at zero, so their lengths compare honestly; points and lines get axes fitted to the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.container import ErrorbarContainer
+from matplotlib.patches import Patch
+
+from .pretrained import ranking
+from .style import TITLE_PT, data_limits, format_params, set_suptitle, set_title, styled
+
+METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "macro_f1": "macro F1"}
+FAILED_COLOR = "0.85"
+INTERVAL_LABEL = "95 % bootstrap interval over test clips"
+FAILED_LABEL = "failed run (record's failure)"
+
+
+@styled
+def confusion(record: dict, title: str | None = None, normalize: bool = True) -> matplotlib.figure.Figure:
+    """Confusion matrix of a results record (rows: true genre; normalised per row by default)."""
+    import seaborn as sns
+
+    labels = record["confusion"]["labels"]
+    matrix = np.array(record["confusion"]["matrix"], dtype=float)
+    shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalize else matrix
+    fig, ax = plt.subplots(figsize=(6.8, 5.8))
+    sns.heatmap(shown, annot=matrix.astype(int), fmt="d", cmap="Blues", vmin=0, vmax=1 if normalize else None,
+                xticklabels=labels, yticklabels=labels, cbar_kws={"label": "share of the true genre" if normalize else "clips"}, ax=ax)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    accuracy = record["metrics"]["accuracy"]
+    set_title(ax, title or f"{record['dataset']}, {record['protocol']}: {record['model']} "
+                           f"(accuracy {accuracy['value']:.3f}, n={record['sizes']['test']})")
+    fig.tight_layout()
+    return fig
+
+
+def _failed(record: dict) -> bool:
+    """A record of a failed run: ``record["failure"]`` says why (a non-empty string)."""
+    failure = record.get("failure")
+    return isinstance(failure, str) and bool(failure.strip())
+
+
+@styled
+def accuracy_by_protocol(records: Sequence[dict], title: str, metric: str = "accuracy") -> matplotlib.figure.Figure:
+    """Grouped bars: one group per model (per model and dataset when the records hold several datasets), one
+    bar per protocol, with 95 % bootstrap intervals over test clips. ``metric``: accuracy, balanced_accuracy or
+    macro_f1. A failed run (``record["failure"]`` set) is a hatched grey bar marked "failed": at its score
+    when it has one, over the whole axis when it has none; a record without ``metric`` (written before it
+    existed) is marked "no <metric>". The axis runs from 0 to 1 so that bar lengths compare honestly."""
+    if metric not in METRIC_NAMES:
+        raise ValueError(f"unknown metric {metric!r}; valid: {', '.join(METRIC_NAMES)}")
+    datasets = list(dict.fromkeys(r.get("dataset", "") for r in records))
+    several = len(datasets) > 1
+    groups = list(dict.fromkeys((r["model"], r.get("dataset", "") if several else "") for r in records))
+    protocols = list(dict.fromkeys(r["protocol"] for r in records))
+    width = 0.8 / max(1, len(protocols))
+    fig, ax = plt.subplots(figsize=(max(7.5, 1.4 * len(groups)), 4.8), layout="constrained")
+    labelled: set[str] = set()  # legend entries beyond the protocols
+    for p, protocol in enumerate(protocols):
+        for g, (model, dataset) in enumerate(groups):
+            match = [r for r in records if r["model"] == model and r["protocol"] == protocol
+                     and (not several or r.get("dataset", "") == dataset)]
+            if not match:
+                continue
+            x = g + (p - (len(protocols) - 1) / 2) * width
+            record, failed = match[0], _failed(match[0])
+            value = record.get("metrics", {}).get(metric)
+            if value is None and not failed:  # a record written before the metric existed
+                ax.text(x, 0.02, f"no {METRIC_NAMES[metric]}", rotation=90, ha="center", va="bottom", color="0.35")
+                continue
+            color = plt.get_cmap("tab10")(p)
+            if failed:  # grey, hatched in the protocol's colour
+                ax.bar(x, 1.0 if value is None else value["value"], width, color=FAILED_COLOR, edgecolor=color, hatch="///",
+                       linewidth=0.8)
+                labelled.add(FAILED_LABEL)
+                ax.text(x, 0.5 if value is None else min(0.97, value["ci_high"] + 0.02), "failed", rotation=90,
+                        ha="center", va="center" if value is None else "bottom", color="0.25",
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+            else:
+                ax.bar(x, value["value"], width, color=color)
+            if value is not None:
+                ax.errorbar(x, value["value"], yerr=[[value["value"] - value["ci_low"]], [value["ci_high"] - value["value"]]],
+                            color="black", capsize=3, label=INTERVAL_LABEL)
+                labelled.add(INTERVAL_LABEL)
+    names = [f"{model}\n({dataset})" if several else model for model, dataset in groups]
+    ax.set_xticks(range(len(groups)), names, rotation=20 if not several else 0)
+    ax.set_ylabel(f"test {METRIC_NAMES[metric]} (axis from 0)")
+    ax.set_ylim(0, 1)  # bars from 0, so that their lengths compare honestly
+    handles = {protocol: Patch(color=plt.get_cmap("tab10")(p)) for p, protocol in enumerate(protocols)}
+    if INTERVAL_LABEL in labelled:
+        handles[INTERVAL_LABEL] = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
+    if FAILED_LABEL in labelled:
+        handles[FAILED_LABEL] = Patch(facecolor=FAILED_COLOR, edgecolor="0.3", hatch="///")
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=min(4, len(handles)), frameon=False)
+    set_title(ax, title)
+    return fig
+
+
+@styled
+def bootstrap_box(study: pd.DataFrame, title: str) -> matplotlib.figure.Figure:
+    """Box plots of accuracy and macro F1 over retrained models (the axis fitted to the scores)."""
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    ax.boxplot([study["accuracy"], study["macro_f1"]], tick_labels=["accuracy", "macro F1"], widths=0.5)
+    for i, column in enumerate(("accuracy", "macro_f1"), start=1):
+        jitter = np.random.default_rng(0).normal(i, 0.04, len(study))
+        ax.scatter(jitter, study[column], s=8, alpha=0.4, color="tab:blue")
+    ax.set_ylim(*data_limits(np.concatenate([study["accuracy"], study["macro_f1"]])))
+    ax.set_ylabel(f"test score ({len(study)} refits)")
+    set_title(ax, title)
+    fig.tight_layout()
+    return fig
+
+
+@styled
+def learning_curve(curve: pd.DataFrame, title: str) -> matplotlib.figure.Figure:
+    """Mean test accuracy against training-set size (``helpers.models.training.training_size_curve``): the band is the
+    95 % bootstrap interval over test clips, the error bars the range over the training subsets of each size."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    x = curve["train_size"]
+    ax.fill_between(x, curve["ci_low"], curve["ci_high"], alpha=0.25, color="tab:blue", linewidth=0, label=INTERVAL_LABEL)
+    ax.plot(x, curve["accuracy"], marker="o", color="tab:blue", label="test accuracy (mean over subsets)")
+    shown = [curve["ci_low"], curve["ci_high"], curve["accuracy"]]
+    if {"subset_min", "subset_max"} <= set(curve.columns):
+        fits = curve["fits"] if "fits" in curve.columns else pd.Series(2, index=curve.index)
+        several = fits > 1
+        counts = sorted({int(n) for n in fits[several]})
+        if counts:
+            n = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+            ax.errorbar(x[several], curve["accuracy"][several],
+                        yerr=[curve["accuracy"][several] - curve["subset_min"][several],
+                              curve["subset_max"][several] - curve["accuracy"][several]],
+                        fmt="none", ecolor="black", capsize=4, label=f"range over {n} training subsets")
+            shown += [curve["subset_min"], curve["subset_max"]]
+    ax.set_ylim(*data_limits(np.concatenate([np.asarray(s, float) for s in shown])))
+    ax.set_xlabel("training clips")
+    ax.set_ylabel("test accuracy")
+    ax.legend(loc="best")
+    set_title(ax, title)
+    fig.tight_layout()
+    return fig
+
+
+@styled
+def parity_bars(table: pd.DataFrame, title: str, threshold: float = 0.02) -> matplotlib.figure.Figure:
+    """Per feature, median |ours - reference| in units of the feature's std, with the target line."""
+    column = "median |deviation| / std"
+    fig, ax = plt.subplots(figsize=(13, 4.2))
+    ax.bar(range(len(table)), table[column], color="tab:blue")
+    ax.axhline(threshold, color="tab:red", linestyle="--", label=f"target {threshold:.0%} of std")
+    ax.set_xticks(range(len(table)), table.index, rotation=90)
+    ax.set_xlim(-0.7, len(table) - 0.3)
+    ax.set_ylabel("median |dev.| / std")
+    ax.set_yscale("symlog", linthresh=1e-4)
+    ax.set_ylim(0, 8 * max(threshold, float(np.nanmax(table[column], initial=0.0))))  # the target and a legend row in view
+    ax.legend(loc="upper right")
+    set_title(ax, title)
+    fig.tight_layout()
+    return fig
+
+
+@styled
+def training_curves(histories: dict[str, pd.DataFrame], title: str) -> matplotlib.figure.Figure:
+    """Accuracy and loss per epoch (training solid, validation dashed) for one or more fits; a dot marks
+    the epoch whose weights were kept (lowest validation loss)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.2))
+    for i, (label, history) in enumerate(histories.items()):
+        color = plt.get_cmap("tab10")(i)
+        best = history["val_loss"].idxmin()
+        for ax, metric in zip(axes, ("accuracy", "loss")):
+            ax.plot(history.index, history[metric], color=color, label=f"{label} train")
+            ax.plot(history.index, history[f"val_{metric}"], color=color, linestyle="--", label=f"{label} valid")
+            ax.plot([best], [history.loc[best, f"val_{metric}"]], "o", color=color)
+    for ax, metric in zip(axes, ("accuracy", "loss")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+    axes[0].legend()
+    set_suptitle(fig, title)
+    fig.tight_layout()
+    return fig
+
+
+@styled
+def trial_scores(trials: pd.DataFrame, title: str, top: int = 30) -> matplotlib.figure.Figure:
+    """Best validation accuracy of each tuner trial (best first), labelled by its parameters in words.
+
+    Points, not bars, on an axis fitted to the scores: trials often differ by a few points, which a
+    0-1 axis would hide. The best trial is drawn in orange; a trial without a score is marked so.
+    """
+    shown = trials.head(top).reset_index(drop=True)
+    parameters = [c for c in shown.columns if c not in ("trial", "val_accuracy", "best_epoch", "status")]
+    labels = [format_params({c: row[c] for c in parameters}) for _, row in shown.iterrows()]
+    scores = pd.to_numeric(shown["val_accuracy"], errors="coerce")
+    fig, ax = plt.subplots(figsize=(8.5, 0.36 * len(shown) + 1.6))
+    low, high = data_limits(scores, margin=0.25)
+    best = scores.idxmax() if scores.notna().any() else None
+    for y, score in enumerate(scores):
+        if np.isnan(score):
+            ax.text(low, y, " no score", va="center", color="0.45")
+            continue
+        ax.hlines(y, low, score, color="0.85", linewidth=1)
+        ax.plot(score, y, "o", color="tab:orange" if y == best else "tab:blue")
+        ax.text(score, y, f"  {score:.3f}", va="center", fontsize=9.5)
+    ax.set_yticks(range(len(shown)), labels)
+    ax.set_ylim(len(shown) - 0.5, -0.5)  # best first, at the top
+    ax.set_xlim(low, high + 0.12 * (high - low))  # room for the values
+    ax.set_xlabel("best validation accuracy (axis fitted to the trials)")
+    ax.grid(axis="x", alpha=0.3)
+    set_suptitle(fig, title, size_pt=TITLE_PT)  # over the figure: the long labels push the axes right
+    fig.tight_layout()
+    return fig
+
+
+@styled
+def threshold_curves(curves: dict[str, pd.DataFrame], title: str, chosen: dict[str, float] | None = None,
+                     metrics: Sequence[str] = ("exact_set_accuracy", "macro_f1"), seed_threshold: float = 0.2
+                     ) -> matplotlib.figure.Figure:
+    """Multi-genre scores over decision thresholds, one row per metric and one column per mode: per model the
+    validation items (solid) and the test items (dashed: shown, never used to choose); a dot at the threshold
+    chosen on validation (``chosen``), a grey line at the seed's threshold. ``curves``: ``{"<model> · <mode>":
+    frame}`` with ``threshold``, ``part`` (valid, test) and one column per metric; ``chosen`` has the same keys."""
+    modes = list(dict.fromkeys(name.rsplit(" · ", 1)[-1] for name in curves))
+    models = list(dict.fromkeys(name.rsplit(" · ", 1)[0] for name in curves))
+    fig, axes = plt.subplots(len(metrics), len(modes), figsize=(5.2 * len(modes), 3.4 * len(metrics)), sharex=True,
+                             sharey=True, squeeze=False, layout="constrained")
+    for row, metric in enumerate(metrics):
+        for ax, mode in zip(axes[row], modes):
+            for i, model in enumerate(models):
+                frame = curves.get(f"{model} · {mode}")
+                if frame is None:
+                    continue
+                color = plt.get_cmap("tab10")(i)
+                for part, style in (("valid", "-"), ("test", "--")):
+                    rows = frame[frame["part"] == part]
+                    ax.plot(rows["threshold"], rows[metric], style, color=color, label=f"{model}: {part} items")
+                threshold = (chosen or {}).get(f"{model} · {mode}")
+                if threshold is not None:
+                    rows = frame[frame["part"] == "valid"]
+                    point = rows.iloc[int((rows["threshold"] - threshold).abs().argmin())]
+                    ax.plot([point["threshold"]], [point[metric]], "o", color=color, markersize=7)
+            ax.axvline(seed_threshold, color="0.6", linewidth=1, label=f"the seed's threshold {seed_threshold:g}")
+            ax.set_ylim(0, 1)
+            if row == 0:
+                set_title(ax, f"{mode} items")
+            if row == len(metrics) - 1:
+                ax.set_xlabel("threshold (a genre is predicted at or above it)")
+        axes[row][0].set_ylabel(metric.replace("_", " "))
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False, fontsize=8)
+    set_suptitle(fig, title + " (dot: the threshold chosen on validation items)")
+    return fig
+
+
+LEGEND_INCHES = 0.35  # the strip under interval_rows' axes that holds its legend
+
+
+@styled
+def interval_rows(table: pd.DataFrame, title: str, xlabel: str, reference: float | None = None,
+                  reference_label: str = "") -> matplotlib.figure.Figure:
+    """One horizontal row per line of ``table`` (columns ``label, value, low, high, group``, optional ``note``):
+    a point with its 95 % interval, coloured by ``group``, the ``note`` (sizes) at the right. ``reference``: a
+    dashed vertical line (a majority baseline, a zero difference)."""
+    colors = dict(zip(dict.fromkeys(table["group"]), plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    fig, ax = plt.subplots(figsize=(9.5, 1.2 + LEGEND_INCHES + 0.42 * len(table)))
+    y = np.arange(len(table))[::-1]
+    for row, position in zip(table.itertuples(index=False), y):
+        ax.errorbar(row.value, position, xerr=[[row.value - row.low], [row.high - row.value]], fmt="o", capsize=3,
+                    color=colors[row.group], label=row.group)
+        if "note" in table.columns and row.note:
+            ax.annotate(row.note, (1.01, position), xycoords=("axes fraction", "data"), va="center", fontsize=8.5, color="0.35")
+    if reference is not None:
+        ax.axvline(reference, ls="--", color="0.5", lw=1, label=reference_label or None)
+    ax.set_yticks(y, table["label"])
+    ax.set_xlabel(xlabel)
+    low = min(table["low"].min(), reference if reference is not None else np.inf)
+    high = max(table["high"].max(), reference if reference is not None else -np.inf)
+    ax.set_xlim(*data_limits([low, high], floor=-1.0, ceiling=1.0))
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    # At the foot of the figure: above the axes it would cover the title (which names dataset and split).
+    fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=3, frameon=False, fontsize=8.5)
+    set_title(ax, title)
+    fig.tight_layout(rect=(0, LEGEND_INCHES / fig.get_figheight(), 1, 1))
+    return fig
+
+
+def experiment_overview(records: Sequence[dict], title: str, metric: str = "balanced_accuracy",
+                        max_models: int = 12) -> matplotlib.figure.Figure:
+    """One experiment at a glance: bars per model and protocol (:func:`accuracy_by_protocol`), or, when it has more
+    than ``max_models`` models (too many bars to label), a ranking of the runs on its largest test set under its
+    fixed protocol (else its first), with intervals (:func:`ranking`)."""
+    if len({r["model"] for r in records}) <= max_models:
+        return accuracy_by_protocol(records, title, metric=metric)
+    protocols = [r["protocol"] for r in records]
+    protocol = next((p for p in ("fault-filtered", "official") if p in protocols), protocols[0])  # the honest one first
+    runs = [r for r in records if r["protocol"] == protocol and not r.get("extra", {}).get("baseline")]
+    largest = max(r["sizes"]["test"] for r in runs)
+    best = sorted((r for r in runs if r["sizes"]["test"] == largest), key=lambda r: -r["metrics"][metric]["value"])[:max_models]
+    return ranking(best, f"{title}: the {len(best)} best runs under {protocol}, {largest} test clips", metric=metric)

@@ -1,0 +1,111 @@
+"""The numbers the seed (student) reports state, each with where it comes from: one table.
+
+This repository does not hold the reports' full text. The values, protocols and inputs
+below are as restated in this repository's issue tracker, and each row's ``where`` says
+only what is known of its place in the report (its results table, its model comparison),
+never a table number. Quoted for comparison only (``helpers.results.report.seed_comparison``);
+never used in a computation.
+
+``model_key`` is our model of the same name (``None``: we have none); ``our_protocol``
+is our protocol that matches the report's (``None``: the report's split is not
+restated, or we run none like it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """One number a seed report states."""
+
+    report: str  # which report
+    where: str  # where in it, as far as known
+    model: str  # the model as the report names it
+    model_key: str | None  # our model key, or None
+    protocol: str  # the split as the report describes it
+    our_protocol: str | None  # our protocol that matches it, or None
+    dataset: str  # our dataset key
+    input: str  # what the model sees, as the report describes it
+    metric: str  # our metric key
+    value: float
+    note: str = ""
+
+
+FEATURES = dict(report="features report", where="model comparison", protocol="random 80/20 split",
+                our_protocol="random-80/20", dataset="gtzan", input="Kaggle features CSV (features_30_sec.csv)", metric="accuracy")
+MAIN = dict(report="main seed report", where="CNN results table", protocol="random 70/10/20 split", our_protocol="random-70/10/20",
+            dataset="gtzan", input="128x128 grayscale mel-spectrogram PNGs, 50 epochs", metric="accuracy")
+AUGMENTATION = dict(report="augmentation report", where="reported results", protocol="not restated", our_protocol=None,
+                    dataset="gtzan", input="not restated", metric="accuracy", model_key=None)
+AUGMENTED = "six-fold augmentation: time stretch 0.81 / 0.93 / 1.07 / 1.23 and a 5-s shift"
+
+SEED_RESULTS: tuple[SeedResult, ...] = (
+    SeedResult(model="tuned XGBoost", model_key="xgboost-tuned", value=0.79, **FEATURES),
+    SeedResult(model="XGBoost", model_key="xgboost", value=0.775, **FEATURES),
+    SeedResult(model="random forest", model_key="random-forest", value=0.755, **FEATURES),
+    SeedResult(model="dense network", model_key="dense-net", value=0.755, **FEATURES),
+    SeedResult(model="KNN", model_key="knn", value=0.645, **FEATURES),
+    SeedResult(model="LSTM", model_key="lstm", value=0.54,
+               **{**FEATURES, "input": "per-frame feature sequences of the audio (details not restated)"}),
+    SeedResult(model="base CNN", model_key="base-cnn", value=0.585, **MAIN),
+    SeedResult(model="tuned CNN", model_key="tuned-cnn", value=0.62, note="after a 551-trial grid search", **MAIN),
+    SeedResult(report="3-s segment report", where="reported result", model="small CNN", model_key="small-cnn",
+               protocol="random 50/20/30 split", our_protocol="random-50/20/30", dataset="gtzan",
+               input="64-band log-mel spectrograms of 3-s segments", metric="accuracy", value=0.48),
+    SeedResult(report="CRNN report", where="reported results", model="CRNN", model_key="crnn",
+               protocol="random split (proportions not restated)", our_protocol="random-70/10/20", dataset="gtzan",
+               input="mel spectrograms (details not restated)", metric="accuracy", value=0.455,
+               note="ours: the main seed report's random 70/10/20 split"),
+    SeedResult(report="CRNN report", where="reported results", model="custom CNN", model_key=None,
+               protocol="random split (proportions not restated)", our_protocol=None, dataset="gtzan",
+               input="mel spectrograms (details not restated)", metric="accuracy", value=0.55),
+    SeedResult(model="VGG16 from ImageNet, frozen base + dense 128 / dropout 0.5 / softmax",
+               model_key="vgg16-imagenet · frozen base + head", value=0.665,
+               note="train 70.96 %, validation 62 % (as the report states)", **MAIN),
+    SeedResult(report="main seed report", where="multi-genre experiment", model="VGG16 from ImageNet, sigmoid outputs, threshold 0.2",
+               model_key=None, protocol="50 songs that mix two genres (how they were chosen is not restated)", our_protocol=None,
+               dataset="gtzan", input="128x128 grayscale mel-spectrogram PNGs", metric="exact_set_accuracy", value=0.40,
+               note="both genres predicted, and no other"),
+    SeedResult(model="VGG16 from ImageNet, every layer fine-tuned", value=0.76, note="without augmentation", **AUGMENTATION),
+    SeedResult(model="VGG16 from ImageNet, every layer fine-tuned", value=0.84, note=f"with {AUGMENTED}", **AUGMENTATION),
+    SeedResult(model="VGG16 from ImageNet, last layer only", value=0.635, note="its best last-layer variant (variants 62-63.5 %)",
+               **AUGMENTATION),
+    SeedResult(model="AlexNet from ImageNet, every layer fine-tuned", value=0.67, **AUGMENTATION),
+    SeedResult(model="AlexNet from ImageNet, last layer only", value=0.595, note="its best last-layer variant (variants 57-59.5 %)",
+               **AUGMENTATION),
+    SeedResult(model="ResNet from ImageNet, every layer fine-tuned", value=0.59, **AUGMENTATION),
+    SeedResult(model="custom CNN", value=0.55, note="without augmentation", **AUGMENTATION),
+    SeedResult(model="custom CNN", value=0.66, note=f"with {AUGMENTED}", **AUGMENTATION),
+    SeedResult(report="segment-length report", where="reported results", model="ResNet18 from ImageNet", model_key=None,
+               protocol="not restated", our_protocol=None, dataset="gtzan", input="3-s segments", metric="accuracy", value=0.80),
+    SeedResult(report="segment-length report", where="reported results", model="ResNet18 from ImageNet", model_key=None,
+               protocol="not restated", our_protocol=None, dataset="gtzan", input="5-s segments", metric="accuracy", value=0.80,
+               note="worse with 10-s segments"),
+)
+
+
+def table() -> pd.DataFrame:
+    """Every seed number, one row each, with its citation."""
+    return pd.DataFrame([asdict(row) for row in SEED_RESULTS], columns=[f.name for f in fields(SeedResult)])
+
+
+def report_rows(report: str) -> pd.DataFrame:
+    """One report's numbers (model, input, protocol, value, note), for a notebook to show beside its own runs."""
+    reports = sorted({row.report for row in SEED_RESULTS})
+    if report not in reports:
+        raise ValueError(f"unknown seed report {report!r}; valid: {', '.join(reports)}")
+    found = table()
+    return found.loc[found["report"] == report, ["report", "where", "model", "input", "protocol", "value", "note"]].reset_index(drop=True)
+
+
+def value(model_key: str, metric: str = "accuracy") -> float:
+    """The seed's ``metric`` for our model ``model_key``; ``KeyError`` when no report states one."""
+    found = [row.value for row in SEED_RESULTS if row.model_key == model_key and row.metric == metric]
+    if len(found) != 1:  # two would be ambiguous; no model key has two rows today
+        raise KeyError(f"{len(found)} seed-report values of {metric} for {model_key!r}; "
+                       f"models with one: {', '.join(sorted({r.model_key for r in SEED_RESULTS if r.model_key}))}")
+    return found[0]

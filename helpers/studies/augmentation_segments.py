@@ -1,0 +1,480 @@
+"""Notebook 07's experiments: augmentation, segment length and leakage, on splits decided per track.
+
+* Inputs: :func:`segment_inputs` (log-mel arrays of a clip's segments, ``helpers.inputs.network_inputs``),
+  :func:`copy_inputs` (the same of augmented copies, ``helpers.inputs.augment.WaveformPolicy``, cached per
+  clip by content and parameters) and :func:`musicnn_segment_inputs` (MSD-musicnn's penultimate
+  layer averaged over the 3-s windows inside each segment: the music-pretrained network's head).
+* :func:`with_training_copies`: a split's training tracks get their copies; validation and test
+  stay original; :func:`helpers.inputs.augment.assert_training_only` checks it on every honest run.
+* :func:`run_condition`: one network under one condition of ``CONDITIONS``. The two leaky ones
+  (the seeds' protocols) split *units*, not tracks: segments, or augmented copies; a clip's
+  siblings then sit on both sides, which is what they measure. Every record keeps its test
+  predictions per clip and per segment, so intervals can resample whole source tracks
+  (:func:`segment_score`) and differences can be paired on the same clips (:func:`paired_difference`)
+  or compared across test sets (:func:`leakage_effect`).
+
+Why this module is long: the three studies share one set of inputs, one notion of a condition
+and one way to score segments by source track; split apart, each would restate them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import data
+from ..data import audio, cache
+from ..inputs import augment, network_inputs, representations
+from ..inputs.spectrograms import LIBRARIES, MelParams, log_mel, normalize
+from ..models import networks
+from ..results import evaluate, metrics
+
+EXPERIMENT = "augmentation_segments"
+SEGMENT_MEL = MelParams(n_mels=64)
+HONEST_PROTOCOLS = ("random-70/10/20", "fault-filtered", "official")
+# Condition -> (how units are split, what one unit is); the leaky ones are the seeds' protocols.
+CONDITIONS: dict[str, str] = {
+    "segment-random": "segments split at random (70/10/20): a clip's segments on both sides (the seeds' split)",
+    "track-random": "clips split at random (70/10/20); segments follow their clip",
+    "fixed": "the dataset's fixed split (GTZAN: fault-filtered, artist-conditional); segments follow their clip",
+    "augment-after-split": "clips split at random (70/10/20), then the training clips copied",
+    "augment-before-split": "every clip copied, then the copies split at random (70/10/20): a clip's copies on both sides",
+}
+LEAKY = ("segment-random", "augment-before-split")
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class SegmentInputs:
+    """Network inputs ``X`` aligned with ``table`` (``track_id, genre, segment, copy``), and the clips that failed."""
+
+    X: np.ndarray
+    table: pd.DataFrame
+    failed: list[str]
+
+    def subset(self, keep: np.ndarray) -> SegmentInputs:
+        return SegmentInputs(self.X[keep], self.table[keep].reset_index(drop=True), self.failed)
+
+
+def _with_fixed_split(table: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
+    return data.attach_fixed_split(table, tracks) if "fixed_split" in tracks else table
+
+
+def segment_inputs(tracks: pd.DataFrame, seconds: float, per_clip: int | None = None, cache_dir: Path | None = None,
+                   jobs: int = 1) -> SegmentInputs:
+    """The normalised log-mel arrays (64 bands) of each clip's ``seconds``-long segments (``per_clip`` evenly spaced),
+    each row with its clip's fixed split (``fixed_split``, when ``tracks`` has one)."""
+    found = network_inputs.log_mel_segments(tracks, seconds, SEGMENT_MEL, per_clip=per_clip, cache_dir=cache_dir, jobs=jobs)
+    return SegmentInputs(found.X, _with_fixed_split(found.table.assign(copy="original"), tracks), found.failed)
+
+
+@dataclass(frozen=True)
+class CopySegments:
+    """A representation (``helpers.inputs.representations``): the log-mel segments of every copy of a clip but the original.
+
+    Value: ``(X, segment, copy)`` arrays; cached per clip under ``cache_dir`` keyed by the file's content,
+    the policy's parameters (``audiomentations`` version included), segment length, mel settings and seed.
+    """
+
+    policy: augment.WaveformPolicy
+    seconds: float
+    per_clip: int | None = None
+    seed: int = 42
+    cache_dir: Path | None = None
+    params: MelParams = SEGMENT_MEL
+
+    @property
+    def name(self) -> str:
+        return f"{self.policy.name} copies"
+
+    @property
+    def sample_rate(self) -> int:
+        return self.params.sample_rate
+
+    def _entry(self, track) -> Path:
+        key = cache.key("augmented-segments", self.policy.params, self.seconds, self.per_clip, self.seed, self.params,
+                        files=[track["path"]], libraries=LIBRARIES)
+        return cache.entry("augmented-segments", key, ".npz", root=self.cache_dir)
+
+    def cached(self, track):
+        if self.cache_dir is None:
+            return None
+        try:
+            stored = cache.read_arrays(self._entry(track), ["X", "segment", "copy"])
+        except OSError:
+            return None  # the decode reports the missing file
+        return None if stored is None else (stored["X"], stored["segment"], stored["copy"])
+
+    def compute(self, samples, sr, track):
+        arrays, segments, copies = [], [], []
+        for number, variant in enumerate(self.policy.variants[1:], start=1):
+            copied = self.policy.apply(samples, sr, variant, augment.copy_seed(track["track_id"], variant, self.seed))
+            pieces = audio.segment(copied, sr, self.seconds)
+            for i in network_inputs.pick_segments(len(pieces), self.per_clip):
+                arrays.append(normalize(log_mel(pieces[i], self.params)))
+                segments.append(i)
+                copies.append(number)
+        frames = 1 + int(self.seconds * self.params.sample_rate) // self.params.hop_length
+        X = np.stack(arrays) if arrays else np.zeros((0, self.params.n_mels, frames), np.float32)
+        return X, np.array(segments, np.int64), np.array(copies, np.int64)
+
+    def store(self, track, value) -> None:
+        if self.cache_dir is not None:
+            X, segment, copy = value
+            cache.write_arrays(self._entry(track), X=X, segment=segment, copy=copy)
+
+
+def copy_inputs(tracks: pd.DataFrame, policy: augment.WaveformPolicy, seconds: float, per_clip: int | None = None,
+                seed: int = 42, cache_dir: Path | None = None, jobs: int = 1) -> SegmentInputs:
+    """The augmented copies' segments of every readable track (originals excluded: see :func:`segment_inputs`)."""
+    rep = CopySegments(policy, float(seconds), per_clip, seed, None if cache_dir is None else Path(cache_dir))
+    result = representations.compute(tracks, [rep], jobs=jobs, progress=True, desc=f"{policy.name} copies, {seconds:g}-s segments")
+    arrays, rows = [], []
+    for track, value in zip(result.tracks.to_dict("records"), result.values[rep.name]):
+        if value is None:
+            continue
+        X, segment, copy = value
+        arrays.append(X)
+        rows += [dict(track_id=track["track_id"], genre=track["genre"], segment=int(s), copy=policy.variants[int(c)])
+                 for s, c in zip(segment, copy)]
+    frames = 1 + int(seconds * SEGMENT_MEL.sample_rate) // SEGMENT_MEL.hop_length
+    X = np.concatenate(arrays)[..., None] if rows else np.zeros((0, SEGMENT_MEL.n_mels, frames, 1), np.float32)
+    return SegmentInputs(X, pd.DataFrame(rows, columns=["track_id", "genre", "segment", "copy"]), list(result.failed))
+
+
+def musicnn_segment_inputs(tracks: pd.DataFrame, seconds: float) -> SegmentInputs:
+    """MSD-musicnn's penultimate layer averaged over the 3-s windows (1-s hop) that lie inside each segment."""
+    from ..models import heads
+
+    windows = heads.window_embeddings(tracks, "msd-musicnn", hop_seconds=1.0)
+    rows, vectors = [], []
+    for row, clip in windows.tracks.iterrows():
+        X = windows.X[windows.rows == row]  # window i covers [i, i + 3) s
+        for s in range(audio.segment_count(float(clip["duration"]), seconds)):
+            inside = [i for i in range(len(X)) if i >= s * seconds and i + 3 <= (s + 1) * seconds]
+            if inside:
+                vectors.append(X[inside].mean(axis=0))
+                rows.append(dict(track_id=clip["track_id"], genre=clip["genre"], segment=s, copy="original"))
+    table = pd.DataFrame(rows, columns=["track_id", "genre", "segment", "copy"])
+    return SegmentInputs(np.asarray(vectors, np.float32), _with_fixed_split(table, tracks), [])
+
+
+LOG_MEL = "log-mel 64 bands"
+# The segment-length study's models (``config.STUDY["segment_models"]``): the network of
+# ``helpers.models.zoo`` each trains and the representation it sees.
+SEGMENT_MODELS: dict[str, tuple[str, str]] = {
+    "base-cnn": ("base-cnn", LOG_MEL),
+    "resnet18": ("resnet18", LOG_MEL),
+    "msd-musicnn-head": ("dense-head", "MSD-musicnn penultimate, mean per segment"),
+}
+
+
+def segment_study_inputs(model: str, tracks: pd.DataFrame, seconds: float, settings: dict, cache_dir: Path | None = None,
+                         jobs: int = 1) -> tuple[SegmentInputs, int | None]:
+    """One segment-length run's inputs and its segments per clip (None: all). ``settings``: a profile's
+    ``config.STUDY`` (``per_clip``; ``resnet_per_clip`` for ResNet18, which costs more per segment)."""
+    if model not in SEGMENT_MODELS:
+        raise ValueError(f"unknown segment-study model {model!r}; valid: {', '.join(SEGMENT_MODELS)}")
+    if model == "msd-musicnn-head":
+        return musicnn_segment_inputs(tracks, seconds), None
+    per_clip = settings["resnet_per_clip"] if model == "resnet18" else settings["per_clip"]
+    return segment_inputs(tracks, seconds, per_clip, cache_dir, jobs), per_clip
+
+
+def with_training_copies(originals: SegmentInputs, copies: SegmentInputs, split: pd.Series) -> tuple[SegmentInputs, pd.Series]:
+    """The originals plus the copies of the training tracks only; ``split`` is per row of ``originals``.
+
+    Returns the combined inputs and their split (copies inherit ``train``); asserted with
+    ``augment.assert_training_only``.
+    """
+    per_track = dict(zip(originals.table["track_id"], np.asarray(split)))
+    train_tracks = {t for t, part in per_track.items() if part == "train"}
+    keep = copies.table["track_id"].isin(train_tracks).to_numpy()
+    table = pd.concat([originals.table, copies.table[keep]], ignore_index=True)
+    combined_split = pd.Series(list(np.asarray(split)) + ["train"] * int(keep.sum()), name="split")
+    augment.assert_training_only(table.assign(split=combined_split.to_numpy()))
+    return SegmentInputs(np.concatenate([originals.X, copies.X[keep]]), table, originals.failed + copies.failed), combined_split
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+def _units(table: pd.DataFrame, condition: str) -> pd.DataFrame:
+    """``table`` with ``track_id`` the unit a condition splits (``source_track``: the clip it came from)."""
+    frame = table.assign(source_track=table["track_id"])
+    if condition == "segment-random":
+        frame["track_id"] = frame["track_id"] + "#" + frame["copy"] + "#" + frame["segment"].astype(str)
+    elif condition == "augment-before-split":
+        frame["track_id"] = frame["track_id"] + "#" + frame["copy"]
+    return frame
+
+
+def condition_split(table: pd.DataFrame, condition: str, fixed_protocol: str | None = None,
+                    seed: int = 42) -> tuple[pd.DataFrame, pd.Series, str]:
+    """The unit table, its split per row and the protocol name a record of ``condition`` carries."""
+    if condition not in CONDITIONS:
+        raise ValueError(f"unknown condition {condition!r}; valid: {', '.join(CONDITIONS)}")
+    frame = _units(table, condition)
+    if condition == "fixed":
+        if fixed_protocol is None:
+            raise ValueError("the fixed condition needs the dataset's fixed protocol (fault-filtered, official)")
+        return frame, networks.row_split(frame, fixed_protocol, seed=seed), fixed_protocol
+    split = networks.row_split(frame.drop(columns=["fixed_split"], errors="ignore"), "random-70/10/20", seed=seed)
+    protocol = "random-70/10/20" if condition in ("track-random", "augment-after-split") else f"{condition} 70/10/20"
+    return frame, split, protocol
+
+
+def run_condition(
+    model: str, inputs: SegmentInputs, *, condition: str, dataset: str, representation: str, label: str,
+    copies: SegmentInputs | None = None, augmentation: str = "none", fixed_protocol: str | None = None,
+    params: dict | None = None, seed: int = 42, resamples: int = 1000, results_dir: Path | None = None, **fit_settings,
+) -> tuple[dict, object]:
+    """Train ``model`` (``helpers.models.zoo``) under ``condition``: one record (saved under ``results_dir``) and the fit.
+
+    ``copies`` are added to the training tracks (honest conditions) or split with the originals
+    (``augment-before-split``). ``inputs.table`` needs ``fixed_split`` for ``fixed``.
+    """
+    if condition in ("augment-after-split", "augment-before-split") and copies is None:
+        raise ValueError(f"{condition} needs the augmented copies")
+    table = inputs.table
+    X = inputs.X
+    if condition == "augment-before-split":
+        table = pd.concat([table, copies.table.assign(fixed_split=None)], ignore_index=True)
+        X = np.concatenate([X, copies.X])
+    frame, split, protocol = condition_split(table, condition, fixed_protocol, seed)
+    if copies is not None and condition != "augment-before-split":
+        combined, split = with_training_copies(SegmentInputs(X, table, inputs.failed), copies, split)
+        X, frame = combined.X, _units(combined.table, condition)
+    record, predictions, fit = networks.run_network(
+        model, X, frame[["track_id", "genre"]], split, experiment=EXPERIMENT, dataset=dataset, protocol=protocol,
+        representation=representation, label=label, params=params, seed=seed, resamples=resamples, **fit_settings)
+    test = (np.asarray(split) == "test")
+    probabilities = networks.predict_proba(fit.model, X[test])
+    labels = record["confusion"]["labels"]
+    tested = frame[test]
+    parts = {part: frame[np.asarray(split) == part] for part in ("train", "valid", "test")}
+    record["extra"].update(evaluate.jsonable(dict(
+        condition=condition, condition_text=CONDITIONS[condition], leaky=condition in LEAKY, augmentation=augmentation,
+        unit={"segment-random": "segment", "augment-before-split": "copy"}.get(condition, "clip"),
+        segments_per_clip=int(inputs.table.groupby("track_id").size().max()),
+        source_tracks={part: int(rows["source_track"].nunique()) for part, rows in parts.items()},
+        rows={part: len(rows) for part, rows in parts.items()},
+        test_segments_by_source=dict(source=tested["source_track"].tolist(),
+                                     truth=[labels.index(g) for g in tested["genre"]],
+                                     predicted=probabilities.argmax(axis=1).tolist()),
+        test_clips=dict(id=predictions["track_id"].tolist(), truth=predictions["genre"].tolist(),
+                        predicted=predictions["predicted"].tolist()))))
+    if results_dir is not None:
+        evaluate.save(record, results_dir)
+    return record, fit
+
+
+# --- scores --------------------------------------------------------------------------------
+
+def _segment_frame(record: dict) -> pd.DataFrame:
+    seg = record["extra"]["test_segments_by_source"]
+    return pd.DataFrame(dict(source=seg["source"], truth=seg["truth"], predicted=seg["predicted"]))
+
+
+def _cluster_draws(sources: np.ndarray, resamples: int, seed: int) -> list[np.ndarray]:
+    """Row indices of each bootstrap resample of whole source tracks."""
+    names, codes = np.unique(sources, return_inverse=True)
+    members = [np.flatnonzero(codes == i) for i in range(len(names))]
+    rng = np.random.default_rng(seed)
+    return [np.concatenate([members[i] for i in rng.integers(0, len(names), len(names))]) for _ in range(resamples)]
+
+
+SEGMENT_METRICS = {"accuracy": lambda t, p, labels: metrics.accuracy(t, p),
+                   "macro_f1": lambda t, p, labels: metrics.macro_f1(t, p, labels)}
+
+
+def segment_score(record: dict, metric: str = "accuracy", resamples: int = 1000, seed: int = 42) -> tuple[float, float, float]:
+    """A test metric over segments with a 95 % interval that resamples whole source tracks (a clip's segments,
+    or its copies, are not independent): ``(value, low, high)``."""
+    frame = _segment_frame(record)
+    labels = list(range(len(record["confusion"]["labels"])))
+    score = SEGMENT_METRICS[metric]
+    t, p = frame["truth"].to_numpy(), frame["predicted"].to_numpy()
+    draws = [score(t[i], p[i], labels) for i in _cluster_draws(frame["source"].to_numpy(), resamples, seed)]
+    return score(t, p, labels), float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5))
+
+
+def leakage_effect(leaky: dict, honest: dict, resamples: int = 1000, seed: int = 42) -> tuple[float, float, float]:
+    """Segment accuracy of ``leaky`` minus ``honest`` (different test sets) with a 95 % interval from independent
+    resamples of each record's source tracks."""
+    a, b = _segment_frame(leaky), _segment_frame(honest)
+    hit_a, hit_b = (a["truth"] == a["predicted"]).to_numpy(), (b["truth"] == b["predicted"]).to_numpy()
+    draws_a = _cluster_draws(a["source"].to_numpy(), resamples, seed)
+    draws_b = _cluster_draws(b["source"].to_numpy(), resamples, seed + 1)
+    diffs = [hit_a[i].mean() - hit_b[j].mean() for i, j in zip(draws_a, draws_b)]
+    return float(hit_a.mean() - hit_b.mean()), float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
+
+
+def paired_difference(record: dict, reference: dict, metric: str = "accuracy", resamples: int = 1000,
+                      seed: int = 42) -> tuple[float, float, float]:
+    """Clip-level ``metric`` of ``record`` minus ``reference`` on the same test clips (asserted), paired bootstrap."""
+    a, b = record["extra"]["test_clips"], reference["extra"]["test_clips"]
+    if sorted(a["id"]) != sorted(b["id"]):
+        raise ValueError(f"{record['model']} and {reference['model']} were not tested on the same clips")
+    order = {clip: i for i, clip in enumerate(b["id"])}
+    index = [order[c] for c in a["id"]]
+    truth = np.asarray(a["truth"])
+    pa, pb = np.asarray(a["predicted"]), np.asarray(b["predicted"])[index]
+    labels = record["confusion"]["labels"]
+    score = SEGMENT_METRICS[metric]
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(resamples):
+        i = rng.integers(0, len(truth), len(truth))
+        draws.append(score(truth[i], pa[i], labels) - score(truth[i], pb[i], labels))
+    return (score(truth, pa, labels) - score(truth, pb, labels), float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5)))
+
+
+def _cell(value: float, low: float, high: float) -> str:
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def condition_label(record: dict) -> str:
+    """A record's condition as tables and figures name it (``fixed`` says which split it is)."""
+    condition = record["extra"].get("condition", record["protocol"])
+    return f"fixed ({record['protocol']})" if condition == "fixed" else condition
+
+
+def study_table(records: Sequence[dict], resamples: int = 1000) -> pd.DataFrame:
+    """One row per run: condition, model, augmentation, sizes (source clips and rows per part), clip-level
+    accuracy and macro-F1 with intervals (blank for a leaky condition: a clip's units are on both sides),
+    segment accuracy and macro-F1 with intervals over source tracks, status."""
+    rows = []
+    for r in records:
+        e = r["extra"]
+        leaky = e.get("leaky", False)
+        clip_cells = {"clip accuracy": "" if leaky else evaluate.metric_cell(r, "accuracy"),
+                      "clip macro-F1": "" if leaky else evaluate.metric_cell(r, "macro_f1")}
+        if e.get("baseline"):
+            segment_cells = {"segment accuracy": "", "segment macro-F1": ""}
+        else:
+            segment_cells = {"segment accuracy": _cell(*segment_score(r, "accuracy", resamples)),
+                             "segment macro-F1": _cell(*segment_score(r, "macro_f1", resamples))}
+        sources, counts = e.get("source_tracks", r["sizes"]), e.get("rows", {})
+        rows.append({"dataset": r["dataset"], "condition": condition_label(r), "model": r["model"],
+                     "augmentation": e.get("augmentation", "none"),
+                     "train clips (rows)": f"{sources.get('train')} ({counts.get('train', '-')})",
+                     "test clips (rows)": f"{sources.get('test')} ({counts.get('test', '-')})",
+                     **clip_cells, **segment_cells, "status": evaluate.status(r)})
+    return pd.DataFrame(rows)
+
+
+# --- names, figures and the reading --------------------------------------------------------
+
+def run_name(model: str, seconds: float, per_clip: int | None = None, augmentation: str = "none") -> str:
+    """A record's model name: network, segment length (and segments per clip when capped), augmentation."""
+    name = f"{model} · {seconds:g}-s segments" + (f" ({per_clip} per clip)" if per_clip else "")
+    return name + (f" + {augmentation}" if augmentation != "none" else "")
+
+
+def _note(record: dict) -> str:
+    e = record["extra"]
+    sources, rows = e.get("source_tracks", record["sizes"]), e.get("rows", {})
+    return f"train {sources.get('train')} clips ({rows.get('train', '?')} rows), test {sources.get('test')} ({rows.get('test', '?')})"
+
+
+def figure_rows(records: Sequence[dict], level: str = "segment", metric: str = "accuracy", label=None,
+                group=None, resamples: int = 1000) -> pd.DataFrame:
+    """The rows of ``plots.interval_rows``: ``level`` ``segment`` (interval over source tracks) or ``clip`` (the
+    record's own); leaky runs have no clip level and are left out there. ``label``/``group``: record -> text."""
+    rows = []
+    for r in records:
+        if r["extra"].get("baseline") or (level == "clip" and r["extra"].get("leaky")):
+            continue
+        value, low, high = (segment_score(r, metric, resamples) if level == "segment" else
+                            (r["metrics"][metric]["value"], r["metrics"][metric]["ci_low"], r["metrics"][metric]["ci_high"]))
+        rows.append(dict(label=label(r) if label else r["model"], value=value, low=low, high=high,
+                         group=group(r) if group else ("leaky split" if r["extra"].get("leaky") else "split by clip"),
+                         note=_note(r) + (" · failed" if evaluate.status(r) != "ok" else "")))
+    return pd.DataFrame(rows, columns=["label", "value", "low", "high", "group", "note"])
+
+
+def differences_table(records: Sequence[dict], reference: dict, resamples: int = 1000) -> pd.DataFrame:
+    """Each record minus ``reference`` on the same test clips (paired bootstrap): accuracy and macro-F1."""
+    rows = []
+    for r in records:
+        if r is reference:
+            continue
+        cells = {f"{name} difference": _cell(*paired_difference(r, reference, name, resamples)) for name in ("accuracy", "macro_f1")}
+        rows.append({"model": r["model"], "minus": reference["model"], "test clips": r["sizes"]["test"], **cells})
+    return pd.DataFrame(rows)
+
+
+def _interval_words(value: float, low: float, high: float) -> str:
+    side = "above zero" if low > 0 else "below zero" if high < 0 else "includes zero"
+    return f"{value:+.3f} [{low:+.3f}, {high:+.3f}] (interval {side})"
+
+
+def _seconds(record: dict) -> str:
+    """The segment length in a record's model name (``run_name``)."""
+    return record["model"].split(" · ")[1].split("-s")[0]
+
+
+def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: Sequence[dict], label: str,
+            resamples: int = 1000) -> str:
+    """What the records say, in sentences built from them. ``leakage``: condition -> record (keys of
+    ``CONDITIONS``, the augmentation pair under ``augment-*`` and their control under ``track-random-control``);
+    ``augmentation``: augmentation name -> record (``none`` the control); ``segments``: the segment-length runs."""
+    lines = [f"**Reading** ({label}; generated from the records of this run)."]
+    every = list({id(r): r for r in [*leakage.values(), *augmentation.values(), *segments]}.values())
+    failed = [f"{r['model']} under {r['protocol']}" for r in every if evaluate.status(r) != "ok"]
+
+    def compared(a: dict, b: dict, what: str) -> bool:
+        if evaluate.status(a) == "ok" and evaluate.status(b) == "ok":
+            return True
+        lines.append(f"- {what}: not measured, a run did not learn.")
+        return False
+
+    pairs = [("segment-random", "track-random", "**Leakage by segments**: the same network scored on segments of clips whose "
+              "other segments it trained on, minus scored on unseen clips: segment accuracy {}; intervals resample whole "
+              "clips, and the two test sets differ."),
+             ("augment-before-split", "augment-after-split", "**Augmenting before the split** (copies of one clip on both "
+              "sides) minus after it: segment accuracy {}; the leaky test set holds stretched and shifted copies, the "
+              "honest one originals only, so the two test sets differ.")]
+    for leaky, honest, sentence in pairs:
+        if leaky in leakage and honest in leakage and compared(leakage[leaky], leakage[honest], sentence.split(":")[0]):
+            lines.append("- " + sentence.format(_interval_words(*leakage_effect(leakage[leaky], leakage[honest], resamples))))
+    if "fixed" in leakage and "track-random" in leakage and compared(leakage["track-random"], leakage["fixed"], "Split gap"):
+        gap = leakage_effect(leakage["track-random"], leakage["fixed"], resamples)
+        lines.append(f"- Random clip split minus the {leakage['fixed']['protocol']} split, segment accuracy: {_interval_words(*gap)}; "
+                     f"they differ in test clips and in training size ({leakage['track-random']['sizes']['train']} vs "
+                     f"{leakage['fixed']['sizes']['train']} clips), so this gap has more than one cause.")
+    control = augmentation.get("none")
+    for name, r in augmentation.items():
+        if control is None or name == "none" or not compared(r, control, f"**{name}** minus no augmentation"):
+            continue
+        diff = paired_difference(r, control, "accuracy", resamples)
+        lines.append(f"- **{name}** minus no augmentation on the same {r['sizes']['test']} test clips ({r['protocol']}): "
+                     f"clip accuracy {_interval_words(*diff)}.")
+    by_model: dict[str, list[dict]] = {}
+    most_per_clip = max((r["extra"].get("segments_per_clip", 0) for r in segments), default=0)
+    for r in segments:
+        by_model.setdefault(r["model"].split(" · ")[0], []).append(r)
+    for model, runs in by_model.items():
+        ok = [r for r in runs if evaluate.status(r) == "ok"]
+        if len(ok) < 2:
+            continue
+        best = max(ok, key=lambda r: r["metrics"]["accuracy"]["value"])
+        diffs = [(r, paired_difference(best, r, "accuracy", resamples)) for r in ok if r is not best]
+        better = all(low > 0 for _, (_, low, _) in diffs)
+        per_clip = max(r["extra"].get("segments_per_clip", 0) for r in runs)
+        lines.append(f"- **{model}**: highest clip accuracy with {_seconds(best)}-s segments "
+                     f"({evaluate.metric_cell(best, 'accuracy')}); paired on the same {best['sizes']['test']} test clips, it minus " +
+                     "; minus ".join(f"{_seconds(r)} s {_interval_words(*d)}" for r, d in diffs) + ": " +
+                     ("every interval above zero: a measured difference." if better else
+                      f"{sum(low <= 0 for _, (_, low, _) in diffs)} interval(s) reach zero: not a measured difference from "
+                      "those lengths.") +
+                     (f" It saw at most {per_clip} segments per clip (a CPU budget), the others every segment: compare its "
+                      "lengths with each other, not with them." if per_clip < most_per_clip else ""))
+    if failed:
+        lines.append(f"- Did not learn (reported as failed, not compared): {', '.join(failed)}.")
+    return "\n".join(lines)

@@ -48,8 +48,9 @@ from IPython.display import Markdown, display
 
 from helpers import config, data, plots
 from helpers.inputs import features
-from helpers.models import training, zoo
+from helpers.models import training
 from helpers.results import evaluate, readings, report
+from helpers.studies import features_ml as study
 from helpers.studies import prepare
 
 cfg = config.setup(PROFILE, DATASET)
@@ -74,21 +75,10 @@ print(f"{len(tracks)} readable audio clips; features CSV: {'absent' if reference
 # two are reported apart. Look at the tallest bar against the 2 % line.
 
 # %%
-parities = {}
-for kind, formats in {"lossless": ("flac", "wav", "au"), "lossy": ("ogg", "mp3")}.items():
-    clips = tracks[tracks["format"].isin(formats)]
-    if reference is None or clips.empty:
-        print(f"{kind}: no features CSV or no {kind} audio here; the parity check needs both")
-        continue
-    extracted = features.extract(clips, jobs=cfg.jobs)
-    for failure in extracted.skipped:
-        print(f"skipped: {failure}")
-    parities[kind] = features.parity(extracted.table, reference)
-    fig = plots.parity_bars(parities[kind].table, f"{LABEL}, {len(extracted.table)} {kind} clips "
-                            f"({', '.join(sorted(clips['format'].unique()))}): our features vs features_30_sec.csv")
-    plots.save(fig, cfg.figures_dir, f"03_feature_parity_{kind}")
+parities = study.feature_parities(tracks, reference, jobs=cfg.jobs)
+study.parity_figures(parities, LABEL, cfg.figures_dir)
 if parities:
-    display(Markdown(readings.parity_reading(parities, LABEL)))
+    display(Markdown(readings.parity_reading({kind: found.parity for kind, found in parities.items()}, LABEL)))
 
 # %% [markdown]
 # ## 2. The table the models learn from
@@ -98,22 +88,12 @@ if parities:
 # this repository extracts from the audio.
 
 # %%
-if reference is not None:
-    table, representation = data.limit_per_genre(reference, cfg.profile.max_clips_per_genre), "features_30_sec.csv"
-else:
-    extracted = features.extract(tracks, jobs=cfg.jobs)
-    table, representation = data.attach_fixed_split(extracted.table, tracks), "features extracted by helpers.features"
-    for failure in extracted.skipped:
-        print(f"skipped: {failure}")
-# The dataset's own split (GTZAN: fault-filtered; FMA-small: official), when it has one.
+table, representation = study.model_table(tracks, reference, cfg.profile.max_clips_per_genre, jobs=cfg.jobs)
+# The dataset's own split (GTZAN: fault-filtered; FMA-small: official), when it has one, and the equal-size
+# control: the random split with its training set shrunk to the fixed split's size.
 FIXED = cfg.dataset.fixed_split_name
-protocols = ["random-80/20", "5-fold-cv"] + ([FIXED] if FIXED else [])
-# The equal-size control: the random split with its training set shrunk to the fixed split's size.
-EQUAL = training.fixed_train_size(table, FIXED) if FIXED else None
-if EQUAL is not None and EQUAL >= (training.protocol_split(table, "random-80/20", seed=cfg.seed) == "train").sum():
-    EQUAL = None  # the fixed split trains on no fewer clips than the random one: nothing to control for
-print(f"{LABEL}: {len(table)} clips x {len(features.FEATURE_COLUMNS)} features ({representation}); "
-      f"protocols: {', '.join(protocols)}" + (f"; random-80/20 also at the {FIXED} training size, {EQUAL} clips" if EQUAL else ""))
+plan = study.plan(table, FIXED, seed=cfg.seed)
+print(plan.describe(LABEL, table, representation))
 
 # %% [markdown]
 # ## 3. Every model under every protocol
@@ -126,21 +106,10 @@ print(f"{LABEL}: {len(table)} clips x {len(features.FEATURE_COLUMNS)} features (
 # protocol also gets a majority-class baseline: any model must beat it to have learned something.
 
 # %%
-RUN = dict(experiment="features_ml", dataset=cfg.dataset.name, representation=representation, seed=cfg.seed,
-           resamples=cfg.profile.ci_resamples)
-runs = [(protocol, None) for protocol in protocols] + ([("random-80/20", EQUAL)] if EQUAL else [])
-records, predictions = [], {}
-for protocol, size in runs:
-    if size is None:
-        records.append(training.majority_baseline(table, protocol, **RUN))
-        evaluate.save(records[-1], cfg.results_dir)
-    for name in zoo.FEATURE_MODELS:
-        record, predictions[name, protocol, size] = training.run_protocol(
-            table, features.FEATURE_COLUMNS, name, protocol, jobs=cfg.jobs, params=cfg.profile.model_params.get(name),
-            train_size=size, **RUN)
-        evaluate.save(record, cfg.results_dir)
-        records.append(record)
-print(f"{len(records)} results records in {config.display_path(cfg.results_dir / 'features_ml')}")
+records, predictions = study.run_models(table, plan, cfg.results_dir, dataset=cfg.dataset.name, representation=representation,
+                                        seed=cfg.seed, resamples=cfg.profile.ci_resamples, model_params=cfg.profile.model_params,
+                                        jobs=cfg.jobs)
+print(f"{len(records)} results records in {config.display_path(cfg.results_dir / study.EXPERIMENT)}")
 
 # %% [markdown]
 # Balanced accuracy (the mean recall over genres) and macro-F1 beside accuracy, each with its
@@ -176,13 +145,7 @@ evaluate.side_by_side(records, "balanced_accuracy")
 # fixed split; the sentence below each names the genres recalled best and worst.
 
 # %%
-scored = [r for r in records if r["protocol"] == "random-80/20" and not r.get("failure") and not r["extra"].get("baseline")]
-best = max(scored, key=lambda r: r["metrics"]["balanced_accuracy"]["value"])["model"]
-for record in (r for r in records if r["model"] == best and r["protocol"] in ("random-80/20", FIXED)):
-    fig = plots.confusion(record, f"{LABEL}, {record['protocol']}: {best} (accuracy {record['metrics']['accuracy']['value']:.3f}, "
-                                  f"n={record['sizes']['test']})")
-    plots.save(fig, cfg.figures_dir, f"03_confusion_{best}_{record['protocol'].replace('/', '-')}")
-    display(Markdown(report.describe(record)))
+display(Markdown(study.confusion_figures(study.best_runs(records, FIXED), LABEL, cfg.figures_dir)))
 
 # %% [markdown]
 # ### Against the seed report
@@ -207,32 +170,11 @@ display(Markdown(report.readme_table(records)))
 # dataset label.
 
 # %%
-frames = features.sequences(tracks, pool=prepare.SEQUENCE_POOL, jobs=cfg.jobs)
-X_seq, seq_rows = frames.X, data.attach_fixed_split(frames.rows, tracks)
-for failure in frames.skipped:
-    print(f"skipped: {failure}")
-datasets_seq = {cfg.dataset.name: (LABEL, seq_rows.index.to_numpy())}
-subset = data.balanced_subset(tracks, cfg.dataset.name, LABEL)
-if subset is not None:
-    subset_tracks, subset_name, subset_label = subset
-    datasets_seq[subset_name] = (subset_label, seq_rows.index[seq_rows["track_id"].isin(subset_tracks["track_id"])].to_numpy())
-lstm_records = []
-for name, (label, rows) in datasets_seq.items():
-    part = seq_rows.loc[rows].reset_index(drop=True)
-    print(f"{label}: {len(part)} clips x {X_seq.shape[1]} steps x {X_seq.shape[2]} features")
-    for protocol in [p for p in protocols if p != "5-fold-cv"]:
-        run = dict(experiment="features_ml", dataset=name, representation="per-frame feature sequences from audio",
-                   seed=cfg.seed, resamples=cfg.profile.ci_resamples)
-        try:
-            lstm_records.append(training.majority_baseline(part, protocol, **run))
-            record, _ = training.run_protocol(part, [], "lstm", protocol, params=cfg.profile.model_params.get("lstm"),
-                                              X=X_seq[rows], **run)
-        except ValueError as error:  # a fixed split that leaves a part empty on this subset
-            print(f"skipped lstm under {protocol} on {label}: {error}")
-            continue
-        lstm_records.append(record)
-for record in lstm_records:
-    evaluate.save(record, cfg.results_dir)
+lstm_records = study.run_lstm(tracks, plan.protocols, cfg.results_dir, dataset=cfg.dataset.name, label=LABEL, seed=cfg.seed,
+                              resamples=cfg.profile.ci_resamples, params=cfg.profile.model_params.get("lstm"),
+                              pool=prepare.SEQUENCE_POOL, jobs=cfg.jobs)
+print(f"this notebook wrote {len(records) + len(lstm_records)} results records: {len(records)} on the features table, "
+      f"{len(lstm_records)} of the LSTM")
 display(Markdown(report.coverage(lstm_records, "the LSTM's audio")))
 evaluate.summary_table(lstm_records)
 
@@ -244,14 +186,14 @@ evaluate.summary_table(lstm_records)
 
 # %%
 random_split = training.protocol_split(table, "random-80/20", seed=cfg.seed)
-study = training.bootstrap_retrain(table, features.FEATURE_COLUMNS, random_split, "xgboost-tuned",
-                                   resamples=cfg.profile.retrain_resamples, seed=cfg.seed, jobs=cfg.jobs,
-                                   params=cfg.profile.model_params.get("xgboost-tuned"))
-study.to_csv(cfg.results_dir / "features_ml" / f"{cfg.dataset.name}__bootstrap_retrain.csv", index=False)
-fig = plots.bootstrap_box(study, f"{LABEL}, random 80/20: tuned XGBoost refit on {len(study)} bootstrap resamples "
-                                 f"({int((random_split == 'train').sum())} training clips each)")
+retrain = training.bootstrap_retrain(table, features.FEATURE_COLUMNS, random_split, "xgboost-tuned",
+                                     resamples=cfg.profile.retrain_resamples, seed=cfg.seed, jobs=cfg.jobs,
+                                     params=cfg.profile.model_params.get("xgboost-tuned"))
+retrain.to_csv(cfg.results_dir / "features_ml" / f"{cfg.dataset.name}__bootstrap_retrain.csv", index=False)
+fig = plots.bootstrap_box(retrain, f"{LABEL}, random 80/20: tuned XGBoost refit on {len(retrain)} bootstrap resamples "
+                                   f"({int((random_split == 'train').sum())} training clips each)")
 plots.save(fig, cfg.figures_dir, "03_bootstrap_retrain")
-study[["accuracy", "macro_f1"]].describe(percentiles=[0.025, 0.5, 0.975]).round(3)
+retrain[["accuracy", "macro_f1"]].describe(percentiles=[0.025, 0.5, 0.975]).round(3)
 
 # %% [markdown]
 # ## 5. Training-size curve
@@ -281,5 +223,5 @@ curve.round(3)
 display(Markdown("\n\n".join([
     report.protocol_reading(records, LABEL),
     report.protocol_reading(lstm_records, "the LSTM on audio"),
-    readings.studies_reading(study, curve, LABEL),
+    readings.studies_reading(retrain, curve, LABEL),
 ])))

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,7 +51,7 @@ def test_unknown_label_is_an_error():
 
 def test_save_load_summary_and_side_by_side(tmp_path):
     paths = [evaluate.save(make_record(protocol=p, model=m), tmp_path) for p in ("random-80/20", "fault-filtered") for m in ("a", "b")]
-    assert paths[0].name == "synthetic__a__random-80-20.json"
+    assert paths[0].name == "synthetic__no-input__a__random-80-20.json"
     records = evaluate.load_all(tmp_path)
     table = evaluate.summary_table(tmp_path)
     assert len(records) == 4 and len(table) == 4
@@ -255,6 +256,45 @@ def test_load_all_refuses_schema_1_records_and_says_to_rerun_the_notebook(tmp_pa
     assert err.startswith("error: ") and err.count("\n") == 1 and "re-run the notebook" in err and "move or delete" not in err
 
 
+def test_runs_that_differ_in_any_identity_field_get_their_own_files(tmp_path):
+    """The defect of issue 20: the features CSV's baseline and the audio LSTM's baseline shared one file."""
+    csv = make_record(model="majority-class baseline", representation="features_30_sec.csv")
+    audio = make_record(model="majority-class baseline", representation="per-frame feature sequences from audio")
+    seeded = [make_record(params={"seed": seed}) for seed in (0, 1)]
+    variant = make_record(extra={"variant": "masks"})
+    records = [csv, audio, *seeded, variant, make_record()]
+    paths = [evaluate.save(record, tmp_path) for record in records]
+    assert len(set(paths)) == len(records)
+    assert paths[0].name == "synthetic__features_30_sec.csv__majority-class-baseline__random-80-20.json"
+    assert paths[2].name.endswith("__seed0.json") and paths[4].name.endswith("__masks.json")
+    assert len(evaluate.load_all(tmp_path)) == len(records)
+    assert all(evaluate.record_path(r, tmp_path) == Path(r["_path"]) for r in evaluate.load_all(tmp_path))
+
+
+def test_save_replaces_the_same_run_and_refuses_another_runs_file(tmp_path):
+    first = make_record(model="a b")
+    path = evaluate.save(first, tmp_path)
+    again = make_record(model="a b", resamples=100)  # the same run, re-run: replaced
+    assert evaluate.save(again, tmp_path) == path and json.loads(path.read_text())["bootstrap"]["resamples"] == 100
+    other = make_record(model="a-b")  # another run whose name makes the same file name
+    assert evaluate.record_path(other, tmp_path) == path
+    with pytest.raises(evaluate.RecordCollision, match="holds the run"):
+        evaluate.save(other, tmp_path)
+    path.write_text("my notes")  # not a record: never overwritten
+    with pytest.raises(evaluate.RecordCollision, match="not a results record"):
+        evaluate.save(first, tmp_path)
+    assert path.read_text() == "my notes"
+
+
+def test_failure_is_judged_once_and_read_from_the_record():
+    record = real_failure()
+    assert record["failure"] == evaluate.judge(record) and evaluate.failure(record) == record["failure"]
+    record["extra"]["train_accuracy"] = 0.9  # a reader never re-judges a stored verdict
+    assert evaluate.failure(record) == record["failure"] != evaluate.judge(record)
+    del record["failure"]  # a record written before verdicts were stored is judged when read
+    assert evaluate.failure(record) == evaluate.judge(record)
+
+
 def test_protocol_suffix_orders_after_its_base_and_saves_to_its_own_file(tmp_path):
     assert evaluate.parse_protocol("random-80/20@442") == ("random-80/20", 442)
     assert evaluate.parse_protocol("random-80/20") == ("random-80/20", None)
@@ -263,7 +303,7 @@ def test_protocol_suffix_orders_after_its_base_and_saves_to_its_own_file(tmp_pat
                                       "random-70/10/20"])
     assert order == ["random-70/10/20", "random-80/20", "random-80/20@100", "random-80/20@442", "fault-filtered", "mine", "mine@5"]
     paths = {evaluate.save(make_record(protocol=p), tmp_path).name for p in ("random-80/20", "random-80/20@442")}
-    assert paths == {"synthetic__m__random-80-20.json", "synthetic__m__random-80-20-n442.json"}
+    assert paths == {"synthetic__no-input__m__random-80-20.json", "synthetic__no-input__m__random-80-20-n442.json"}
     records = [make_record(protocol=p, model=m) for p in ("fault-filtered", "random-80/20@442", "random-80/20") for m in ("a", "b")]
     assert list(evaluate.side_by_side(records).columns) == ["random-80/20", "random-80/20@442", "fault-filtered"]
     assert list(evaluate.summary_table(records)["protocol"]) == ["random-80/20"] * 2 + ["random-80/20@442"] * 2 + ["fault-filtered"] * 2
@@ -323,3 +363,13 @@ def test_multi_label_records_are_loaded_only_when_asked(tmp_path):
     assert len(evaluate.load_all(tmp_path, "all")) == 2
     with pytest.raises(ValueError, match="valid: single-label, multi-label, all"):
         evaluate.load_all(tmp_path, "multi")
+
+
+def test_committed_records_live_at_their_identity_path():
+    """Every committed record's file is the one its identity names, so no two runs of a render share a file."""
+    from .conftest import REPO
+
+    records = evaluate.load_all(REPO / "results", "all")
+    assert records, "no committed records"
+    misplaced = [r["_path"] for r in records if evaluate.record_path(r, REPO / "results") != Path(r["_path"])]
+    assert not misplaced, f"records not at their identity path (re-save them): {misplaced[:3]}"

@@ -136,7 +136,7 @@ def test_readme_table_rows_come_from_seed_comparison(records):
 
 def test_report_types_no_number():
     """Numbers in the prose come from the records: the module holds no float literal."""
-    tree = ast.parse((REPO / "helpers" / "report.py").read_text())
+    tree = ast.parse((REPO / "helpers" / "results" / "report.py").read_text())
     floats = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, float)]
     assert floats == []
 

@@ -26,8 +26,12 @@ from ..results import evaluate
 from ..runtime import progress as progress_bar
 from ..runtime import quiet_tensorflow
 from . import zoo
-from .network_splits import (
+from .network_splits import (  # noqa: F401 (re-exported: notebooks and tests use them from here)
+    NETWORK_PROTOCOLS,
     clip_genres,
+    fixed_train_size,
+    majority_baselines,
+    network_split,
     row_split,
     split_parts,
     subsample_training,

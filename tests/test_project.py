@@ -264,3 +264,34 @@ def test_committed_notebooks_carry_no_path_of_this_machine():
     for path in NOTEBOOKS:
         found = sorted(set(machine.findall(path.read_text())))
         assert not found, f"{path.name} shows {found}"
+
+
+def _module_exists(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a parent that is a module, not a package
+        return False
+
+
+def test_every_module_the_readme_names_exists_and_every_command_runs_as_a_module():
+    """A module that moves takes its `python -m` command with it: the READMEs may name no module that is gone."""
+    import importlib
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    text = (REPO / "README.md").read_text() + (REPO / "data" / "README.md").read_text()
+    for command in sorted(set(re.findall(r"python -m (helpers(?:\.\w+)*)", text))):
+        assert _module_exists(command), f"README: python -m {command}: no such module"
+        spec = importlib.util.find_spec(command)
+        if spec.submodule_search_locations:  # a package runs its __main__
+            assert _module_exists(f"{command}.__main__"), f"README: python -m {command}: the package has no __main__"
+        else:
+            assert '__name__ == "__main__"' in Path(spec.origin).read_text(), f"README: python -m {command} does nothing"
+    for dotted in sorted(set(re.findall(r"`(helpers(?:\.\w+)+)", text))):
+        module, _, attribute = dotted.rpartition(".")
+        assert _module_exists(dotted) or hasattr(importlib.import_module(module), attribute), f"README names {dotted}: gone"
+    for path in sorted(set(re.findall(r"helpers/[\w/.]*\w/?", text))):
+        assert (REPO / path).exists(), f"README names {path}, which does not exist"

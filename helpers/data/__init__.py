@@ -12,28 +12,18 @@ May import: ``helpers.runtime`` and ``helpers.cli`` only (the bottom layer).
 Command line: ``python -m helpers.data {check,download,synth} ...``.
 """
 
-from .tracks import (
-    DatasetNotFoundError,
-    Layout,
-    attach_fixed_split,
-    balanced_subset,
-    check,
-    completeness,
-    decode_all,
-    discover,
-    features_table,
-    get,
-    inventory,
-    limit_per_genre,
-    load_tracks,
-    main,
-    read_features_csv,
-    readable,
-    remotes_for,
-)
-
 __all__ = [
     "DatasetNotFoundError", "Layout", "attach_fixed_split", "balanced_subset", "check", "completeness", "decode_all",
     "discover", "features_table", "get", "inventory", "limit_per_genre", "load_tracks", "main",
     "read_features_csv", "readable", "remotes_for",
 ]
+
+
+def __getattr__(name: str):
+    """``data.load_tracks`` and the other functions of :mod:`.tracks`, imported on first use: a command such as
+    ``python -m helpers.data.audio`` must not import the module it runs before running it."""
+    if name in __all__:
+        from . import tracks
+
+        return getattr(tracks, name)
+    raise AttributeError(f"module 'helpers.data' has no attribute {name!r}")

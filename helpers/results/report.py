@@ -261,7 +261,7 @@ def readme_section(records: Sequence[dict]) -> str:
     datasets = ", ".join(sorted({r["dataset"] for r in records}))
     metric_names = ", ".join(sorted({s.metric.replace("_", " ") for s in seed_reports.SEED_RESULTS}))
     intro = (f"Test {metric_names} of the recorded runs (dataset: {datasets}) with 95 % bootstrap intervals over test clips, "
-             "beside the number each seed report states (as restated in `helpers/seed_reports.py`; their own splits and "
+             "beside the number each seed report states (as restated in `helpers/results/seed_reports.py`; their own splits and "
              "settings), and our balanced accuracy (mean recall over the genres in the test set), which an unbalanced "
              "test set does not inflate. A failed run is marked and is not a result. Every metric of every run: "
              "`python -m helpers.results.evaluate summary results/`.")

@@ -57,7 +57,6 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -67,11 +66,10 @@ from . import cli
 from .data import audio
 from .inputs import network_inputs, spectrograms
 from .models import artifacts, pretrained, pretrained_port
-from .models.artifacts import DEFAULT_MODEL, MULTI_MODEL
+from .models.artifacts import DEFAULT_MODEL, INPUT_KINDS, MULTI_MODEL, preprocessing  # noqa: F401 (predict.preprocessing)
 from .models.pretrained import musicnn_preprocessing  # noqa: F401 (re-exported: predict.musicnn_preprocessing)
 from .runtime import REPO_ROOT, display_path
 
-INPUT_KINDS: tuple[str, ...] = ("mel-image", "log-mel", "kaggle-image", "musicnn-mel")
 # Per model name: the environment variable that names it, and how it is built (for the message when there is none).
 _DEFAULTS = {DEFAULT_MODEL: ("MGC_MODEL", "notebook 05_pretrained_music trains it"),
              MULTI_MODEL: ("MGC_MULTI_MODEL", "notebook 06_transfer_learning saves it: ./run_all.sh --only 06")}
@@ -79,14 +77,6 @@ _DEFAULTS = {DEFAULT_MODEL: ("MGC_MODEL", "notebook 05_pretrained_music trains i
 MODEL_SUFFIXES = (".keras", ".json", ".h5", ".hdf5")
 # Peak amplitude at or below which a waveform counts as digital silence (-120 dBFS).
 SILENCE_PEAK = 1e-6
-
-
-def preprocessing(kind: str, *, mel: spectrograms.MelParams = spectrograms.MelParams(), image_size: int | None = None,
-                  color: str = "grayscale", window_seconds: float | None = None) -> dict:
-    """The sidecar's description of a model's input (see the module docstring)."""
-    if kind not in INPUT_KINDS:
-        raise ValueError(f"unknown input kind {kind!r}; valid: {', '.join(INPUT_KINDS)}")
-    return {"input": kind, "mel": asdict(mel), "image_size": image_size, "color": color, "window_seconds": window_seconds}
 
 
 def sample_rate(prep: dict) -> int:

@@ -233,11 +233,8 @@ print(mistakes)
 # is not published.)
 
 # %%
-clip_seconds = float(tracks["duration"].median().round())
-saved = study.save_audio_models(audio_runs, AUDIO, cfg.dataset.name, {
-    "base-cnn-own-png": predict.preprocessing("mel-image", image_size=NET["image_size"], window_seconds=clip_seconds),
-    "small-cnn-log-mel-3s": predict.preprocessing("log-mel", mel=study.SEGMENT_MEL, window_seconds=study.SEGMENT_SECONDS),
-}, cfg.models_dir)
+saved = study.save_audio_models(audio_runs, AUDIO, cfg.dataset.name, study.audio_preprocessing(tracks, NET["image_size"]),
+                                cfg.models_dir)
 
 # %%
 model, sidecar = saved["base-cnn-own-png"]

@@ -14,14 +14,28 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from ..data.cache import write_json
+from ..inputs import spectrograms
 from ..results.evaluate import jsonable
 from ..runtime import library_versions, quiet_tensorflow
 
 DEFAULT_MODEL = "musicnn-default"  # notebook 05_pretrained_music saves it in cfg.models_dir; helpers.predict's default
 MULTI_MODEL = "musicnn-multi"  # helpers.models.multigenre.save_multi_model: several genres per file (predict --multi)
+# What a model reads, as its sidecar names it (helpers.predict rebuilds the input from this description).
+INPUT_KINDS: tuple[str, ...] = ("mel-image", "log-mel", "kaggle-image", "musicnn-mel")
+
+
+def preprocessing(kind: str, *, mel: spectrograms.MelParams = spectrograms.MelParams(), image_size: int | None = None,
+                  color: str = "grayscale", window_seconds: float | None = None) -> dict:
+    """The sidecar's description of a model's input: its kind (:data:`INPUT_KINDS`), mel parameters, image size and
+    colour, and the window a file is cut into."""
+    if kind not in INPUT_KINDS:
+        raise ValueError(f"unknown input kind {kind!r}; valid: {', '.join(INPUT_KINDS)}")
+    return {"input": kind, "mel": asdict(mel), "image_size": image_size, "color": color, "window_seconds": window_seconds}
+
 
 # What predict needs from a sidecar; the rest (dataset, metrics, versions) is provenance.
 SIDECAR_KEYS: tuple[str, ...] = ("model_file", "genres", "preprocessing")

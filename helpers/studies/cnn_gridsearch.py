@@ -271,6 +271,14 @@ def audio_runs(audio: Sequence[AudioNetwork], sets: Mapping[str, set[str] | None
     return runs
 
 
+def audio_preprocessing(tracks: pd.DataFrame, image_size: int) -> dict[str, dict]:
+    """The sidecar's input description of each saved audio network: the base CNN reads one mel PNG of a whole clip
+    (the clips' median length), the small CNN 3-s log-mel segments."""
+    clip_seconds = float(tracks["duration"].median().round())
+    return {"base-cnn-own-png": artifacts.preprocessing("mel-image", image_size=image_size, window_seconds=clip_seconds),
+            "small-cnn-log-mel-3s": artifacts.preprocessing("log-mel", mel=SEGMENT_MEL, window_seconds=SEGMENT_SECONDS)}
+
+
 def save_audio_models(runs: Mapping[tuple[str, str, str], tuple], audio: Sequence[AudioNetwork], dataset: str,
                       preprocessing: Mapping[str, dict], models_dir: str | Path) -> dict[str, tuple[object, dict]]:
     """Save each model of ``preprocessing`` (a name of ``SAVED_MODELS`` -> ``helpers.predict.preprocessing``'s

@@ -48,27 +48,23 @@ PROFILE = None  # "smoke" | "report" | "paper"; None reads $MGC_PROFILE (default
 DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthetic"; None: $MGC_DATASET, $GTZAN_DIR, data/gtzan or synthetic
 
 # %%
-from pathlib import Path
-
 from IPython.display import Markdown, display
 
 from helpers import config, data, plots, predict
-from helpers.inputs import features
 from helpers.models import artifacts, heads, pretrained, transfer
 from helpers.results import evaluate, report
+from helpers.studies import pretrained_music as study
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL, NAME, SETTINGS = cfg.dataset.label, cfg.dataset.name, cfg.profile.pretrained
 layout = data.discover(cfg.dataset.root)
 tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profile.max_clips_per_genre)
-handcrafted = data.features_table(layout)  # the Kaggle CSV when the dataset has one, else computed from the audio
-if handcrafted is None:
-    extracted = features.extract(tracks, jobs=cfg.jobs)
-    handcrafted = data.attach_fixed_split(extracted.table, tracks)
+# the Kaggle CSV when the dataset has one, else computed from the audio
+handcrafted = study.handcrafted_features(layout, tracks, jobs=cfg.jobs)
 # Published MSD-musicnn taggrams (GTZAN only): the parity check, and a stand-in for clips whose audio is absent.
 reference = pretrained.reference_taggrams(cfg.dataset.root / "reference")
 FIXED = cfg.dataset.fixed_split_name
-protocols = ([FIXED] if FIXED else []) + ["random-80/20", "5-fold-cv"]
+protocols = study.protocols(FIXED)
 print(f"{LABEL}: {len(tracks)} readable audio clips; reference taggrams for {len(reference)} clips; "
       f"checkpoints {', '.join(SETTINGS['checkpoints'])}; protocols {', '.join(protocols)}")
 
@@ -83,15 +79,9 @@ print(f"{LABEL}: {len(tracks)} readable audio clips; reference taggrams for {len
 # Vorbis) copies differ from the original audio, so their distance measures the codec, not the port.
 
 # %%
-if reference:
-    parity = pretrained.parity(tracks, reference)
+parity = study.port_parity(tracks, reference, LABEL, cfg.figures_dir)  # None (and why) without the reference
+if parity is not None:
     display(pretrained.parity_summary(parity))
-    fig = plots.port_parity(parity, f"{LABEL}: Keras port vs published MSD-musicnn taggrams, {len(parity)} clips "
-                                    f"(1-s hop, 3-s windows)")
-    plots.save(fig, cfg.figures_dir, "05_port_parity")
-else:
-    parity = None
-    print(f"{LABEL} has no reference taggrams (reference/musicnn_msd_taggram_*.npz): the parity check needs GTZAN")
 
 # %% [markdown]
 # ## 2. Clip embeddings with linear and kernel classifiers
@@ -106,23 +96,14 @@ else:
 
 # %%
 config.seed_everything(cfg.seed)
-records = transfer.embedding_records(
-    tracks, names=SETTINGS["checkpoints"], embeddings=SETTINGS["embeddings"], methods=SETTINGS["methods"],
-    protocols=protocols, dataset=NAME, handcrafted=handcrafted, handcrafted_columns=features.FEATURE_COLUMNS,
-    reference=reference, reference_tracks=handcrafted, seed=cfg.seed, jobs=cfg.jobs, resamples=cfg.profile.ci_resamples)
-# The balanced genres alone, under their own dataset name, where the audio is uneven (as in notebooks 03 and 04).
-balanced = data.balanced_subset(tracks, NAME, LABEL)
-if balanced is not None:
-    subset, SUBSET_NAME, SUBSET_LABEL = balanced
-    records += transfer.embedding_records(
-        subset, names=SETTINGS["checkpoints"], embeddings=SETTINGS["embeddings"], methods=SETTINGS["methods"],
-        protocols=protocols, dataset=SUBSET_NAME, seed=cfg.seed, jobs=cfg.jobs, resamples=cfg.profile.ci_resamples, progress=False)
-for record in records:
-    evaluate.save(record, cfg.results_dir)
+# the whole dataset, then its balanced genres alone where the audio is uneven (as in notebooks 03 and 04); saved
+records = study.embedding_records(tracks, SETTINGS, protocols, dataset=NAME, label=LABEL, handcrafted=handcrafted,
+                                  reference=reference, seed=cfg.seed, jobs=cfg.jobs, resamples=cfg.profile.ci_resamples,
+                                  results_dir=cfg.results_dir)
 print(f"{len(records)} records")
-size, largest = transfer.test_sets(records, protocols[0])[0]
+size, largest = study.largest_test_set(records, protocols[0], top=15)
 print(f"{protocols[0]}, the largest test set ({size} clips): the 15 most accurate runs")
-display(transfer.ranking(largest, protocols[0]).head(15))
+display(largest)
 
 # %% [markdown]
 # ## 3. The seed's head on a frozen base
@@ -137,12 +118,9 @@ display(transfer.ranking(largest, protocols[0]).head(15))
 
 # %%
 config.seed_everything(cfg.seed)
-head_results, trained_heads = heads.head_records(
-    tracks, names=SETTINGS["checkpoints"], protocols=protocols, dataset=NAME, seed=cfg.seed, epochs=SETTINGS["head_epochs"],
-    patience=SETTINGS["head_patience"], resamples=cfg.profile.ci_resamples, reference=reference, reference_tracks=handcrafted,
-    progress=False)  # the window outputs are cached by the cell above
-for record in head_results:
-    evaluate.save(record, cfg.results_dir)
+head_results, trained_heads = study.head_records(tracks, SETTINGS, protocols, dataset=NAME, reference=reference,
+                                                 reference_tracks=handcrafted, seed=cfg.seed,
+                                                 resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir)
 display(heads.head_table(head_results))
 
 # %% [markdown]
@@ -157,15 +135,11 @@ display(heads.head_table(head_results))
 # test sets differ when the head's table included the reference.
 
 # %%
-name, chosen, head = heads.choose_head(head_results, trained_heads, protocols[0])
 config.seed_everything(cfg.seed)
-tuned, tuned_model = heads.fine_tune(heads.mel_windows(tracks, SETTINGS["tune_hop_seconds"]), name, head, protocols[0],
-                                     dataset=NAME, seed=cfg.seed, epochs=SETTINGS["tune_epochs"],
-                                     patience=SETTINGS["tune_patience"], resamples=cfg.profile.ci_resamples,
-                                     initialised_from=f"{chosen['model']} ({chosen['dataset']})")
-evaluate.save(tuned, cfg.results_dir)
-head_results.append(tuned)
-display(heads.head_table([chosen, tuned]))
+best_head = study.fine_tune_best(tracks, head_results, trained_heads, SETTINGS, protocols[0], dataset=NAME, seed=cfg.seed,
+                                 resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir)
+head_results.append(best_head.record)
+display(heads.head_table([best_head.chosen, best_head.record]))
 
 # %% [markdown]
 # ## 4. Every experiment on the fixed split
@@ -179,12 +153,9 @@ display(heads.head_table([chosen, tuned]))
 # %%
 everything = report.load_records(cfg.results_dir)
 HEADLINE = FIXED or protocols[0]
-for number, (size, group) in enumerate(transfer.test_sets(everything, HEADLINE)[:2]):
-    display(Markdown(f"**{HEADLINE}, {size} test clips** ({len(group)} runs; datasets {', '.join(sorted({r['dataset'] for r in group}))})"))
-    display(transfer.ranking(group, HEADLINE).head(20))
-    fig = plots.ranking(sorted(group, key=lambda r: -r["metrics"]["accuracy"]["value"])[:20],
-                        f"{LABEL}, {HEADLINE}, {size} test clips: the {min(20, len(group))} most accurate runs of notebooks 03-05")
-    plots.save(fig, cfg.figures_dir, f"05_ranking_{number + 1}")
+# the two largest test sets, each a heading and its table (their figures follow at the end of the cell)
+for heading, table in study.test_set_rankings(everything, HEADLINE, LABEL, cfg.figures_dir):
+    display(Markdown(heading), table)
 
 # %% [markdown]
 # ## 5. The best pretrained model: confusion matrix and per-genre scores
@@ -194,9 +165,7 @@ for number, (size, group) in enumerate(transfer.test_sets(everything, HEADLINE)[
 # ranking above shows all of them.
 
 # %%
-ours = [r for r in records + head_results if r["protocol"] == HEADLINE and not r.get("extra", {}).get("baseline")]
-largest = max(r["sizes"]["test"] for r in ours)
-best = max((r for r in ours if r["sizes"]["test"] == largest), key=lambda r: r["metrics"]["accuracy"]["value"])
+best = study.best_record(records + head_results, HEADLINE)
 fig = plots.confusion(best)
 plots.save(fig, cfg.figures_dir, "05_best_confusion")
 display(evaluate.per_genre_table(best))
@@ -209,14 +178,8 @@ display(evaluate.per_genre_table(best))
 # linear classifiers separate; overlapping ones are where the confusions above come from.
 
 # %%
-embedded = pretrained.clip_embeddings(tracks, SETTINGS["checkpoints"][0], "taggram-stats",
-                                      reference=reference if SETTINGS["checkpoints"][0] == "msd-musicnn" else None,
-                                      reference_tracks=handcrafted, progress=False)
-sources = transfer.sources(embedded.table)
-fig = plots.embedding_map(embedded.X, embedded.table["genre"],
-                          f"{LABEL}: t-SNE of {embedded.representation}, {len(embedded.table)} clips "
-                          f"({', '.join(f'{n} from the {s}' for s, n in sources.items())})", seed=cfg.seed)
-plots.save(fig, cfg.figures_dir, "05_embedding_map")
+embedded = study.embedding_map(tracks, SETTINGS["checkpoints"][0], LABEL, cfg.figures_dir, reference=reference,
+                               reference_tracks=handcrafted, seed=cfg.seed)
 
 # %% [markdown]
 # ## 7. The default model for your own music
@@ -228,17 +191,14 @@ plots.save(fig, cfg.figures_dir, "05_embedding_map")
 # and reloaded here to classify a clip as a user would.
 
 # %%
-record, model = heads.choose_default([(chosen, None), (tuned, tuned_model)])
-path = heads.save_default_model(name, record, head, cfg.models_dir, model=model, head_record=chosen)
-record["extra"]["default_model"] = True  # the README names it: the one result chosen without test data
-evaluate.save(record, cfg.results_dir)
+# saved, and marked in its record: the README names it, the one result chosen without test data
+record, path = study.save_default(best_head, cfg.models_dir, cfg.results_dir)
 model, sidecar = artifacts.load_artifact(path)
 print(predict.about(path, sidecar))
 # one test clip of the fixed split per genre that has one (the first otherwise), with its true genre
-test_clips = tracks[tracks["fixed_split"] == "test"] if "fixed_split" in tracks and (tracks["fixed_split"] == "test").any() else tracks
-examples = test_clips.groupby("genre").head(1).head(4)
-shown = predict.classify(examples["path"].tolist(), model, sidecar).drop(columns=["note", "error"])
-print(shown.assign(file=shown["file"].map(lambda f: Path(f).name), true=examples["genre"].to_numpy()).to_string(index=False))
+examples = study.demo_clips(tracks)
+shown = predict.classify(examples["path"].tolist(), model, sidecar)
+print(study.demo_table(shown, examples).to_string(index=False))
 
 # %% [markdown]
 # ## What we learned

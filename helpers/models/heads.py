@@ -28,7 +28,7 @@ import pandas as pd
 from ..data import splits
 from ..results import evaluate
 from . import training
-from .pretrained import WindowOutputs, checkpoint, extract
+from .pretrained import LogMel, checkpoint, reference_error, window_values
 from .transfer import EXPERIMENT, REFERENCE_SUFFIX, sources
 
 HEAD = dict(dense_units=128, dropout=0.5, learning_rate=1e-3, batch_size=64)
@@ -48,25 +48,16 @@ class WindowSet:
 def window_embeddings(tracks: pd.DataFrame, name: str, hop_seconds: float = 1.0, layer: str | None = None,
                       reference: dict | None = None, reference_tracks: pd.DataFrame | None = None,
                       progress: bool = True) -> WindowSet:
-    """One row per window of every readable clip: the layer a head sits on (default: musicnn's penultimate, VGG's
-    pool5). With ``layer="taggram"``, MSD-musicnn's published ``reference`` taggrams stand in for the clips of
-    ``reference_tracks`` whose audio is absent (their windows have the same 1-s hop)."""
+    """One row per window of :func:`helpers.models.pretrained.window_values`' clips: the layer a head sits on
+    (default: musicnn's penultimate, VGG's pool5). With ``layer="taggram"``, MSD-musicnn's published ``reference``
+    taggrams stand in for the clips of ``reference_tracks`` whose audio is absent (their windows have the same 1-s hop)."""
     layer = layer or head_layer(name)
-    result = extract(tracks, [name], hop_seconds, progress=progress)
-    values = result.values[WindowOutputs((name,), hop_seconds).name]
-    keep = [v is not None for v in values]
-    clips = result.tracks[keep].assign(source="port")
-    arrays = [v[name][layer] for v in values if v is not None]
-    if reference:
-        if (name, layer, hop_seconds) != ("msd-musicnn", "taggram", 1.0) or reference_tracks is None:
-            raise ValueError("reference taggrams stand in for msd-musicnn taggram windows at a 1-s hop only, "
-                             "and need reference_tracks (genre and split of each clip)")
-        extra = reference_tracks[reference_tracks["track_id"].isin(reference.keys())
-                                 & ~reference_tracks["track_id"].isin(clips["track_id"])]
-        arrays += [reference[t] for t in extra["track_id"]]
-        clips = pd.concat([clips, extra.assign(source="reference")], ignore_index=True)
+    if reference and layer != "taggram":
+        raise reference_error(f"{name} {layer} windows")
+    found = window_values(tracks, name, hop_seconds, reference, reference_tracks, progress=progress)
+    arrays = [v[layer] for v in found.values]
     rows = np.concatenate([np.full(len(a), i) for i, a in enumerate(arrays)])
-    return WindowSet(clips.reset_index(drop=True), np.concatenate(arrays), rows, layer)
+    return WindowSet(found.table, np.concatenate(arrays), rows, layer)
 
 
 def _hold_out_validation(tracks: pd.DataFrame, split: pd.Series, seed: int) -> pd.Series:
@@ -323,22 +314,21 @@ def head_table(records: Sequence[dict]) -> pd.DataFrame:
 
 
 def mel_windows(tracks: pd.DataFrame, hop_seconds: float, progress: bool = True) -> WindowSet:
-    """musicnn's log-mel windows of every readable clip (for fine-tuning; not cached: 16 kB per window)."""
-    from ..data.audio import AudioError
-    from ..runtime import progress as progress_bar
-    from .pretrained import waveform
-    from .pretrained_port import hop_frames, log_mel, windows
+    """musicnn's log-mel windows of every readable clip, one starting every ``hop_seconds`` (the input of fine-tuning).
+
+    The log-mel is cached per clip (:class:`helpers.models.pretrained.LogMel`); the windows are cut from it here,
+    because they repeat its frames (3x at a 1-s hop) and every hop can share one entry.
+    """
+    from ..inputs import representations
+    from .pretrained_port import hop_frames, windows
 
     hop = hop_frames(hop_seconds)
-    kept, arrays = [], []
-    for i, path in enumerate(progress_bar(tracks["path"], desc="log-mel windows", unit="clip", disable=not progress)):
-        try:
-            arrays.append(windows(log_mel(waveform(path)), hop))
-        except AudioError:
-            continue
-        kept.append(i)
+    result = representations.compute(tracks, [LogMel()], jobs=1, progress=progress)
+    mels = result.values[LogMel().name]
+    arrays = [windows(mel, hop) for mel in mels if mel is not None]
     rows = np.concatenate([np.full(len(a), j) for j, a in enumerate(arrays)])
-    return WindowSet(tracks.iloc[kept].reset_index(drop=True), np.concatenate(arrays), rows)
+    kept = result.tracks[[mel is not None for mel in mels]].reset_index(drop=True)
+    return WindowSet(kept, np.concatenate(arrays), rows)
 
 
 def fine_tune(windows: WindowSet, name: str, head: Head, protocol: str, *, dataset: str, seed: int = 42, epochs: int = 10,

@@ -13,10 +13,13 @@ this module turns audio into their outputs:
   and one mel computation per clip feed all the checkpoints asked for, every window
   of a clip goes through each network in one batch, and the per-window outputs are
   cached per clip (file content, checkpoint, hop, library versions);
-* :func:`clip_embeddings` pools the window outputs into one vector per clip
-  (:data:`EMBEDDINGS`), with the published reference taggrams standing in for clips
-  whose audio is absent (:func:`reference_taggrams`); every row says its source;
-* :func:`parity` compares the port with the reference taggrams.
+* :func:`window_values`: one checkpoint's window outputs per readable clip, with the
+  published reference taggrams standing in for clips whose audio is absent
+  (:func:`reference_taggrams`); every row says its source. What the clip embeddings,
+  the parity check and the heads of ``helpers.models.heads`` all read;
+* :func:`clip_embeddings` pools the window outputs into one vector per clip (:data:`EMBEDDINGS`);
+* :func:`parity` compares the port with the reference taggrams;
+* :class:`LogMel`: musicnn's log-mel of a clip, cached per clip (the input of fine-tuning).
 
 Command line (other tools rely on these exactly)::
 
@@ -60,6 +63,8 @@ KAISER_BEST_0_2 = dict(num_zeros=64, precision=9, beta=14.769656459379492, rollo
 PORT_VERSION = 1
 DEFAULT_HOP_SECONDS = 1.0
 CACHE_LIBRARIES = ("librosa", "resampy", "numpy", "keras", "tensorflow")
+# What shapes a cached log-mel (LogMel): the decoder, the resampler (scipy draws its window) and the mel.
+MEL_LIBRARIES = ("soundfile", "resampy", "scipy", "librosa", "numpy")
 # Windows per network call: large enough to keep the matrix units busy, small enough for a laptop's memory.
 BATCH_WINDOWS = 128
 
@@ -155,6 +160,34 @@ class WindowOutputs:
             cache.write_arrays(self._entry(track, n), **arrays)
 
 
+@dataclass(frozen=True)
+class LogMel:
+    """musicnn's log-mel of a clip (``(frames, 96)``, from :func:`waveform`'s 16-kHz samples), as a representation.
+
+    Cached per clip by file content, the resampler, the mel's parameters and the libraries that compute
+    them (not by a window hop: the windows are cut from the cached log-mel, so every hop shares one entry).
+    """
+
+    name: str = "log-mel windows"
+    sample_rate: int | None = None  # decode at the file's own rate; resample() uses RESAMPLER
+
+    def _entry(self, track: Mapping) -> Path:
+        port = pretrained_port
+        mel = dict(sample_rate=SAMPLE_RATE, n_fft=port.N_FFT, hop_length=port.HOP_LENGTH, n_mels=port.N_MELS, pad_mode="reflect")
+        key = cache.key("musicnn-log-mel", PORT_VERSION, RESAMPLER, mel, files=[track["path"]], libraries=MEL_LIBRARIES)
+        return cache.entry("musicnn-mel", key, ".npz")
+
+    def cached(self, track: Mapping) -> np.ndarray | None:
+        arrays = cache.read_arrays(self._entry(track), ("mel",))
+        return None if arrays is None else arrays["mel"]
+
+    def compute(self, samples, sr: int, track: Mapping) -> np.ndarray:
+        return log_mel(resample(samples, sr))
+
+    def store(self, track: Mapping, value: np.ndarray) -> None:
+        cache.write_arrays(self._entry(track), mel=value)
+
+
 def extract(tracks: pd.DataFrame, names: Sequence[str], hop_seconds: float = DEFAULT_HOP_SECONDS,
             progress: bool = True) -> representations.PassResult:
     """The window outputs of every readable track for checkpoints ``names`` (cached; decoded once per clip).
@@ -205,6 +238,49 @@ def reference_taggrams(folder: str | Path) -> dict[str, np.ndarray]:
 
 
 @dataclass
+class WindowValues:
+    """One checkpoint's window outputs per clip: ``table`` row ``i`` (the tracks-table row and ``source``: ``port`` or
+    ``reference``) has ``values[i]`` (output name -> ``(windows, width)``; a reference clip has ``taggram`` only)."""
+
+    table: pd.DataFrame
+    values: list[dict[str, np.ndarray]]
+    failed: list[str]
+
+
+def reference_error(what: str) -> ValueError:
+    """The one refusal for asking the reference for something it does not hold (``what``: what was asked for)."""
+    return ValueError("the reference holds MSD-musicnn taggrams only, at a 1-s hop: it can stand in for msd-musicnn "
+                      f"taggram windows and their embeddings, not {what}")
+
+
+def window_values(tracks: pd.DataFrame, name: str, hop_seconds: float = DEFAULT_HOP_SECONDS,
+                  reference: Mapping[str, np.ndarray] | None = None, reference_tracks: pd.DataFrame | None = None,
+                  progress: bool = True) -> WindowValues:
+    """Checkpoint ``name``'s window outputs of every readable track through the port (``source`` = ``port``; cached).
+
+    ``reference`` (from :func:`reference_taggrams`: MSD-musicnn taggrams at a 1-s hop) adds the
+    clips of ``reference_tracks`` (rows with ``track_id, genre, fixed_split``) whose audio is not
+    among ``tracks`` (``source`` = ``reference``), after the port's: a clip with audio always goes
+    through the port, so a user with the full dataset gets the same table from the port alone.
+    """
+    if reference:  # refused before the networks run, so a wrong call costs nothing
+        if name != "msd-musicnn" or hop_seconds != 1.0:
+            raise reference_error(f"{name} at a {hop_seconds}-s hop")
+        if reference_tracks is None:
+            raise ValueError("reference taggrams need reference_tracks: the genre and split of each reference clip")
+    result = extract(tracks, [name], hop_seconds, progress=progress)
+    outputs = result.values[WindowOutputs((name,), hop_seconds).name]
+    table = result.tracks[[v is not None for v in outputs]].assign(source="port")
+    values = [v[name] for v in outputs if v is not None]
+    if reference:
+        extra = reference_tracks[reference_tracks["track_id"].isin(reference.keys())
+                                 & ~reference_tracks["track_id"].isin(table["track_id"])]
+        values += [{"taggram": reference[t]} for t in extra["track_id"]]
+        table = pd.concat([table, extra.assign(source="reference")], ignore_index=True)
+    return WindowValues(table.reset_index(drop=True), values, result.failed)
+
+
+@dataclass
 class ClipEmbeddings:
     """One embedding per clip, aligned with ``table`` (``track_id, genre, fixed_split, source``)."""
 
@@ -217,33 +293,15 @@ class ClipEmbeddings:
 def clip_embeddings(tracks: pd.DataFrame, name: str, embedding: str, hop_seconds: float = DEFAULT_HOP_SECONDS,
                     reference: Mapping[str, np.ndarray] | None = None, reference_tracks: pd.DataFrame | None = None,
                     progress: bool = True) -> ClipEmbeddings:
-    """Clip embeddings of every readable track through the port (``source`` = ``port``).
-
-    ``reference`` (from :func:`reference_taggrams`, MSD-musicnn taggrams only) adds the
-    clips of ``reference_tracks`` (rows with ``track_id, genre, fixed_split``) whose audio
-    is not among ``tracks`` (``source`` = ``reference``): a clip with audio always goes
-    through the port, so a user with the full dataset gets the same table from the port alone.
-    """
-    result = extract(tracks, [name], hop_seconds, progress=progress)
-    rows = result.tracks.assign(source="port")
-    vectors = [None if v is None else pool(v[name], name, embedding)
-               for v in result.values[WindowOutputs((name,), hop_seconds).name]]
-    keep = [v is not None for v in vectors]
-    rows = rows[keep]
-    vectors = [v for v in vectors if v is not None]
-    if reference:
-        if name != "msd-musicnn" or not embedding.startswith("taggram"):
-            raise ValueError("the reference holds MSD-musicnn taggrams only: it can stand in for msd-musicnn taggram "
-                             f"embeddings, not {name} {embedding}")
-        if reference_tracks is None:
-            raise ValueError("reference taggrams need reference_tracks: the genre and split of each reference clip")
-        extra = reference_tracks[reference_tracks["track_id"].isin(reference.keys())
-                                 & ~reference_tracks["track_id"].isin(rows["track_id"])]
-        vectors += [pool({"taggram": reference[t]}, name, embedding) for t in extra["track_id"]]
-        rows = pd.concat([rows, extra.assign(source="reference")], ignore_index=True)
-    columns = [c for c in ("track_id", "genre", "fixed_split", "source") if c in rows.columns]
+    """Clip embeddings (:data:`EMBEDDINGS`) of :func:`window_values`' clips: the port's, then, with ``reference``
+    (MSD-musicnn taggram embeddings only), the reference's clips whose audio is absent; ``source`` says which."""
+    if reference and (name != "msd-musicnn" or not embedding.startswith("taggram")):
+        raise reference_error(f"{name} {embedding}")
+    found = window_values(tracks, name, hop_seconds, reference, reference_tracks, progress=progress)
+    vectors = [pool(v, name, embedding) for v in found.values]
+    columns = [c for c in ("track_id", "genre", "fixed_split", "source") if c in found.table.columns]
     X = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
-    return ClipEmbeddings(rows[columns].reset_index(drop=True), X, result.failed, f"{name} {embedding}")
+    return ClipEmbeddings(found.table[columns], X, found.failed, f"{name} {embedding}")
 
 
 # ---------------------------------------------------------------------------- parity with the reference
@@ -255,13 +313,10 @@ def parity(tracks: pd.DataFrame, reference: Mapping[str, np.ndarray], progress: 
     (largest absolute difference over the 50 tags of the clip-mean taggrams) and
     ``frame_error`` (largest over every window and tag).
     """
-    covered = tracks[tracks["track_id"].isin(reference.keys())]
-    result = extract(covered, ["msd-musicnn"], 1.0, progress=progress)
+    found = window_values(tracks[tracks["track_id"].isin(reference.keys())], "msd-musicnn", 1.0, progress=progress)
     rows = []
-    for track, value in zip(result.tracks.to_dict("records"), result.values[WindowOutputs(("msd-musicnn",)).name]):
-        if value is None:
-            continue
-        ours, theirs = value["msd-musicnn"]["taggram"], reference[track["track_id"]]
+    for track, value in zip(found.table.to_dict("records"), found.values):
+        ours, theirs = value["taggram"], reference[track["track_id"]]
         n = min(len(ours), len(theirs))
         fmt = Path(str(track["path"])).suffix.lstrip(".").lower()
         rows.append(dict(track_id=track["track_id"], genre=track["genre"], format=fmt,

@@ -65,9 +65,10 @@ from helpers.studies import transfer_learning as study
 
 # Resolved first, so that the notebook's first line says which ImageNet weights were unavailable.
 SETTINGS = config.get_profile(PROFILE).transfer
-asked = {"vgg16": VGG16_WEIGHTS, "resnet50": RESNET50_WEIGHTS}
-sources = [transfer_nets.resolve_weights(n, asked.get(n)) for n in SETTINGS["image_networks"] + SETTINGS["music_networks"]]
+sources = study.weight_sources(SETTINGS, {"vgg16": VGG16_WEIGHTS, "resnet50": RESNET50_WEIGHTS})
 print(transfer_nets.weights_line(sources))
+
+# %%
 cfg = config.setup(PROFILE, DATASET)
 LABEL, NAME, SIZE = cfg.dataset.label, cfg.dataset.name, SETTINGS["image_size"]
 layout = data.discover(cfg.dataset.root)
@@ -96,9 +97,10 @@ X_images = network_inputs.image_arrays(rendered.set_index("track_id").loc[images
 windows = heads.mel_windows(tracks[tracks["track_id"].isin(images["track_id"])], SETTINGS["window_hop_seconds"])
 window_rows = data.attach_fixed_split(study.window_table(windows.tracks, windows.rows), tracks)
 split_by_protocol = study.clip_splits(images, protocols, seed=cfg.seed)
-IMAGE_INPUT, WINDOW_INPUT = f"mel PNG {SIZE}x{SIZE} (grey to RGB)", f"log-mel 3-s windows every {SETTINGS['window_hop_seconds']:g} s"
+IMAGES = study.NetworkInput(X_images, images, f"mel PNG {SIZE}x{SIZE} (grey to RGB)")
+WINDOWS = study.NetworkInput(windows.X, window_rows, f"log-mel 3-s windows every {SETTINGS['window_hop_seconds']:g} s")
 first = images.groupby("genre").head(1).index
-fig = plots.array_grid(X_images[first], images.loc[first, "genre"], f"{LABEL}: {IMAGE_INPUT}, one clip per genre")
+fig = plots.array_grid(X_images[first], images.loc[first, "genre"], f"{LABEL}: {IMAGES.representation}, one clip per genre")
 plots.save(fig, cfg.figures_dir, "06_inputs")
 display(study.split_sizes(split_by_protocol))
 
@@ -113,21 +115,14 @@ display(study.split_sizes(split_by_protocol))
 # protocol; the test clips are scored once. The majority-class baselines give the floor.
 
 # %%
-runs = {}
-for source in sources:
-    X, table, representation = ((windows.X, window_rows, WINDOW_INPUT) if source.network in transfer_nets.MUSIC_NETWORKS
-                                else (X_images, images, IMAGE_INPUT))
-    for recipe in SETTINGS["recipes"]:  # "frozen" first: a pretrained base is fine-tuned from its frozen run's head
-        config.seed_everything(cfg.seed)
-        runs[source.label, recipe] = study.run_recipe(
-            source, recipe, X, table, split_by_protocol, dataset=NAME, representation=representation,
-            fit=study.default_fit(SETTINGS, recipe, source.pretrained), cache_dir=cfg.cache_for("base-features"),
-            results_dir=cfg.results_dir, resamples=cfg.profile.ci_resamples, seed=cfg.seed,
-            heads_from=runs.get((source.label, "frozen")))
+# Every source under every recipe, each on its input: a music network on its windows, the others on the images.
+runs = study.run_sources(sources, IMAGES, WINDOWS, split_by_protocol, SETTINGS, dataset=NAME, cache_dir=cfg.cache_for("base-features"),
+                         results_dir=cfg.results_dir, resamples=cfg.profile.ci_resamples, seed=cfg.seed)
 study.same_test_clips(list(runs.values()))  # ImageNet, scratch and music networks scored the same clips
-baselines = networks.majority_baselines(images, protocols, experiment=study.EXPERIMENT, dataset=NAME, representation=IMAGE_INPUT,
-                                        results_dir=cfg.results_dir, seed=cfg.seed, resamples=cfg.profile.ci_resamples)
-records = list(baselines.values()) + [record for per_protocol in runs.values() for record, _, _ in per_protocol.values()]
+baselines = networks.majority_baselines(images, protocols, experiment=study.EXPERIMENT, dataset=NAME,
+                                        representation=IMAGES.representation, results_dir=cfg.results_dir, seed=cfg.seed,
+                                        resamples=cfg.profile.ci_resamples)
+records = list(baselines.values()) + study.run_records(runs)
 display(study.seed_style_table(records))
 
 # %% [markdown]
@@ -137,8 +132,8 @@ display(study.seed_style_table(records))
 # clips), so the gap between them has no single cause here; notebook 03 runs the equal-size control.
 
 # %%
-test_clips = ", ".join(f"{p}: {n} test clips" for p, n in study.split_sizes(split_by_protocol)["test clips"].items())
-fig = plots.accuracy_by_protocol(records, f"{LABEL}: transfer networks, test accuracy per protocol ({test_clips})")
+fig = plots.accuracy_by_protocol(records, f"{LABEL}: transfer networks, test accuracy per protocol "
+                                 f"({study.test_clips_text(split_by_protocol)})")
 plots.save(fig, cfg.figures_dir, "06_accuracy")
 
 # %% [markdown]
@@ -147,9 +142,8 @@ plots.save(fig, cfg.figures_dir, "06_accuracy")
 
 # %%
 HEADLINE = FIXED or protocols[0]
-trained = {f"{label} · {recipe}": per_protocol[HEADLINE][2].history for (label, recipe), per_protocol in runs.items()
-           if recipe != "frozen" and HEADLINE in per_protocol}
-fig = plots.training_curves(trained, f"{LABEL}, {HEADLINE}: training and validation loss of the fully trained networks")
+fig = plots.training_curves(study.training_curves(runs, HEADLINE),
+                            f"{LABEL}, {HEADLINE}: training and validation loss of the fully trained networks")
 plots.save(fig, cfg.figures_dir, "06_training_curves")
 
 # %% [markdown]
@@ -182,16 +176,12 @@ MULTI_PROTOCOL = HEADLINE
 # the two-genre items are always made from audio.
 reference = pretrained.reference_taggrams(cfg.dataset.root / "reference")
 reference_tracks = data.features_table(layout)
-candidates = [study.musicnn_candidate(tracks, reference, reference_tracks)]
-vgg = next((s for s in sources if s.network == "vgg16"), None)
-if vgg is not None:
-    candidates.append(study.image_candidate(vgg, X_images, images, SIZE, cache_dir=cfg.cache_for("base-features"), seed=cfg.seed))
+candidates = study.multi_candidates(sources, tracks, IMAGES, SIZE, reference=reference, reference_tracks=reference_tracks,
+                                    cache_dir=cfg.cache_for("base-features"), seed=cfg.seed)
 multi_split = study.split_with_reference(images, reference_tracks, reference, MULTI_PROTOCOL, seed=cfg.seed)
 multi_records, curves, multi_heads = study.multi_genre_runs(
     candidates, tracks, multi_split, protocol=MULTI_PROTOCOL, dataset=NAME, settings=SETTINGS, seed=cfg.seed,
-    resamples=cfg.profile.ci_resamples, fixed_threshold=THRESHOLD)
-for record in multi_records:
-    evaluate.save(record, cfg.results_dir)
+    resamples=cfg.profile.ci_resamples, fixed_threshold=THRESHOLD, results_dir=cfg.results_dir)
 display(study.multi_table(multi_records))
 
 # %% [markdown]
@@ -211,8 +201,7 @@ plots.save(fig, cfg.figures_dir, "06_thresholds")
 # files would be read.
 
 # %%
-deployed = next(r for r in multi_records if r["model"].startswith(candidates[0].label) and r["extra"]["mode"] == "mix"
-                and r["extra"]["threshold_source"].startswith("validation"))
+deployed = study.deployed_record(multi_records, candidates[0], mode="mix")
 path = multigenre.save_multi_model("msd-musicnn", multi_heads[candidates[0].label], deployed["extra"]["threshold"], deployed,
                                    cfg.models_dir)
 model, sidecar = artifacts.load_artifact(path)

@@ -52,7 +52,6 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers import config, data, plots
-from helpers.inputs import augment
 from helpers.models import networks
 from helpers.results import seed_reports
 from helpers.studies import augmentation_segments as study
@@ -60,15 +59,15 @@ from helpers.studies import augmentation_segments as study
 cfg = config.setup(PROFILE, DATASET)
 pd.set_option("display.max_colwidth", 120)  # the seed reports' notes and the failure reasons in full
 S = cfg.profile.study
+
+# %%
 layout = data.discover(cfg.dataset.root)
 tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profile.max_clips_per_genre)
 FIXED = cfg.dataset.fixed_split_name
 subset = data.balanced_subset(tracks, cfg.dataset.name, cfg.dataset.label)
 MAIN_TRACKS, MAIN, MAIN_LABEL = subset if subset is not None else (tracks, cfg.dataset.name, cfg.dataset.label)
-HONEST = "fixed" if FIXED else "track-random"  # the protocol this notebook reports as honest
 CACHE = cfg.cache_for("network-inputs")
-FIT = dict(epochs=S["epochs"], patience=S["patience"], batch_size=S["batch_size"])
-HEAD_FIT = dict(epochs=S["head_epochs"], patience=S["head_patience"], batch_size=S["batch_size"])
+# What every run of every study shares: the seed, the intervals' resamples, where records go, the dataset's fixed split.
 RUN = dict(seed=cfg.seed, resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, fixed_protocol=FIXED)
 print(f"main evidence: {MAIN_LABEL}: {len(MAIN_TRACKS)} clips; second view: {cfg.dataset.label}: {len(tracks)} readable clips "
       f"({', '.join(f'{g} {n}' for g, n in tracks['genre'].value_counts().sort_index().items())})")
@@ -86,21 +85,11 @@ print(f"honest split: {FIXED or 'random 70/10/20 by clip (no fixed split in this
 # training batch (`augment.SPEC_MASKS`). Look at the first 3-s segment of one clip under each.
 
 # %%
-SIX_FOLD = augment.WaveformPolicy("six-fold")
-NOISE_MASK = augment.WaveformPolicy("noise-mask", copies=S["noise_copies"])
-AUG_PER_CLIP = S["augment_per_clip"]
-originals = {seconds: study.segment_inputs(MAIN_TRACKS, seconds, S["per_clip"], CACHE, cfg.jobs) for seconds in S["seconds"]}
-capped = study.segment_inputs(MAIN_TRACKS, 3.0, AUG_PER_CLIP, CACHE, cfg.jobs)
-copies = {p.name: study.copy_inputs(MAIN_TRACKS, p, 3.0, AUG_PER_CLIP, cfg.seed, CACHE, cfg.jobs) for p in (SIX_FOLD, NOISE_MASK)}
-failed = sorted(set(originals[3.0].failed + capped.failed + [f for c in copies.values() for f in c.failed]))
+inputs = study.study_inputs(MAIN_TRACKS, S, seed=cfg.seed, cache_dir=CACHE, jobs=cfg.jobs)
+failed = inputs.failed
 print(f"{len(failed)} clip(s) could not be decoded and are left out" + (": " + "; ".join(failed) if failed else ""))
 first = MAIN_TRACKS["track_id"].iloc[0]
-shown = [("original", capped.X[(capped.table["track_id"] == first).to_numpy()][0])]
-for found in copies.values():
-    rows = found.table[(found.table["track_id"] == first) & (found.table["segment"] == found.table["segment"].min())]
-    shown += [(row.copy, found.X[i]) for i, row in zip(rows.index, rows.itertuples())]
-masker = augment.spectrogram_masker(**augment.SPEC_MASKS, seed=cfg.seed)
-shown.append(("spectrogram masks", masker(shown[0][1][None], training=True)[0].numpy()))
+shown = study.first_segments(inputs, first, seed=cfg.seed)
 fig = plots.array_grid([a for _, a in shown], [n for n, _ in shown], f"{MAIN_LABEL}: {first}, first 3-s segment of each copy "
                        f"(log-mel, 64 bands)", columns=4, low_first=True)
 plots.save(fig, cfg.figures_dir, "07_copies")
@@ -115,29 +104,15 @@ plots.save(fig, cfg.figures_dir, "07_copies")
 # interval resamples whole clips. Look at the distance between each leaky point and its twin.
 
 # %%
-params = cfg.profile.model_params.get("base-cnn")
-REP = study.LOG_MEL
-leakage = {}
-for condition in ["segment-random", "track-random"] + (["fixed"] if FIXED else []):
-    leakage[condition], _ = study.run_condition("base-cnn", originals[3.0], condition=condition, dataset=MAIN,
-                                                representation=REP, label=study.run_name("base-cnn", 3.0, S["per_clip"]),
-                                                params=params, **RUN, **FIT)
-leakage["track-random-control"], _ = study.run_condition(
-    "base-cnn", capped, condition="track-random", dataset=MAIN, representation=REP,
-    label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP), params=params, **RUN, **FIT)
-for condition in ("augment-after-split", "augment-before-split"):
-    leakage[condition], _ = study.run_condition(
-        "base-cnn", capped, condition=condition, dataset=MAIN, representation=REP, copies=copies["six-fold"],
-        augmentation="six-fold", label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, "six-fold"), params=params, **RUN, **FIT)
-baselines = networks.majority_baselines(originals[3.0].table, ["random-70/10/20"] + ([FIXED] if FIXED else []),
-                                        experiment=study.EXPERIMENT, dataset=MAIN, representation=REP, seed=cfg.seed,
+leakage = study.leakage_runs(inputs, S, dataset=MAIN, model_params=cfg.profile.model_params, **RUN)
+baselines = networks.majority_baselines(inputs.originals[study.SECONDS].table, ["random-70/10/20"] + ([FIXED] if FIXED else []),
+                                        experiment=study.EXPERIMENT, dataset=MAIN, representation=study.LOG_MEL, seed=cfg.seed,
                                         resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir)
 display(study.study_table([*baselines.values(), *leakage.values()], cfg.profile.ci_resamples))
 
 # %%
 MAJORITY = baselines["random-70/10/20"]["metrics"]["accuracy"]["value"]
-rows = study.figure_rows(list(leakage.values()), "segment", label=lambda r: f"{study.condition_label(r)} · {r['model'].split(' · ', 1)[1]}",
-                         resamples=cfg.profile.ci_resamples)
+rows = study.figure_rows(list(leakage.values()), "segment", label=study.leakage_label, resamples=cfg.profile.ci_resamples)
 fig = plots.interval_rows(rows, f"{MAIN_LABEL}: base CNN, test segment accuracy by split condition (95 % intervals over clips)",
                           "segment accuracy", reference=MAJORITY, reference_label="majority baseline (random split)")
 plots.save(fig, cfg.figures_dir, "07_leakage")
@@ -156,16 +131,7 @@ display(seed_reports.report_rows("augmentation report"))
 
 # %%
 # Without a fixed split the honest split is section 2's random one: its control and six-fold runs are reused.
-reused = {} if FIXED else {"none": "track-random-control", "six-fold": "augment-after-split"}
-augmentation = {}
-for name in ("none", "six-fold", "noise-mask", "spectrogram masks"):
-    if name in reused:
-        augmentation[name] = leakage[reused[name]]
-        continue
-    augmentation[name], _ = study.run_condition(
-        "base-cnn", capped, condition=HONEST, dataset=MAIN, representation=REP, copies=copies.get(name), augmentation=name,
-        label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP, name), params=params,
-        augment=augment.SPEC_MASKS if name == "spectrogram masks" else None, **RUN, **FIT)
+augmentation = study.augmentation_runs(inputs, leakage, S, dataset=MAIN, model_params=cfg.profile.model_params, **RUN)
 display(study.study_table(list(augmentation.values()), cfg.profile.ci_resamples))
 display(study.differences_table(list(augmentation.values()), augmentation["none"], cfg.profile.ci_resamples))
 
@@ -190,27 +156,14 @@ plots.save(fig, cfg.figures_dir, "07_augmentation")
 display(seed_reports.report_rows("segment-length report"))
 
 # %%
-segment_runs = []
-for seconds in S["seconds"]:
-    for model in S["segment_models"]:
-        if model == "base-cnn" and seconds == 3.0 and HONEST in leakage:
-            segment_runs.append(leakage[HONEST])  # the leakage study's honest run: same network, segments and split
-            continue
-        inputs, per_clip = study.segment_study_inputs(model, MAIN_TRACKS, seconds, S, CACHE, cfg.jobs)
-        network, representation = study.SEGMENT_MODELS[model]
-        head = model == "msd-musicnn-head"  # the seed's head keeps its own settings (models.DENSE_HEAD)
-        record, _ = study.run_condition(
-            network, inputs, condition=HONEST, dataset=MAIN, representation=representation,
-            label=study.run_name(model, seconds, per_clip), params=None if head else cfg.profile.model_params.get(model),
-            **RUN, **(HEAD_FIT if head else FIT))
-        segment_runs.append(record)
+# The base CNN's 3-s run is the leakage study's honest run (same network, segments and split), not trained again.
+segment_runs = study.segment_length_runs(MAIN_TRACKS, leakage, S, dataset=MAIN, model_params=cfg.profile.model_params,
+                                         cache_dir=CACHE, jobs=cfg.jobs, **RUN)
 display(study.study_table(segment_runs, cfg.profile.ci_resamples))
 
 # %%
 # Each run's two levels side by side, in the order of the runs (by segment length, then network).
-both = pd.concat([pd.concat([study.figure_rows([r], "clip", group=lambda r: "per clip"),
-                             study.figure_rows([r], "segment", group=lambda r: "per segment", resamples=cfg.profile.ci_resamples)])
-                  for r in segment_runs], ignore_index=True)
+both = study.level_rows(segment_runs, cfg.profile.ci_resamples)
 honest_baseline = baselines[FIXED or "random-70/10/20"]
 fig = plots.interval_rows(both, f"{MAIN_LABEL}, {segment_runs[0]['protocol']} split: test accuracy by segment length, per "
                           "segment and per clip (95 % intervals over clips)", "accuracy",
@@ -228,11 +181,8 @@ plots.save(fig, cfg.figures_dir, "07_segment_length")
 # %%
 second = {}
 if subset is not None:
-    every = study.segment_inputs(tracks, 3.0, AUG_PER_CLIP, CACHE, cfg.jobs)
-    for condition in ["segment-random", "track-random"] + (["fixed"] if FIXED else []):
-        second[condition], _ = study.run_condition("base-cnn", every, condition=condition, dataset=cfg.dataset.name,
-                                                   representation=REP, label=study.run_name("base-cnn", 3.0, AUG_PER_CLIP),
-                                                   params=params, **RUN, **FIT)
+    second = study.every_genre_runs(tracks, S, dataset=cfg.dataset.name, model_params=cfg.profile.model_params, cache_dir=CACHE,
+                                    jobs=cfg.jobs, **RUN)
     display(study.study_table(list(second.values()), cfg.profile.ci_resamples))
 else:
     print(f"{cfg.dataset.label} is balanced: the main evidence is every clip, no second view")

@@ -281,8 +281,9 @@ def test_multi_genre_runs_train_on_training_clips_and_choose_thresholds_on_valid
     candidate = study.MultiCandidate("toy · sigmoid head", X, clips["track_id"].to_numpy(), clips["genre"].to_numpy(), _spectrum)
     settings = dict(head_epochs=30, head_patience=5, multi_items=dict(valid=6, test=6))
     records, curves, heads = study.multi_genre_runs([candidate], clips, split, protocol="random-50/20/30", dataset="toy",
-                                                             settings=settings, resamples=20)
+                                                             settings=settings, resamples=20, results_dir=tmp_path / "results")
     assert len(records) == 4 and set(curves) == {"toy · sigmoid head · mix", "toy · sigmoid head · concat"}
+    assert len(list((tmp_path / "results").rglob("*.json"))) == 4  # every record saved, none overwriting another
     assert all(r["task"] == "multi-label" for r in records)
     assert records[0]["sizes"]["train"] == int((split == "train").sum())  # clips, not windows
     for record in records:

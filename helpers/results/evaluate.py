@@ -29,6 +29,9 @@ never typed by hand; Markdown prose from them lives in ``helpers.results.report`
 read a record (:func:`failure`, :func:`missing_genres`, protocol names) live in
 ``helpers.results.records`` and are re-exported here.
 
+Why this module is long: a record is made, named, saved, loaded and checked here, and every table of
+records is built here, so that one schema has one owner.
+
 Command line::
 
     python -m helpers.results.evaluate summary [RESULTS_DIR]
@@ -151,7 +154,9 @@ def _sorted(records: Sequence[dict]) -> list[dict]:
     return sorted(records, key=lambda r: (groups.index((r["experiment"], r["dataset"])), ranks[r["protocol"]], not is_baseline(r)))
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """``text`` as a file-name part: each run of characters other than letters, digits, ``.``, ``_`` and ``-``
+    becomes one ``-`` (``@`` becomes ``-n``: ``fault-filtered@100`` -> ``fault-filtered-n100``), none at either end."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text.replace("@", "-n")).strip("-")
 
 
@@ -171,7 +176,7 @@ def record_path(record: dict, results_dir: str | Path) -> Path:
         parts.append(f"seed{ident['seed']}")
     if ident["variant"]:
         parts.append(ident["variant"])
-    return Path(results_dir) / _slug(ident["experiment"]) / ("__".join(_slug(str(part)) for part in parts) + ".json")
+    return Path(results_dir) / slug(ident["experiment"]) / ("__".join(slug(str(part)) for part in parts) + ".json")
 
 
 def save(record: dict, results_dir: str | Path) -> Path:

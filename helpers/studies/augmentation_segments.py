@@ -12,6 +12,9 @@
   predictions per clip and per segment, so intervals can resample whole source tracks
   (:func:`segment_score`) and differences can be paired on the same clips (:func:`paired_difference`)
   or compared across test sets (:func:`leakage_effect`).
+* The studies as notebook 07 runs them, one call each: :func:`study_inputs` (every input, once),
+  :func:`leakage_runs`, :func:`augmentation_runs`, :func:`segment_length_runs` and :func:`every_genre_runs`
+  (the second view); each record stores its segment length (``extra.segment_seconds``).
 
 Why this module is long: the three studies share one set of inputs, one notion of a condition
 and one way to score segments by source track; split apart, each would restate them.
@@ -51,14 +54,16 @@ LEAKY = ("segment-random", "augment-before-split")
 
 @dataclass(frozen=True, eq=False)
 class SegmentInputs:
-    """Network inputs ``X`` aligned with ``table`` (``track_id, genre, segment, copy``), and the clips that failed."""
+    """Network inputs ``X`` aligned with ``table`` (``track_id, genre, segment, copy``), the clips that failed, and
+    the segment length in seconds (``None`` when not known), which every record made from them stores."""
 
     X: np.ndarray
     table: pd.DataFrame
     failed: list[str]
+    seconds: float | None = None
 
     def subset(self, keep: np.ndarray) -> SegmentInputs:
-        return SegmentInputs(self.X[keep], self.table[keep].reset_index(drop=True), self.failed)
+        return SegmentInputs(self.X[keep], self.table[keep].reset_index(drop=True), self.failed, self.seconds)
 
 
 def _with_fixed_split(table: pd.DataFrame, tracks: pd.DataFrame) -> pd.DataFrame:
@@ -70,7 +75,7 @@ def segment_inputs(tracks: pd.DataFrame, seconds: float, per_clip: int | None = 
     """The normalised log-mel arrays (64 bands) of each clip's ``seconds``-long segments (``per_clip`` evenly spaced),
     each row with its clip's fixed split (``fixed_split``, when ``tracks`` has one)."""
     found = network_inputs.log_mel_segments(tracks, seconds, SEGMENT_MEL, per_clip=per_clip, cache_dir=cache_dir, jobs=jobs)
-    return SegmentInputs(found.X, _with_fixed_split(found.table.assign(copy="original"), tracks), found.failed)
+    return SegmentInputs(found.X, _with_fixed_split(found.table.assign(copy="original"), tracks), found.failed, float(seconds))
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,7 @@ def copy_inputs(tracks: pd.DataFrame, policy: augment.WaveformPolicy, seconds: f
                  for s, c in zip(segment, copy)]
     frames = 1 + int(seconds * SEGMENT_MEL.sample_rate) // SEGMENT_MEL.hop_length
     X = np.concatenate(arrays)[..., None] if rows else np.zeros((0, SEGMENT_MEL.n_mels, frames, 1), np.float32)
-    return SegmentInputs(X, pd.DataFrame(rows, columns=["track_id", "genre", "segment", "copy"]), list(result.failed))
+    return SegmentInputs(X, pd.DataFrame(rows, columns=["track_id", "genre", "segment", "copy"]), list(result.failed), float(seconds))
 
 
 def musicnn_segment_inputs(tracks: pd.DataFrame, seconds: float) -> SegmentInputs:
@@ -161,7 +166,7 @@ def musicnn_segment_inputs(tracks: pd.DataFrame, seconds: float) -> SegmentInput
                 vectors.append(X[inside].mean(axis=0))
                 rows.append(dict(track_id=clip["track_id"], genre=clip["genre"], segment=s, copy="original"))
     table = pd.DataFrame(rows, columns=["track_id", "genre", "segment", "copy"])
-    return SegmentInputs(np.asarray(vectors, np.float32), _with_fixed_split(table, tracks), [])
+    return SegmentInputs(np.asarray(vectors, np.float32), _with_fixed_split(table, tracks), [], float(seconds))
 
 
 LOG_MEL = "log-mel 64 bands"
@@ -198,7 +203,8 @@ def with_training_copies(originals: SegmentInputs, copies: SegmentInputs, split:
     table = pd.concat([originals.table, copies.table[keep]], ignore_index=True)
     combined_split = pd.Series(list(np.asarray(split)) + ["train"] * int(keep.sum()), name="split")
     augment.assert_training_only(table.assign(split=combined_split.to_numpy()))
-    return SegmentInputs(np.concatenate([originals.X, copies.X[keep]]), table, originals.failed + copies.failed), combined_split
+    combined = SegmentInputs(np.concatenate([originals.X, copies.X[keep]]), table, originals.failed + copies.failed, originals.seconds)
+    return combined, combined_split
 
 
 # --- conditions ----------------------------------------------------------------------------
@@ -247,7 +253,7 @@ def run_condition(
         X = np.concatenate([X, copies.X])
     frame, split, protocol = condition_split(table, condition, fixed_protocol, seed)
     if copies is not None and condition != "augment-before-split":
-        combined, split = with_training_copies(SegmentInputs(X, table, inputs.failed), copies, split)
+        combined, split = with_training_copies(SegmentInputs(X, table, inputs.failed, inputs.seconds), copies, split)
         X, frame = combined.X, _units(combined.table, condition)
     record, predictions, fit = networks.run_network(
         model, X, frame[["track_id", "genre"]], split, experiment=EXPERIMENT, dataset=dataset, protocol=protocol,
@@ -260,7 +266,7 @@ def run_condition(
     record["extra"].update(evaluate.jsonable(dict(
         condition=condition, condition_text=CONDITIONS[condition], leaky=condition in LEAKY, augmentation=augmentation,
         unit={"segment-random": "segment", "augment-before-split": "copy"}.get(condition, "clip"),
-        segments_per_clip=int(inputs.table.groupby("track_id").size().max()),
+        segments_per_clip=int(inputs.table.groupby("track_id").size().max()), segment_seconds=inputs.seconds,
         source_tracks={part: int(rows["source_track"].nunique()) for part, rows in parts.items()},
         rows={part: len(rows) for part, rows in parts.items()},
         test_segments_by_source=dict(source=tested["source_track"].tolist(),
@@ -271,6 +277,165 @@ def run_condition(
     if results_dir is not None:
         evaluate.save(record, results_dir)
     return record, fit
+
+
+# --- the studies, as notebook 07 runs them -------------------------------------------------
+
+SECONDS = 3.0  # the leakage and augmentation runs' segment length: the seeds' 3-s segments
+AUGMENTATIONS = ("none", "six-fold", "noise-mask", "spectrogram masks")  # "none" first: the control
+
+
+def fit_settings(settings: dict, head: bool = False) -> dict:
+    """:func:`run_condition`'s fit settings from a profile's ``config.STUDY``; ``head``: the seed's dense head,
+    which keeps its own epochs and patience (a head on fixed embeddings trains for longer)."""
+    prefix = "head_" if head else ""
+    return dict(epochs=settings[f"{prefix}epochs"], patience=settings[f"{prefix}patience"], batch_size=settings["batch_size"])
+
+
+def honest_condition(fixed_protocol: str | None) -> str:
+    """The condition reported as honest: the dataset's fixed split when it has one, else clips split at random."""
+    return "fixed" if fixed_protocol else "track-random"
+
+
+def split_conditions(fixed_protocol: str | None) -> list[str]:
+    """The split conditions without copies, the seeds' segment split first (``fixed`` only with a fixed split)."""
+    return ["segment-random", "track-random"] + (["fixed"] if fixed_protocol else [])
+
+
+@dataclass(frozen=True, eq=False)
+class StudyInputs:
+    """What the studies share: the segments of each length (``originals``), the :data:`SECONDS` segments capped per
+    clip as the runs with copies see them (``capped``), and each waveform policy's copies (``copies``, by name)."""
+
+    originals: dict[float, SegmentInputs]
+    capped: SegmentInputs
+    copies: dict[str, SegmentInputs]
+
+    @property
+    def failed(self) -> list[str]:
+        """The clips that could not be decoded (left out of every run)."""
+        found = self.originals[SECONDS].failed + self.capped.failed + [f for c in self.copies.values() for f in c.failed]
+        return sorted(set(found))
+
+
+def study_inputs(tracks: pd.DataFrame, settings: dict, *, seed: int = 42, cache_dir: Path | None = None,
+                 jobs: int = 1) -> StudyInputs:
+    """Every input of the studies from a profile's ``config.STUDY``: segments of each length of ``seconds``
+    (``per_clip`` per clip), the capped 3-s segments (``augment_per_clip``) and the six-fold and noise-and-mask
+    copies (``noise_copies`` each) of the same capped segments. Cached under ``cache_dir``."""
+    six_fold = augment.WaveformPolicy("six-fold")
+    noise_mask = augment.WaveformPolicy("noise-mask", copies=settings["noise_copies"])
+    per_copy = settings["augment_per_clip"]
+    originals = {seconds: segment_inputs(tracks, seconds, settings["per_clip"], cache_dir, jobs) for seconds in settings["seconds"]}
+    capped = segment_inputs(tracks, SECONDS, per_copy, cache_dir, jobs)
+    copies = {p.name: copy_inputs(tracks, p, SECONDS, per_copy, seed, cache_dir, jobs) for p in (six_fold, noise_mask)}
+    return StudyInputs(originals, capped, copies)
+
+
+def first_segments(inputs: StudyInputs, track_id: str, seed: int = 42) -> list[tuple[str, np.ndarray]]:
+    """``(name, log-mel array)`` of one clip's first segment: the original, each copy, and the original under the
+    spectrogram masks a training batch gets (drawn from ``seed``)."""
+    capped = inputs.capped
+    shown = [("original", capped.X[(capped.table["track_id"] == track_id).to_numpy()][0])]
+    for found in inputs.copies.values():
+        rows = found.table[(found.table["track_id"] == track_id) & (found.table["segment"] == found.table["segment"].min())]
+        shown += [(row.copy, found.X[i]) for i, row in zip(rows.index, rows.itertuples())]
+    masker = augment.spectrogram_masker(**augment.SPEC_MASKS, seed=seed)
+    shown.append(("spectrogram masks", masker(shown[0][1][None], training=True)[0].numpy()))
+    return shown
+
+
+def split_runs(inputs: SegmentInputs, per_clip: int | None, *, dataset: str, params: dict | None = None,
+               fixed_protocol: str | None = None, **run) -> dict[str, dict]:
+    """The base CNN on ``inputs`` (:data:`SECONDS` segments, ``per_clip`` per clip) under each condition of
+    :func:`split_conditions`: records by condition. ``run``: :func:`run_condition`'s seed, resamples, results_dir
+    and fit settings."""
+    label = run_name("base-cnn", SECONDS, per_clip)
+    return {condition: run_condition("base-cnn", inputs, condition=condition, dataset=dataset, representation=LOG_MEL, label=label,
+                                     params=params, fixed_protocol=fixed_protocol, **run)[0]
+            for condition in split_conditions(fixed_protocol)}
+
+
+def leakage_runs(inputs: StudyInputs, settings: dict, *, dataset: str, model_params: dict | None = None,
+                 fixed_protocol: str | None = None, seed: int = 42, resamples: int = 1000,
+                 results_dir: Path | None = None) -> dict[str, dict]:
+    """The leakage study: the base CNN under each split condition (:func:`split_runs`), then on the capped
+    segments clips split at random (``track-random-control``) and the six-fold copies added after
+    (``augment-after-split``) and before (``augment-before-split``) the split. Records by condition, in that order."""
+    params = (model_params or {}).get("base-cnn")
+    run = dict(seed=seed, resamples=resamples, results_dir=results_dir, **fit_settings(settings))
+    leakage = split_runs(inputs.originals[SECONDS], settings["per_clip"], dataset=dataset, params=params,
+                         fixed_protocol=fixed_protocol, **run)
+    per_copy = settings["augment_per_clip"]
+    leakage["track-random-control"], _ = run_condition(
+        "base-cnn", inputs.capped, condition="track-random", dataset=dataset, representation=LOG_MEL,
+        label=run_name("base-cnn", SECONDS, per_copy), params=params, fixed_protocol=fixed_protocol, **run)
+    for condition in ("augment-after-split", "augment-before-split"):
+        leakage[condition], _ = run_condition(
+            "base-cnn", inputs.capped, condition=condition, dataset=dataset, representation=LOG_MEL,
+            copies=inputs.copies["six-fold"], augmentation="six-fold", label=run_name("base-cnn", SECONDS, per_copy, "six-fold"),
+            params=params, fixed_protocol=fixed_protocol, **run)
+    return leakage
+
+
+def augmentation_runs(inputs: StudyInputs, leakage: dict[str, dict], settings: dict, *, dataset: str,
+                      model_params: dict | None = None, fixed_protocol: str | None = None, seed: int = 42,
+                      resamples: int = 1000, results_dir: Path | None = None) -> dict[str, dict]:
+    """The augmentation study: the base CNN on the capped segments under the honest condition with each of
+    :data:`AUGMENTATIONS` (copies of the training clips, or spectrogram masks on training batches). Without a
+    fixed split the honest split is the leakage study's random one, so its control and six-fold runs (same
+    network, segments and split) are reused rather than trained twice. Records by augmentation."""
+    params = (model_params or {}).get("base-cnn")
+    reused = {} if fixed_protocol else {"none": "track-random-control", "six-fold": "augment-after-split"}
+    runs = {}
+    for name in AUGMENTATIONS:
+        if name in reused:
+            runs[name] = leakage[reused[name]]
+            continue
+        runs[name], _ = run_condition(
+            "base-cnn", inputs.capped, condition=honest_condition(fixed_protocol), dataset=dataset, representation=LOG_MEL,
+            copies=inputs.copies.get(name), augmentation=name, label=run_name("base-cnn", SECONDS, settings["augment_per_clip"], name),
+            params=params, augment=augment.SPEC_MASKS if name == "spectrogram masks" else None, fixed_protocol=fixed_protocol,
+            seed=seed, resamples=resamples, results_dir=results_dir, **fit_settings(settings))
+    return runs
+
+
+def segment_length_runs(tracks: pd.DataFrame, leakage: dict[str, dict], settings: dict, *, dataset: str,
+                        model_params: dict | None = None, fixed_protocol: str | None = None, seed: int = 42,
+                        resamples: int = 1000, results_dir: Path | None = None, cache_dir: Path | None = None,
+                        jobs: int = 1) -> list[dict]:
+    """The segment-length study: each model of ``settings["segment_models"]`` (:data:`SEGMENT_MODELS`) at each
+    length of ``settings["seconds"]`` under the honest condition, by length, then model. The base CNN's 3-s run is
+    the leakage study's honest run (same network, segments and split), reused; the seed's head keeps its own
+    settings (``models.DENSE_HEAD``) and fit (:func:`fit_settings`)."""
+    honest = honest_condition(fixed_protocol)
+    runs = []
+    for seconds in settings["seconds"]:
+        for model in settings["segment_models"]:
+            if model == "base-cnn" and seconds == SECONDS and honest in leakage:
+                runs.append(leakage[honest])
+                continue
+            inputs, per_clip = segment_study_inputs(model, tracks, seconds, settings, cache_dir, jobs)
+            network, representation = SEGMENT_MODELS[model]
+            head = model == "msd-musicnn-head"
+            record, _ = run_condition(
+                network, inputs, condition=honest, dataset=dataset, representation=representation,
+                label=run_name(model, seconds, per_clip), params=None if head else (model_params or {}).get(model),
+                fixed_protocol=fixed_protocol, seed=seed, resamples=resamples, results_dir=results_dir,
+                **fit_settings(settings, head=head))
+            runs.append(record)
+    return runs
+
+
+def every_genre_runs(tracks: pd.DataFrame, settings: dict, *, dataset: str, model_params: dict | None = None,
+                     fixed_protocol: str | None = None, seed: int = 42, resamples: int = 1000, results_dir: Path | None = None,
+                     cache_dir: Path | None = None, jobs: int = 1) -> dict[str, dict]:
+    """The second view: :func:`split_runs` on every clip of ``tracks``, with the capped number of segments per clip
+    of the runs with copies (a CPU budget). Records by condition."""
+    per_copy = settings["augment_per_clip"]
+    every = segment_inputs(tracks, SECONDS, per_copy, cache_dir, jobs)
+    return split_runs(every, per_copy, dataset=dataset, params=(model_params or {}).get("base-cnn"), fixed_protocol=fixed_protocol,
+                      seed=seed, resamples=resamples, results_dir=results_dir, **fit_settings(settings))
 
 
 # --- scores --------------------------------------------------------------------------------
@@ -398,6 +563,19 @@ def figure_rows(records: Sequence[dict], level: str = "segment", metric: str = "
     return pd.DataFrame(rows, columns=["label", "value", "low", "high", "group", "note"])
 
 
+def leakage_label(record: dict) -> str:
+    """A leakage run's row in a figure: its condition and what it trained on (``segment-random · 3-s segments``)."""
+    return f"{condition_label(record)} · {record['model'].split(' · ', 1)[1]}"
+
+
+def level_rows(records: Sequence[dict], resamples: int = 1000) -> pd.DataFrame:
+    """:func:`figure_rows` of each run per clip, then per segment, run after run (so that a run's two levels sit
+    side by side), groups ``per clip`` and ``per segment``."""
+    return pd.concat([pd.concat([figure_rows([r], "clip", group=lambda r: "per clip"),
+                                 figure_rows([r], "segment", group=lambda r: "per segment", resamples=resamples)])
+                      for r in records], ignore_index=True)
+
+
 def differences_table(records: Sequence[dict], reference: dict, resamples: int = 1000) -> pd.DataFrame:
     """Each record minus ``reference`` on the same test clips (paired bootstrap): accuracy and macro-F1."""
     rows = []
@@ -414,9 +592,11 @@ def _interval_words(value: float, low: float, high: float) -> str:
     return f"{value:+.3f} [{low:+.3f}, {high:+.3f}] (interval {side})"
 
 
-def _seconds(record: dict) -> str:
-    """The segment length in a record's model name (``run_name``)."""
-    return record["model"].split(" · ")[1].split("-s")[0]
+def segment_seconds(record: dict) -> float:
+    """A run's segment length in seconds: ``extra.segment_seconds``; a record written before that was stored says it
+    only in its model name (:func:`run_name`: ``base-cnn · 3-s segments``), read from there."""
+    seconds = record.get("extra", {}).get("segment_seconds")
+    return float(seconds) if seconds is not None else float(record["model"].split(" · ")[1].split("-s")[0])
 
 
 def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: Sequence[dict], label: str,
@@ -467,9 +647,9 @@ def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: S
         diffs = [(r, paired_difference(best, r, "accuracy", resamples)) for r in ok if r is not best]
         better = all(low > 0 for _, (_, low, _) in diffs)
         per_clip = max(r["extra"].get("segments_per_clip", 0) for r in runs)
-        lines.append(f"- **{model}**: highest clip accuracy with {_seconds(best)}-s segments "
+        lines.append(f"- **{model}**: highest clip accuracy with {segment_seconds(best):g}-s segments "
                      f"({evaluate.metric_cell(best, 'accuracy')}); paired on the same {best['sizes']['test']} test clips, it minus " +
-                     "; minus ".join(f"{_seconds(r)} s {_interval_words(*d)}" for r, d in diffs) + ": " +
+                     "; minus ".join(f"{segment_seconds(r):g} s {_interval_words(*d)}" for r, d in diffs) + ": " +
                      ("every interval above zero: a measured difference." if better else
                       f"{sum(low <= 0 for _, (_, low, _) in diffs)} interval(s) reach zero: not a measured difference from "
                       "those lengths.") +

@@ -169,20 +169,16 @@ def grid_searches(grid_name: str, images: Inputs, protocols: Sequence[str], *, n
         seed=seed, params=params)
 
 
-def _slug(protocol: str) -> str:
-    return protocol.replace("/", "-")
-
-
 def save_searches(searches: Mapping[str, tuple[pd.DataFrame, dict]], *, dataset: str, grid_name: str, results_dir: str | Path,
                   title: str, figures_dir: str | Path) -> list[Path]:
     """Each protocol's trial table as a CSV beside the records, and its figure (saved and shown); the CSV paths."""
     paths = []
     for protocol, (trials, _) in searches.items():
-        paths.append(Path(results_dir) / EXPERIMENT / f"{dataset}__{GRID_MODEL}__grid-{grid_name}__{_slug(protocol)}__trials.csv")
+        paths.append(Path(results_dir) / EXPERIMENT / f"{dataset}__{GRID_MODEL}__grid-{grid_name}__{evaluate.slug(protocol)}__trials.csv")
         paths[-1].parent.mkdir(parents=True, exist_ok=True)  # a search reloaded before any record was written
         trials.to_csv(paths[-1], index=False)
         fig = plots.trial_scores(trials, f"{title}, {protocol}: validation accuracy per grid trial ({len(trials)} trials)")
-        plots.save(fig, figures_dir, f"04_grid_trials_{_slug(protocol)}")
+        plots.save(fig, figures_dir, f"04_grid_trials_{evaluate.slug(protocol)}")
     return paths
 
 
@@ -208,7 +204,7 @@ def tuned_confusions(tuned: Mapping[str, Run], title: str, figures_dir: str | Pa
     for protocol, (record, _, _) in tuned.items():
         fig = plots.confusion(record, f"{title}, {protocol}: tuned CNN "
                                       f"(accuracy {record['metrics']['accuracy']['value']:.3f}, n={record['sizes']['test']})")
-        plots.save(fig, figures_dir, f"04_confusion_tuned_cnn_{_slug(protocol)}")
+        plots.save(fig, figures_dir, f"04_confusion_tuned_cnn_{evaluate.slug(protocol)}")
         tables[protocol] = evaluate.per_genre_table(record).round(2).T
         lines.append(f"{protocol}: most frequent mistakes: " + "; ".join(
             f"{m.true} as {m.predicted} ({m.count} of the {m.true} clips, {m.share:.0%})"

@@ -7,9 +7,12 @@
   seed's fit loop (``helpers.models.networks.run_network``: early stopping on the validation clips,
   test clips scored by mean window probabilities) and labels every record with where its
   weights came from: a run from random weights is never called transfer learning.
+  :func:`run_sources` runs every weight source (:func:`weight_sources`) under every recipe, each on
+  its input (:func:`input_for`); :func:`run_records` and :func:`training_curves` read its runs.
 * :func:`seed_style_table`: the seed's table (train, validation, test accuracy) from records.
-* :func:`multi_genre_runs`: the same sources' inputs under sigmoid heads, scored on two-genre items
-  (``helpers.models.multigenre``), and the reading of both.
+* :func:`multi_genre_runs`: the same sources' inputs (:func:`multi_candidates`) under sigmoid heads, scored
+  on two-genre items (``helpers.models.multigenre``); :func:`deployed_record` picks the run a user's
+  multi-genre model deploys; :func:`reading` reads both studies.
 
 Why this module is long: the single-genre runs and the multi-genre runs of notebook 06 share one
 per-track split, one set of weight sources and one reading; split apart, each would restate them.
@@ -30,9 +33,17 @@ from ..inputs import network_inputs, spectrograms
 from ..models import networks, transfer_nets
 from ..models.transfer_nets import WeightSource
 from ..results import evaluate
+from ..runtime import seed_everything
 
 EXPERIMENT = "transfer_learning"
 RECIPE_NAMES = {"frozen": "frozen base + head", "last-block": "last block + head trained", "fine-tune": "fine-tuned"}
+
+
+def weight_sources(settings: dict, asked: dict[str, str | None] | None = None) -> list[WeightSource]:
+    """Where each network of the profile's transfer settings (``image_networks``, then ``music_networks``) gets its
+    starting weights (``transfer_nets.resolve_weights``); ``asked``: a weights file or ``"random"`` by network."""
+    asked = asked or {}
+    return [transfer_nets.resolve_weights(n, asked.get(n)) for n in settings["image_networks"] + settings["music_networks"]]
 
 
 def run_label(source: WeightSource, recipe: str) -> str:
@@ -85,7 +96,8 @@ def run_recipe(source: WeightSource, recipe: str, X: np.ndarray, table: pd.DataF
         run_params = params
         if head_from is not None:
             folder = Path(cache_dir) if cache_dir is not None else Path(tempfile.mkdtemp())
-            head = transfer_nets.save_head(head_from[2].model, folder / "transfer-heads" / f"{_slug(label)}-{_slug(protocol)}.npz")
+            head_file = folder / "transfer-heads" / f"{evaluate.slug(label)}-{evaluate.slug(protocol)}.npz"
+            head = transfer_nets.save_head(head_from[2].model, head_file)
             run_params = {**params, "head_weights": head}
         try:
             record, predictions, trained = networks.run_network(
@@ -107,8 +119,61 @@ def run_recipe(source: WeightSource, recipe: str, X: np.ndarray, table: pd.DataF
     return runs
 
 
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text).strip("-")
+@dataclass(frozen=True, eq=False)
+class NetworkInput:
+    """One input of the study: arrays ``X`` whose rows are those of ``table`` (``track_id, genre`` [``segment``]),
+    and what a record calls it (``representation``)."""
+
+    X: np.ndarray
+    table: pd.DataFrame
+    representation: str
+
+
+def input_for(source: WeightSource, images: NetworkInput, windows: NetworkInput) -> NetworkInput:
+    """What ``source``'s network reads: a music network its training input (log-mel windows), every other network
+    the seed's mel images (one per clip)."""
+    return windows if source.network in transfer_nets.MUSIC_NETWORKS else images
+
+
+Runs = dict[tuple[str, str], dict[str, tuple[dict, pd.DataFrame, object]]]
+
+
+def run_sources(sources: Sequence[WeightSource], images: NetworkInput, windows: NetworkInput,
+                split_by_protocol: dict[str, pd.Series], settings: dict, *, dataset: str, cache_dir=None, results_dir=None,
+                resamples: int = 1000, seed: int = 42) -> Runs:
+    """Every source under every recipe of ``settings["recipes"]`` (the profile's ``config.TRANSFER``), each on its
+    input (:func:`input_for`) with the recipe's fit (:func:`default_fit`): :func:`run_recipe`'s runs by
+    ``(source label, recipe)``. The random state is reset before each run, so a run does not depend on which ran
+    before it; ``frozen`` comes first in the recipes, so that a pretrained base is fine-tuned from its frozen
+    run's head."""
+    runs: Runs = {}
+    for source in sources:
+        given = input_for(source, images, windows)
+        for recipe in settings["recipes"]:
+            seed_everything(seed)
+            runs[source.label, recipe] = run_recipe(
+                source, recipe, given.X, given.table, split_by_protocol, dataset=dataset, representation=given.representation,
+                fit=default_fit(settings, recipe, source.pretrained), cache_dir=cache_dir, results_dir=results_dir,
+                resamples=resamples, seed=seed, heads_from=runs.get((source.label, "frozen")))
+    return runs
+
+
+def run_records(runs: Runs) -> list[dict]:
+    """The records of :func:`run_sources`' runs, in the order they ran."""
+    return [record for per_protocol in runs.values() for record, _, _ in per_protocol.values()]
+
+
+def training_curves(runs: Runs, protocol: str) -> dict[str, pd.DataFrame]:
+    """The Keras training history of each run under ``protocol`` that trained the whole network (every recipe but
+    ``frozen``), by its record's model name (the name every table gives the run)."""
+    curves = {}
+    for (_, recipe), per_protocol in runs.items():
+        if recipe != "frozen" and protocol in per_protocol:
+            record, _, fit = per_protocol[protocol]
+            if record["model"] in curves:
+                raise ValueError(f"two runs are named {record['model']!r}: their curves would share a label")
+            curves[record["model"]] = fit.history
+    return curves
 
 
 def same_test_clips(runs: Sequence[dict[str, tuple]]) -> None:
@@ -184,6 +249,11 @@ def split_sizes(split_by_protocol: dict[str, pd.Series]) -> pd.DataFrame:
                          for part in ("train", "valid", "test")}).rename_axis("protocol")
 
 
+def test_clips_text(split_by_protocol: dict[str, pd.Series]) -> str:
+    """Test clips per protocol, for a figure's title: ``random-70/10/20: 20 test clips, fault-filtered: 18 test clips``."""
+    return ", ".join(f"{p}: {n} test clips" for p, n in split_sizes(split_by_protocol)["test clips"].items())
+
+
 def best_by_validation(records: Sequence[dict], protocol: str) -> dict:
     """The run under ``protocol`` with the best clip-level validation accuracy (never chosen by a test score)."""
     runs = [r for r in records if r["protocol"] == protocol and not evaluate.is_baseline(r) and not evaluate.failure(r)
@@ -232,6 +302,30 @@ def image_candidate(source: WeightSource, X_images: np.ndarray, images: pd.DataF
                           images["genre"].to_numpy(), image_featurizer(source, size, seed))
 
 
+def multi_candidates(sources: Sequence[WeightSource], tracks: pd.DataFrame, images: NetworkInput, size: int, *,
+                     reference: dict | None = None, reference_tracks: pd.DataFrame | None = None, cache_dir=None,
+                     seed: int = 42) -> list[MultiCandidate]:
+    """The multi-genre study's models: MSD-musicnn's taggram windows first (the deployable one, and the one that
+    works offline), then VGG16's frozen base on the mel images when VGG16 is among ``sources`` (whatever its
+    weights: a random base is labelled as such)."""
+    candidates = [musicnn_candidate(tracks, reference, reference_tracks)]
+    vgg = next((s for s in sources if s.network == "vgg16"), None)
+    if vgg is not None:
+        candidates.append(image_candidate(vgg, images.X, images.table, size, cache_dir=cache_dir, seed=seed))
+    return candidates
+
+
+def deployed_record(records: Sequence[dict], candidate: MultiCandidate, mode: str = "mix") -> dict:
+    """The record of ``candidate`` on ``mode`` items at the threshold chosen on validation items: the threshold a
+    deployed multi-genre model uses (a fixed threshold was not chosen on anything)."""
+    for record in records:
+        extra = record["extra"]
+        if (record["model"].startswith(candidate.label) and extra["mode"] == mode
+                and extra["threshold_source"].startswith("validation")):
+            return record
+    raise ValueError(f"no record of {candidate.label} on {mode} items with a threshold chosen on validation items")
+
+
 def demo_items(tracks: pd.DataFrame, folder, n_items: int = 2, seed: int = 42) -> pd.DataFrame:
     """``n_items`` mixed two-genre items of ``tracks`` written as WAV files under ``folder`` (to classify as a user
     would): ``file, true genres``."""
@@ -251,14 +345,14 @@ def demo_items(tracks: pd.DataFrame, folder, n_items: int = 2, seed: int = 42) -
 
 
 def multi_genre_runs(candidates: Sequence[MultiCandidate], tracks: pd.DataFrame, split: pd.Series, *, protocol: str,
-                     dataset: str, settings: dict, seed: int = 42, resamples: int = 1000, fixed_threshold: float = 0.2
-                     ) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, object]]:
+                     dataset: str, settings: dict, seed: int = 42, resamples: int = 1000, fixed_threshold: float = 0.2,
+                     results_dir=None) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, object]]:
     """Each candidate's sigmoid head (``multigenre.fit_sigmoid_head``) trained on the training clips of ``split``
     (per track id; it may cover clips beyond ``tracks``, such as reference taggrams), early-stopped on its
     validation clips, then scored on two-genre items made from the validation (threshold) and test clips of
     ``tracks`` (audio; ``multigenre.evaluate_multi_genre``), at the threshold chosen on validation items and at
     ``fixed_threshold`` (the seed's 0.2 by default). Returns the records, the threshold curves by
-    ``"<label> · <mode>"`` and the heads by label."""
+    ``"<label> · <mode>"`` and the heads by label; saves the records under ``results_dir`` when given."""
     from ..models import multigenre
 
     labels = sorted(tracks["genre"].unique())
@@ -281,6 +375,9 @@ def multi_genre_runs(candidates: Sequence[MultiCandidate], tracks: pd.DataFrame,
         records += found
         curves.update({f"{candidate.label} · {mode}": frame for mode, frame in by_mode.items()})
         heads[candidate.label] = head
+    if results_dir is not None:
+        for record in records:
+            evaluate.save(record, results_dir)
     return records, curves, heads
 
 

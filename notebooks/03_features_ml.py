@@ -49,7 +49,7 @@ from IPython.display import Markdown, display
 from helpers import config, data, plots
 from helpers.inputs import features
 from helpers.models import training
-from helpers.results import evaluate, readings, report
+from helpers.results import evaluate, report
 from helpers.studies import features_ml as study
 from helpers.studies import prepare
 
@@ -78,7 +78,7 @@ print(f"{len(tracks)} readable audio clips; features CSV: {'absent' if reference
 parities = study.feature_parities(tracks, reference, jobs=cfg.jobs)
 study.parity_figures(parities, LABEL, cfg.figures_dir)
 if parities:
-    display(Markdown(readings.parity_reading({kind: found.parity for kind, found in parities.items()}, LABEL)))
+    display(Markdown(report.parity_reading({kind: found.parity for kind, found in parities.items()}, LABEL)))
 
 # %% [markdown]
 # ## 2. The table the models learn from
@@ -217,11 +217,11 @@ curve.round(3)
 # ## What we learned
 #
 # Written from the results records and the study tables of this run (`helpers.results.report`,
-# `helpers.results.readings`): a smoke or synthetic run states its own numbers.
+# `helpers.results.report`): a smoke or synthetic run states its own numbers.
 
 # %%
 display(Markdown("\n\n".join([
     report.protocol_reading(records, LABEL),
     report.protocol_reading(lstm_records, "the LSTM on audio"),
-    readings.studies_reading(retrain, curve, LABEL),
+    report.studies_reading(retrain, curve, LABEL),
 ])))

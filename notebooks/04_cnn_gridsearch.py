@@ -57,7 +57,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from helpers import config, data, plots, predict
-from helpers.results import evaluate, readings, report
+from helpers.results import evaluate, report
 from helpers.studies import cnn_gridsearch as study
 
 cfg = config.setup(PROFILE, DATASET)
@@ -266,5 +266,5 @@ display(Markdown("\n\n".join([
     report.protocol_reading([*baselines.values(), *study.records(base, tuned, crnn)], f"{LABEL}, {IMAGES.name}"),
     study.grid_reading(searches),
     report.protocol_reading(audio_records, f"{LABEL}, networks on the audio"),
-    readings.profile_note(cfg.profile.name, cfg.results_dir, study.EXPERIMENT),
+    report.profile_note(cfg.profile.name, cfg.results_dir, study.EXPERIMENT),
 ])))

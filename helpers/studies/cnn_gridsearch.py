@@ -28,7 +28,7 @@ import pandas as pd
 from .. import data, plots
 from ..inputs import augment, network_inputs, spectrograms
 from ..models import artifacts, network_splits, networks, tuning, zoo
-from ..results import evaluate, readings
+from ..results import evaluate, report
 from ..runtime import display_path
 from .prepare import SEGMENT_MEL, SEGMENT_SECONDS
 
@@ -184,7 +184,7 @@ def save_searches(searches: Mapping[str, tuple[pd.DataFrame, dict]], *, dataset:
 
 def grid_reading(searches: Mapping[str, tuple[pd.DataFrame, dict]]) -> str:
     """What each protocol's search chose, against the base CNN's own settings."""
-    return readings.grid_reading(searches, zoo.spectrogram_defaults(GRID_MODEL))
+    return report.grid_reading(searches, zoo.spectrogram_defaults(GRID_MODEL))
 
 
 def tuned_runs(searches: Mapping[str, tuple[pd.DataFrame, dict]], images: Inputs, *, params: dict | None, **settings) -> dict[str, Run]:

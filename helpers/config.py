@@ -45,7 +45,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import cli, runtime
+from . import cli
 from .data import registry, synthetic
 from .runtime import CACHE_DIR, DATA_DIR, DEFAULT_SEED, REPO_ROOT, display_path, progress, quiet_tensorflow, seed_everything  # noqa: F401 (re-exported for notebooks)
 
@@ -381,7 +381,6 @@ def setup(
     if output_dir is None:
         output_dir = os.environ.get("MGC_OUTPUT_DIR") or REPO_ROOT / "runs" / f"{chosen.name}-{choice.run_label}"
     cfg = RunConfig(profile=chosen, dataset=choice, output_dir=Path(output_dir).resolve(), seed=seed)
-    runtime.set_run_profile(chosen.name)  # every results record of this process names its profile
     for folder in (cfg.figures_dir, cfg.results_dir):
         folder.mkdir(parents=True, exist_ok=True)
     seed_everything(seed)

@@ -43,20 +43,6 @@ TENSORFLOW_NOISE = ("triggered tf.function retracing",)
 KERAS_NOISE = (r"Do not pass an `input_shape`/`input_dim` argument to a layer",)
 
 
-_run_profile: str | None = None
-
-
-def set_run_profile(name: str | None) -> None:
-    """Remember the profile this process runs under (``config.setup`` calls it), for :func:`run_profile`."""
-    global _run_profile
-    _run_profile = name
-
-
-def run_profile() -> str | None:
-    """The profile given to :func:`set_run_profile`, or ``None`` outside a configured run."""
-    return _run_profile
-
-
 def library_versions(packages: tuple[str, ...] = VERSIONED_PACKAGES) -> dict[str, str]:
     """``{"python": ..., package: version}`` for the installed ``packages`` (missing ones left out)."""
     versions = {"python": platform.python_version()}

@@ -41,7 +41,7 @@ from IPython.display import Markdown, display
 
 from helpers import config, data, plots
 from helpers.data import audio, registry, splits
-from helpers.results import readings
+from helpers.results import report
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL = cfg.dataset.label
@@ -134,8 +134,8 @@ segments.groupby("split").size()
 # %% [markdown]
 # ## What we learned
 #
-# Written from the tables above (`helpers.results.readings.data_reading`), so another dataset or
+# Written from the tables above (`helpers.results.report.data_reading`), so another dataset or
 # profile states its own numbers.
 
 # %%
-display(Markdown(readings.data_reading(tracks, LABEL, FIXED)))
+display(Markdown(report.data_reading(tracks, LABEL, FIXED)))

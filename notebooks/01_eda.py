@@ -36,13 +36,12 @@ PROFILE = None  # "smoke" | "report" | "paper"; None reads $MGC_PROFILE (default
 DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthetic"; None: $MGC_DATASET, $GTZAN_DIR, data/gtzan or synthetic
 
 # %%
-import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers import config, data, plots
-from helpers.data import audio
 from helpers.inputs import features
-from helpers.results import readings
+from helpers.results import report
+from helpers.studies import eda as study
 from helpers.studies import prepare
 
 cfg = config.setup(PROFILE, DATASET)
@@ -67,36 +66,24 @@ print(f"{', '.join(prepare.clip_representations(cfg))} of {LABEL}\n{prepare.summ
 # %% [markdown]
 # ## From the features CSV
 #
-# All rows of the Kaggle features table, when the dataset has one.
+# All rows of the Kaggle features table, when the dataset has one (`helpers.studies.eda.box_plots`).
 
 # %%
-csv_table = data.features_table(layout)
-if csv_table is None:
+csv_eda = study.csv_descriptors(data.features_table(layout))
+if csv_eda is None:
     print("No features_30_sec.csv in this dataset: the box plots below are computed from the audio only.")
 else:
-    csv_eda = csv_table[["track_id", "genre", *features.EDA_COLUMNS]]
-    source = f"{LABEL}, features_30_sec.csv ({len(csv_eda)} clips)"
-    fig = plots.box_by_genre(csv_eda, "spectral_centroid_mean", f"{source}: spectral centroid mean", "Hz")
-    plots.save(fig, cfg.figures_dir, "01_centroid_by_genre_csv")
-    fig = plots.box_by_genre(csv_eda, "tempo", f"{source}: tempo", "BPM")
-    plots.save(fig, cfg.figures_dir, "01_tempo_by_genre_csv")
+    study.box_plots(csv_eda, f"{LABEL}, features_30_sec.csv ({len(csv_eda)} clips)", "csv", cfg.figures_dir)
 
 # %% [markdown]
 # ## From the audio, computed here
 #
-# The same descriptors computed with librosa from the clips present (`helpers.inputs.features.eda_table`);
-# silent clips give NaN, unreadable ones are listed and skipped.
+# The same descriptors computed with librosa from the clips present (`helpers.studies.eda.audio_descriptors`,
+# which calls `helpers.inputs.features.eda_table`); silent clips give NaN, unreadable ones are listed and skipped.
 
 # %%
-computed = features.eda_table(tracks, jobs=cfg.jobs)
-audio_eda = computed.table
-print(f"computed for {len(audio_eda)} clips; skipped: {list(computed.skipped) or 'none'}; "
-      f"too short: {list(computed.too_short) or 'none'}")
-source = f"{LABEL}, computed from {len(audio_eda)} audio clips"
-fig = plots.box_by_genre(audio_eda, "spectral_centroid_mean", f"{source}: spectral centroid mean", "Hz")
-plots.save(fig, cfg.figures_dir, "01_centroid_by_genre_audio")
-fig = plots.box_by_genre(audio_eda, "tempo", f"{source}: tempo", "BPM")
-plots.save(fig, cfg.figures_dir, "01_tempo_by_genre_audio")
+audio_eda = study.audio_descriptors(tracks, jobs=cfg.jobs)
+study.box_plots(audio_eda, f"{LABEL}, computed from {len(audio_eda)} audio clips", "audio", cfg.figures_dir)
 
 # %% [markdown]
 # How much does each descriptor tell about the genre? Below: the genre medians (sorted by the
@@ -107,12 +94,10 @@ plots.save(fig, cfg.figures_dir, "01_tempo_by_genre_audio")
 # widens its boxes.
 
 # %%
-tables = {"audio (computed here)": audio_eda}
-if csv_table is not None:
-    tables = {"features CSV": csv_eda, **tables}
-medians = pd.concat({name: t.groupby("genre")[list(features.EDA_COLUMNS)].median() for name, t in tables.items()}, axis=1)
+tables = study.descriptor_tables(audio_eda, csv_eda)
+medians = study.genre_medians(tables)
 display(medians.round(1).sort_values(medians.columns[0]))
-effects = readings.effect_sizes(tables, features.EDA_COLUMNS, resamples=cfg.profile.ci_resamples, seed=cfg.seed)
+effects = report.effect_sizes(tables, features.EDA_COLUMNS, resamples=cfg.profile.ci_resamples, seed=cfg.seed)
 effects.round(3)
 
 # %% [markdown]
@@ -121,34 +106,27 @@ effects.round(3)
 # differ. On the clips both have, the same descriptor should agree; differences come from
 # lossy coding (the tables below give the measured difference per format) and from library
 # versions. Lossless clips (flac) show the agreement the code itself reaches;
-# the full feature-parity study belongs to the features notebook.
+# the full feature-parity study belongs to the features notebook. One table per audio format
+# (`helpers.studies.eda.show_format_agreement`); none without the features CSV.
 
 # %%
-if csv_table is not None:
-    with_format = audio_eda.merge(tracks[["track_id", "format"]], on="track_id")
-    for audio_format, part in with_format.groupby("format"):
-        print(f"{LABEL}, clips decoded from {audio_format}, ours vs features_30_sec.csv:")
-        display(features.compare_with_reference(part, csv_eda, features.EDA_COLUMNS).round(4))
+study.show_format_agreement(audio_eda, csv_eda, tracks, LABEL, show=display)
 
 # %% [markdown]
 # ## One example per genre
 #
 # The first readable clip of each genre: waveform on the left, log-mel spectrogram (128 bands,
-# up to 8 kHz, dB relative to the clip's loudest bin) on the right.
+# up to 8 kHz, dB relative to the clip's loudest bin) on the right (`helpers.studies.eda.genre_examples`).
 
 # %%
-examples = []
-for _, group in tracks.groupby("genre"):
-    for _, track in group.head(cfg.profile.examples_per_genre).iterrows():
-        samples, sr = audio.load(track["path"])
-        examples.append((track["track_id"], samples))
+examples, sr = study.genre_examples(tracks, cfg.profile.examples_per_genre)
 fig = plots.genre_examples(examples, sr, f"{LABEL}: one clip per genre")
 plots.save(fig, cfg.figures_dir, "01_examples_per_genre")
 
 # %% [markdown]
 # ## What we learned
 #
-# Written from the effect sizes and medians above (`helpers.results.readings.eda_reading`).
+# Written from the effect sizes and medians above (`helpers.results.report.eda_reading`).
 
 # %%
-display(Markdown(readings.eda_reading(effects, medians, LABEL)))
+display(Markdown(report.eda_reading(effects, medians, LABEL)))

@@ -42,7 +42,8 @@ from IPython.display import Markdown, display
 
 from helpers import config, data, plots
 from helpers.inputs import spectrograms
-from helpers.results import readings
+from helpers.results import report
+from helpers.studies import spectrogram_pngs as study
 
 cfg = config.setup(PROFILE, DATASET)
 LABEL = cfg.dataset.label
@@ -54,16 +55,14 @@ print(f"{len(tracks)} clips -> {config.display_path(out_dir)}\n{params}")
 # %% [markdown]
 # ## Render
 #
-# Whole clips plus the profile's segment lengths, in parallel, with a progress bar.
+# Whole clips plus the profile's segment lengths, in parallel, with a progress bar; clips that
+# cannot be decoded are listed, and the image index is saved beside the images
+# (`helpers.studies.spectrogram_pngs.render`). Below: images per genre and variant.
 
 # %%
-rendering = spectrograms.render_pngs(tracks, out_dir, cfg.profile.segment_seconds, params=params, jobs=cfg.jobs)
+rendering = study.render(tracks, out_dir, cfg.profile.segment_seconds, params=params, jobs=cfg.jobs)
 index = rendering.index
-print(f"rendered {rendering.rendered}, already up to date {rendering.up_to_date}, failed {len(rendering.failed)}")
-for failure in rendering.failed:
-    print(f"  skipped: {failure}")
-index.to_csv(out_dir / "index.csv", index=False)
-index.pivot_table(index="genre", columns="variant", values="path", aggfunc="count")
+study.variant_counts(index)
 
 # %% [markdown]
 # A second call finds every image up to date and renders nothing:
@@ -85,58 +84,42 @@ fig = plots.image_grid(clips["path"], clips["track_id"], f"{LABEL}: whole-clip m
 plots.save(fig, cfg.figures_dir, "02_png_per_genre")
 
 # %% [markdown]
-# The segment variants of one clip: each segment is its own training example and inherits its
-# clip's split.
+# The segment variants of one clip, one figure per segment length
+# (`helpers.studies.spectrogram_pngs.segment_grids`): each segment is its own training example
+# and inherits its clip's split.
 
 # %%
-first = index["track_id"].iloc[0]
-for variant in [v for v in index["variant"].unique() if v != spectrograms.CLIP_VARIANT]:
-    segs = index[(index["track_id"] == first) & (index["variant"] == variant)]
-    fig = plots.image_grid(segs["path"], [f"segment {s:.0f}" for s in segs["segment"]],
-                           f"{LABEL}: {first} cut into {variant} segments ({len(segs)} images)",
-                           columns=min(10, len(segs)))
-    plots.save(fig, cfg.figures_dir, f"02_segments_{variant}")
+study.segment_grids(index, LABEL, cfg.figures_dir)
 
 # %% [markdown]
 # ## Compared with the Kaggle images
 #
 # The Kaggle `images_original` PNGs were drawn with matplotlib inside a white border (432 x 288
 # RGBA), in a colour map and with their own scaling. `helpers.inputs.spectrograms.crop_kaggle_image`
-# removes the border; the CNN notebook can train on either kind of image. Look at whether the
-# same structures (onsets, bass lines, bright passages) appear at the same places.
+# removes the border; the CNN notebook can train on either kind of image
+# (`helpers.studies.spectrogram_pngs.kaggle_figure` draws the first clips that have both). Look at
+# whether the same structures (onsets, bass lines, bright passages) appear at the same places.
 
 # %%
 layout = data.discover(cfg.dataset.root)
-agreement = None
-if layout.images_dir is None:
-    print("This dataset has no images_original folder.")
-else:
-    pairs = clips.head(4)
-    cropped = spectrograms.cropped_kaggle_images(layout.images_dir, pairs["track_id"], out_dir / "kaggle_cropped")
-    fig = plots.image_grid(list(pairs["path"]) + cropped,
-                           [f"ours: {t}" for t in pairs["track_id"]] + [f"Kaggle, cropped: {t}" for t in pairs["track_id"]],
-                           f"{LABEL}: this repository's PNGs (top row) and Kaggle images_original (bottom row)", columns=4)
-    plots.save(fig, cfg.figures_dir, "02_ours_vs_kaggle")
+study.kaggle_figure(clips, layout.images_dir, out_dir, LABEL, cfg.figures_dir)
 
 # %% [markdown]
 # The same comparison in numbers, on every clip that has both images: Spearman rank
 # correlation between the two grayscale images (both at 128 x 128), over all pixels and over
-# the mean level of each frequency row. A colour map or a monotonic rescaling leaves ranks
-# unchanged; a different frequency axis or time alignment does not.
+# the mean level of each frequency row (`helpers.studies.spectrogram_pngs.kaggle_agreement`). A colour
+# map or a monotonic rescaling leaves ranks unchanged; a different frequency axis or time alignment does not.
 
 # %%
-if layout.images_dir is not None:
-    whole = index[index["variant"] == spectrograms.CLIP_VARIANT]
-    whole = whole[[spectrograms.kaggle_image_path(layout.images_dir, t).exists() for t in whole["track_id"]]]
-    kaggle_crops = spectrograms.cropped_kaggle_images(layout.images_dir, whole["track_id"], out_dir / "kaggle_cropped")
-    agreement = readings.image_agreement(whole["path"], kaggle_crops, whole["track_id"])
-    display(agreement.describe().loc[["count", "min", "25%", "50%", "75%", "max"]].round(3))
+agreement = study.kaggle_agreement(index, layout.images_dir, out_dir)
+if agreement is not None:
+    display(study.agreement_summary(agreement))
 
 # %% [markdown]
 # ## What we learned
 #
-# Written from the rendering counts and the agreement table above (`helpers.results.readings`).
+# Written from the rendering counts and the agreement table above (`helpers.results.report`).
 
 # %%
-display(Markdown(readings.spectrogram_reading(rendering.rendered, rendering.up_to_date, len(rendering.failed),
+display(Markdown(report.spectrogram_reading(rendering.rendered, rendering.up_to_date, len(rendering.failed),
                                               len(index), agreement, LABEL)))

@@ -106,9 +106,9 @@ print(plan.describe(LABEL, table, representation))
 # protocol also gets a majority-class baseline: any model must beat it to have learned something.
 
 # %%
-records, predictions = study.run_models(table, plan, cfg.results_dir, dataset=cfg.dataset.name, representation=representation,
-                                        seed=cfg.seed, resamples=cfg.profile.ci_resamples, model_params=cfg.profile.model_params,
-                                        jobs=cfg.jobs)
+records, predictions = study.run_models(table, plan, cfg.results_dir, profile=cfg.profile.name, dataset=cfg.dataset.name,
+                                        representation=representation, seed=cfg.seed, resamples=cfg.profile.ci_resamples,
+                                        model_params=cfg.profile.model_params, jobs=cfg.jobs)
 print(f"{len(records)} results records in {config.display_path(cfg.results_dir / study.EXPERIMENT)}")
 
 # %% [markdown]
@@ -170,8 +170,8 @@ display(Markdown(report.readme_table(records)))
 # dataset label.
 
 # %%
-lstm_records = study.run_lstm(tracks, plan.protocols, cfg.results_dir, dataset=cfg.dataset.name, label=LABEL, seed=cfg.seed,
-                              resamples=cfg.profile.ci_resamples, params=cfg.profile.model_params.get("lstm"),
+lstm_records = study.run_lstm(tracks, plan.protocols, cfg.results_dir, profile=cfg.profile.name, dataset=cfg.dataset.name,
+                              label=LABEL, seed=cfg.seed, resamples=cfg.profile.ci_resamples, params=cfg.profile.model_params.get("lstm"),
                               pool=prepare.SEQUENCE_POOL, jobs=cfg.jobs)
 print(f"this notebook wrote {len(records) + len(lstm_records)} results records: {len(records)} on the features table, "
       f"{len(lstm_records)} of the LSTM")

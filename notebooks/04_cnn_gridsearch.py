@@ -67,7 +67,7 @@ tracks = data.limit_per_genre(data.readable(data.load_tracks(layout)), cfg.profi
 # Each report's random split, then the dataset's own split (GTZAN: fault-filtered; FMA-small: official) when it has one.
 CLIP_PROTOCOLS, SEGMENT_PROTOCOLS = study.protocols(FIXED)
 FIT = study.fit_settings(NET, cfg.profile.ci_resamples, cfg.seed)
-RUN = dict(experiment=study.EXPERIMENT, dataset=cfg.dataset.name, results_dir=cfg.results_dir)
+RUN = dict(experiment=study.EXPERIMENT, dataset=cfg.dataset.name, results_dir=cfg.results_dir, profile=cfg.profile.name)
 INPUT_CACHE = cfg.cache_for("network-inputs")
 print(f"{len(tracks)} readable audio clips; 30-s protocols: {', '.join(CLIP_PROTOCOLS)}; profile {cfg.profile.name}: "
       f"{NET['image_size']}x{NET['image_size']} images, at most {NET['epochs']} epochs, grid {NET['grid']!r}")
@@ -136,7 +136,7 @@ plots.save(fig, cfg.figures_dir, "04_curves_base_cnn")
 print(study.grid_summary(NET["grid"], NET["tuner_epochs"]))
 searches = study.grid_searches(NET["grid"], IMAGES, CLIP_PROTOCOLS, net=NET, dataset=cfg.dataset.name, directory=cfg.tuner_dir,
                                overwrite=OVERWRITE_TUNER, seed=cfg.seed, params=cfg.profile.model_params.get("base-cnn"))
-study.save_searches(searches, dataset=cfg.dataset.name, grid_name=NET["grid"], results_dir=cfg.results_dir,
+study.save_searches(searches, dataset=cfg.dataset.name, grid_name=NET["grid"], results_dir=cfg.results_dir, profile=cfg.profile.name,
                     title=f"{LABEL}, {IMAGES.name}", figures_dir=cfg.figures_dir)
 display(Markdown(study.grid_reading(searches)))
 
@@ -180,7 +180,7 @@ evaluate.accuracy_table(study.records(crnn))
 # %%
 AUDIO = study.audio_networks(segments, SEGMENT_PROTOCOLS, own, CLIP_PROTOCOLS, NET["small_patience"])
 audio_runs = study.audio_runs(AUDIO, study.audio_sets(tracks, cfg.dataset.name, LABEL), experiment=study.EXPERIMENT,
-                              results_dir=cfg.results_dir, model_params=cfg.profile.model_params, fit=FIT)
+                              results_dir=cfg.results_dir, profile=cfg.profile.name, model_params=cfg.profile.model_params, fit=FIT)
 audio_records = study.records(audio_runs)
 display(Markdown(report.coverage(audio_records, "the audio")))
 evaluate.accuracy_table(audio_records)

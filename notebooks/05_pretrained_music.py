@@ -99,7 +99,7 @@ config.seed_everything(cfg.seed)
 # the whole dataset, then its balanced genres alone where the audio is uneven (as in notebooks 03 and 04); saved
 records = study.embedding_records(tracks, SETTINGS, protocols, dataset=NAME, label=LABEL, handcrafted=handcrafted,
                                   reference=reference, seed=cfg.seed, jobs=cfg.jobs, resamples=cfg.profile.ci_resamples,
-                                  results_dir=cfg.results_dir)
+                                  results_dir=cfg.results_dir, profile=cfg.profile.name)
 print(f"{len(records)} records")
 size, largest = study.largest_test_set(records, protocols[0], top=15)
 print(f"{protocols[0]}, the largest test set ({size} clips): the 15 most accurate runs")
@@ -120,7 +120,7 @@ display(largest)
 config.seed_everything(cfg.seed)
 head_results, trained_heads = study.head_records(tracks, SETTINGS, protocols, dataset=NAME, reference=reference,
                                                  reference_tracks=handcrafted, seed=cfg.seed,
-                                                 resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir)
+                                                 resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, profile=cfg.profile.name)
 display(heads.head_table(head_results))
 
 # %% [markdown]
@@ -137,7 +137,7 @@ display(heads.head_table(head_results))
 # %%
 config.seed_everything(cfg.seed)
 best_head = study.fine_tune_best(tracks, head_results, trained_heads, SETTINGS, protocols[0], dataset=NAME, seed=cfg.seed,
-                                 resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir)
+                                 resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, profile=cfg.profile.name)
 head_results.append(best_head.record)
 display(heads.head_table([best_head.chosen, best_head.record]))
 
@@ -192,7 +192,7 @@ embedded = study.embedding_map(tracks, SETTINGS["checkpoints"][0], LABEL, cfg.fi
 
 # %%
 # saved, and marked in its record: the README names it, the one result chosen without test data
-record, path = study.save_default(best_head, cfg.models_dir, cfg.results_dir)
+record, path = study.save_default(best_head, cfg.models_dir, cfg.results_dir, cfg.profile.name)
 model, sidecar = artifacts.load_artifact(path)
 print(predict.about(path, sidecar))
 # one test clip of the fixed split per genre that has one (the first otherwise), with its true genre

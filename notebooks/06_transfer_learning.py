@@ -117,11 +117,11 @@ display(study.split_sizes(split_by_protocol))
 # %%
 # Every source under every recipe, each on its input: a music network on its windows, the others on the images.
 runs = study.run_sources(sources, IMAGES, WINDOWS, split_by_protocol, SETTINGS, dataset=NAME, cache_dir=cfg.cache_for("base-features"),
-                         results_dir=cfg.results_dir, resamples=cfg.profile.ci_resamples, seed=cfg.seed)
+                         results_dir=cfg.results_dir, profile=cfg.profile.name, resamples=cfg.profile.ci_resamples, seed=cfg.seed)
 study.same_test_clips(list(runs.values()))  # ImageNet, scratch and music networks scored the same clips
 baselines = networks.majority_baselines(images, protocols, experiment=study.EXPERIMENT, dataset=NAME,
-                                        representation=IMAGES.representation, results_dir=cfg.results_dir, seed=cfg.seed,
-                                        resamples=cfg.profile.ci_resamples)
+                                        representation=IMAGES.representation, results_dir=cfg.results_dir, profile=cfg.profile.name,
+                                        seed=cfg.seed, resamples=cfg.profile.ci_resamples)
 records = list(baselines.values()) + study.run_records(runs)
 display(study.seed_style_table(records))
 
@@ -181,7 +181,7 @@ candidates = study.multi_candidates(sources, tracks, IMAGES, SIZE, reference=ref
 multi_split = study.split_with_reference(images, reference_tracks, reference, MULTI_PROTOCOL, seed=cfg.seed)
 multi_records, curves, multi_heads = study.multi_genre_runs(
     candidates, tracks, multi_split, protocol=MULTI_PROTOCOL, dataset=NAME, settings=SETTINGS, seed=cfg.seed,
-    resamples=cfg.profile.ci_resamples, fixed_threshold=THRESHOLD, results_dir=cfg.results_dir)
+    resamples=cfg.profile.ci_resamples, fixed_threshold=THRESHOLD, results_dir=cfg.results_dir, profile=cfg.profile.name)
 display(study.multi_table(multi_records))
 
 # %% [markdown]

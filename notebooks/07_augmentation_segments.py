@@ -68,7 +68,7 @@ subset = data.balanced_subset(tracks, cfg.dataset.name, cfg.dataset.label)
 MAIN_TRACKS, MAIN, MAIN_LABEL = subset if subset is not None else (tracks, cfg.dataset.name, cfg.dataset.label)
 CACHE = cfg.cache_for("network-inputs")
 # What every run of every study shares: the seed, the intervals' resamples, where records go, the dataset's fixed split.
-RUN = dict(seed=cfg.seed, resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, fixed_protocol=FIXED)
+RUN = dict(seed=cfg.seed, resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, profile=cfg.profile.name, fixed_protocol=FIXED)
 print(f"main evidence: {MAIN_LABEL}: {len(MAIN_TRACKS)} clips; second view: {cfg.dataset.label}: {len(tracks)} readable clips "
       f"({', '.join(f'{g} {n}' for g, n in tracks['genre'].value_counts().sort_index().items())})")
 print(f"honest split: {FIXED or 'random 70/10/20 by clip (no fixed split in this dataset)'}; segments per clip: "
@@ -107,7 +107,7 @@ plots.save(fig, cfg.figures_dir, "07_copies")
 leakage = study.leakage_runs(inputs, S, dataset=MAIN, model_params=cfg.profile.model_params, **RUN)
 baselines = networks.majority_baselines(inputs.originals[study.SECONDS].table, ["random-70/10/20"] + ([FIXED] if FIXED else []),
                                         experiment=study.EXPERIMENT, dataset=MAIN, representation=study.LOG_MEL, seed=cfg.seed,
-                                        resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir)
+                                        resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, profile=cfg.profile.name)
 display(study.study_table([*baselines.values(), *leakage.values()], cfg.profile.ci_resamples))
 
 # %%

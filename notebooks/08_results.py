@@ -36,13 +36,13 @@ DATASET = None  # a dataset folder (GTZAN, FMA-small, genre folders) or "synthet
 # %%
 from IPython.display import Markdown, display
 
-from helpers import config, plots
+from helpers import config
 from helpers.models import multigenre
-from helpers.results import evaluate, report
+from helpers.results import report
+from helpers.studies import results_overview as study
 
 cfg = config.setup(PROFILE, DATASET)
-records = report.load_records(cfg.results_dir)
-multi_label = evaluate.load_all(cfg.results_dir, "multi-label") if cfg.results_dir.is_dir() else []
+records, multi_label = study.load_records(cfg.results_dir)
 print(f"{len(records)} results records of one genre per clip and {len(multi_label)} of several genres per item "
       f"under {config.display_path(cfg.results_dir)}")
 
@@ -62,24 +62,21 @@ display(Markdown(report.readme_table(records)))
 #
 # One table per experiment; baselines first in each protocol, failed runs marked in `status`.
 # An experiment with many configurations (notebook 05) shows its baselines and its 12 most
-# accurate runs per dataset and protocol; `python -m helpers.results.evaluate summary results/` lists all.
+# accurate runs per dataset and protocol (`helpers.studies.results_overview.show_experiment_tables`);
+# `python -m helpers.results.evaluate summary results/` lists all.
 
 # %%
-for experiment, part in report.by_experiment(records).items():
-    shown = report.top(part)
-    print(f"{experiment}: {len(part)} records" + (f", {len(shown)} shown" if len(shown) < len(part) else ""))
-    display(evaluate.summary_table(shown))
+study.show_experiment_tables(records, show=display)
 
 # %% [markdown]
 # Balanced accuracy per model and protocol, one figure per experiment (at most the six most
 # accurate runs of each dataset and protocol): bars of failed runs are hatched, and a figure that
 # mixes datasets names each bar's dataset. An experiment with more models than a figure can label
-# (notebook 05) is shown as a ranking of its runs on one test set instead.
+# (notebook 05) is shown as a ranking of its runs on one test set instead
+# (`helpers.studies.results_overview.experiment_figures`).
 
 # %%
-for experiment, part in report.by_experiment(records).items():
-    fig = plots.experiment_overview(report.top(part, 6), f"{experiment}: balanced accuracy", metric="balanced_accuracy")
-    plots.save(fig, cfg.figures_dir, f"08_{experiment}_balanced_accuracy")
+study.experiment_figures(records, cfg.figures_dir)
 
 # %% [markdown]
 # ## Several genres per song
@@ -95,8 +92,8 @@ display(multigenre.record_table(multi_label) if multi_label else Markdown("No mu
 # %% [markdown]
 # ## What we learned
 #
-# Written from the records above (`helpers.results.report`).
+# Written from the records above (`helpers.studies.results_overview.reading`, from
+# `helpers.results.report.protocol_reading` per experiment).
 
 # %%
-display(Markdown("\n\n".join(report.protocol_reading(part, experiment) for experiment, part in report.by_experiment(records).items())
-                 or "No results records yet: run notebooks 03 to 07 first."))
+display(Markdown(study.reading(records)))

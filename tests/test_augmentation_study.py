@@ -66,7 +66,8 @@ def test_the_leaky_conditions_put_a_clips_siblings_on_both_sides_and_the_honest_
 def test_run_condition_records_conditions_sizes_and_test_predictions(tmp_path):
     inputs = _inputs()
     copies = _copies(inputs)
-    settings = dict(dataset="toy", representation="vectors", seed=0, resamples=50, results_dir=tmp_path, epochs=8, patience=3)
+    settings = dict(dataset="toy", representation="vectors", seed=0, resamples=50, results_dir=tmp_path, profile="smoke",
+                    epochs=8, patience=3)
     honest, _ = study.run_condition("dense-head", inputs, condition="augment-after-split", copies=copies, augmentation="toy",
                                     label=study.run_name("dense-head", 3.0, None, "toy"), **settings)
     leaky, _ = study.run_condition("dense-head", inputs, condition="segment-random",

@@ -50,7 +50,8 @@ def test_unknown_label_is_an_error():
 
 
 def test_save_load_summary_and_side_by_side(tmp_path):
-    paths = [evaluate.save(make_record(protocol=p, model=m), tmp_path) for p in ("random-80/20", "fault-filtered") for m in ("a", "b")]
+    paths = [evaluate.save(make_record(protocol=p, model=m), tmp_path, profile="smoke")
+             for p in ("random-80/20", "fault-filtered") for m in ("a", "b")]
     assert paths[0].name == "synthetic__no-input__a__random-80-20.json"
     records = evaluate.load_all(tmp_path)
     table = evaluate.summary_table(tmp_path)
@@ -71,14 +72,14 @@ def test_cli(tmp_path, capsys):
     assert "no results records" in capsys.readouterr().err
     assert cli.run(evaluate.main, ["summary", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    evaluate.save(make_record(), tmp_path)
+    evaluate.save(make_record(), tmp_path, profile="smoke")
     assert evaluate.main(["summary", str(tmp_path)]) == 0
     assert "random-80/20" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("change", [{"metrics": "bad"}, {"sizes": None}, {"metrics": {"accuracy": 0.5}}])
 def test_records_with_wrong_types_are_named_not_a_traceback(tmp_path, capsys, change):
-    path = evaluate.save(make_record(), tmp_path)
+    path = evaluate.save(make_record(), tmp_path, profile="smoke")
     path.write_text(json.dumps({**json.loads(path.read_text()), **change}))
     assert cli.run(evaluate.main, ["summary", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -86,7 +87,7 @@ def test_records_with_wrong_types_are_named_not_a_traceback(tmp_path, capsys, ch
 
 
 def test_cli_names_a_broken_record_in_one_line(tmp_path, capsys):
-    evaluate.save(make_record(), tmp_path)
+    evaluate.save(make_record(), tmp_path, profile="smoke")
     (tmp_path / "unit" / "broken.json").write_text("{not json")
     assert cli.run(evaluate.main, ["summary", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -244,7 +245,7 @@ def test_sizes_per_genre_and_missing_genres():
 
 
 def test_load_all_refuses_schema_1_records_and_says_to_rerun_the_notebook(tmp_path, capsys):
-    path = evaluate.save(make_record(experiment="cnn_gridsearch"), tmp_path)
+    path = evaluate.save(make_record(experiment="cnn_gridsearch"), tmp_path, profile="smoke")
     old = json.loads(path.read_text())
     del old["metrics"]["balanced_accuracy"]
     path.write_text(json.dumps({**old, "schema": 1}))
@@ -263,7 +264,7 @@ def test_runs_that_differ_in_any_identity_field_get_their_own_files(tmp_path):
     seeded = [make_record(params={"seed": seed}) for seed in (0, 1)]
     variant = make_record(extra={"variant": "masks"})
     records = [csv, audio, *seeded, variant, make_record()]
-    paths = [evaluate.save(record, tmp_path) for record in records]
+    paths = [evaluate.save(record, tmp_path, profile="smoke") for record in records]
     assert len(set(paths)) == len(records)
     assert paths[0].name == "synthetic__features_30_sec.csv__majority-class-baseline__random-80-20.json"
     assert paths[2].name.endswith("__seed0.json") and paths[4].name.endswith("__masks.json")
@@ -273,16 +274,16 @@ def test_runs_that_differ_in_any_identity_field_get_their_own_files(tmp_path):
 
 def test_save_replaces_the_same_run_and_refuses_another_runs_file(tmp_path):
     first = make_record(model="a b")
-    path = evaluate.save(first, tmp_path)
+    path = evaluate.save(first, tmp_path, profile="smoke")
     again = make_record(model="a b", resamples=100)  # the same run, re-run: replaced
-    assert evaluate.save(again, tmp_path) == path and json.loads(path.read_text())["bootstrap"]["resamples"] == 100
+    assert evaluate.save(again, tmp_path, profile="smoke") == path and json.loads(path.read_text())["bootstrap"]["resamples"] == 100
     other = make_record(model="a-b")  # another run whose name makes the same file name
     assert evaluate.record_path(other, tmp_path) == path
     with pytest.raises(evaluate.RecordCollision, match="holds the run"):
-        evaluate.save(other, tmp_path)
+        evaluate.save(other, tmp_path, profile="smoke")
     path.write_text("my notes")  # not a record: never overwritten
     with pytest.raises(evaluate.RecordCollision, match="not a results record"):
-        evaluate.save(first, tmp_path)
+        evaluate.save(first, tmp_path, profile="smoke")
     assert path.read_text() == "my notes"
 
 
@@ -302,7 +303,7 @@ def test_protocol_suffix_orders_after_its_base_and_saves_to_its_own_file(tmp_pat
     order = evaluate._protocol_order(["fault-filtered", "mine@5", "random-80/20@442", "mine", "random-80/20@100", "random-80/20",
                                       "random-70/10/20"])
     assert order == ["random-70/10/20", "random-80/20", "random-80/20@100", "random-80/20@442", "fault-filtered", "mine", "mine@5"]
-    paths = {evaluate.save(make_record(protocol=p), tmp_path).name for p in ("random-80/20", "random-80/20@442")}
+    paths = {evaluate.save(make_record(protocol=p), tmp_path, profile="smoke").name for p in ("random-80/20", "random-80/20@442")}
     assert paths == {"synthetic__no-input__m__random-80-20.json", "synthetic__no-input__m__random-80-20-n442.json"}
     records = [make_record(protocol=p, model=m) for p in ("fault-filtered", "random-80/20@442", "random-80/20") for m in ("a", "b")]
     assert list(evaluate.side_by_side(records).columns) == ["random-80/20", "random-80/20@442", "fault-filtered"]
@@ -356,8 +357,8 @@ def test_multi_label_records_are_loaded_only_when_asked(tmp_path):
     multi = multigenre.multi_genre_record([["a", "b"], ["b", "c"]], np.array([[0.6, 0.5, 0.1], [0.1, 0.7, 0.2]]), ["a", "b", "c"],
                                           0.3, model="m2", dataset="d", protocol="p", mode="mix", sizes={"train": 4},
                                           threshold_source="test", resamples=10)
-    evaluate.save(single, tmp_path)
-    evaluate.save(multi, tmp_path)
+    evaluate.save(single, tmp_path, profile="smoke")
+    evaluate.save(multi, tmp_path, profile="smoke")
     assert [r["model"] for r in evaluate.load_all(tmp_path)] == ["m"]  # every accuracy table reads single-label records
     assert [r["model"] for r in evaluate.load_all(tmp_path, "multi-label")] == ["m2"]
     assert len(evaluate.load_all(tmp_path, "all")) == 2
@@ -373,3 +374,12 @@ def test_committed_records_live_at_their_identity_path():
     assert records, "no committed records"
     misplaced = [r["_path"] for r in records if evaluate.record_path(r, REPO / "results") != Path(r["_path"])]
     assert not misplaced, f"records not at their identity path (re-save them): {misplaced[:3]}"
+
+
+def test_a_saved_record_names_the_profile_of_its_run(tmp_path):
+    record = make_record()
+    assert record["profile"] is None  # made, not yet saved for a run
+    with pytest.raises(ValueError, match="name its profile"):
+        evaluate.save(record, tmp_path, profile="")
+    path = evaluate.save(record, tmp_path, profile="paper")
+    assert json.loads(path.read_text())["profile"] == "paper"

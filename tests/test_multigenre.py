@@ -223,7 +223,7 @@ def test_a_record_follows_the_results_schema_and_its_intervals_hold_the_values(t
     # always answering the two commonest training genres (blues + jazz)
     assert extra["chance_exact_set_accuracy"] == np.mean([set(t) == {"blues", "jazz"} for t in truth]) > 0
     assert record["failure"] is None and records.failure(record) is None and records.status(record) == "ok"
-    path = evaluate.save(record, tmp_path / "results")
+    path = evaluate.save(record, tmp_path / "results", profile="smoke")
     assert path.parent.name == "multi_genre" and json.loads(path.read_text())["metrics"] == record["metrics"]
     again = multigenre.multi_genre_record(truth, probabilities, genres, 0.3, model="m", dataset="d", protocol="p", mode="mix",
                                           sizes={}, threshold_source="s", resamples=200, seed=1)

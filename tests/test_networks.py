@@ -164,7 +164,8 @@ def test_equal_size_control_cuts_training_clips_and_their_segments(segments, eva
     X, table = segments
     split = networks.row_split(table, "random-50/20/30", seed=3)
     runs = networks.run_network_protocols("base-cnn", X, table, ["random-50/20/30"], experiment="t", dataset="d",
-                                          representation="r", params=TINY, seed=3, train_size=6, results_dir=tmp_path, **FAST)
+                                          representation="r", params=TINY, seed=3, train_size=6, results_dir=tmp_path,
+                                          profile="smoke", **FAST)
     assert list(runs) == ["random-50/20/30@6"]
     record, predictions, fit = runs["random-50/20/30@6"]
     assert record["protocol"] == "random-50/20/30@6" and record["extra"]["subsampled_from"] == 15
@@ -204,7 +205,7 @@ def test_majority_baselines_use_the_network_splits(segments, evaluate_calls, tmp
     keep = (table["genre"] == "rock") | (table["track_id"].str[-1].astype(int) < 5)  # 10 rock clips, 5 of the others
     data = with_parts(table[keep].reset_index(drop=True))
     baselines = networks.majority_baselines(data, ["random-70/10/20", "fault-filtered"], experiment="t", dataset="d",
-                                            representation="r", resamples=20, results_dir=tmp_path)
+                                            representation="r", resamples=20, results_dir=tmp_path, profile="smoke")
     assert list(baselines) == ["random-70/10/20", "fault-filtered"] and len(list(tmp_path.rglob("*.json"))) == 2
     for protocol, record in baselines.items():
         split = networks.row_split(data, protocol)

@@ -170,9 +170,9 @@ def test_rewrite_readme_replaces_only_the_section():
 def test_cli_rewrites_checks_and_reports_mistakes(tmp_path, capsys, records):
     results = tmp_path / "results"
     for record in records:
-        evaluate.save({**record, "profile": "report"}, results)
+        evaluate.save(dict(record), results, profile="report")
     # A smoke record beside them: the README quotes the report profile only.
-    evaluate.save({**records[0], "profile": "smoke", "model": "smoke-only-model"}, results / "smoke")
+    evaluate.save({**records[0], "model": "smoke-only-model"}, results / "smoke", profile="smoke")
     readme = write_readme(tmp_path)
     args = ["readme", "--results", str(results), "--readme", str(readme)]
     assert cli.run(report.main, [*args, "--check"]) == 1

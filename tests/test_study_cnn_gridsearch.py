@@ -103,7 +103,7 @@ def test_audio_runs_train_each_network_with_its_baselines_on_each_set_with_the_r
     segments = pd.concat([clips.assign(segment=s) for s in (0, 1)]).sort_values(["track_id", "segment"]).reset_index(drop=True)
     on_audio = study.audio_networks(_inputs(segments, "segments"), ["random-50/20/30"], _inputs(clips, "pngs"), ["random-70/10/20"],
                                     small_patience=7)
-    runs = study.audio_runs(on_audio, study.audio_sets(clips, "toy", "Toy"), experiment="e", results_dir=tmp_path,
+    runs = study.audio_runs(on_audio, study.audio_sets(clips, "toy", "Toy"), experiment="e", results_dir=tmp_path, profile="smoke",
                             model_params={"small-cnn": {"dense_units": 4}}, fit=FIT)
     assert [(c["dataset"], c["name"], c["label"], c["protocols"]) for c in network_calls] == [
         ("toy", "small-cnn", "small-cnn", ["random-50/20/30"]), ("toy", "base-cnn", "base-cnn (own PNGs)", ["random-70/10/20"]),

@@ -236,7 +236,7 @@ def test_embedding_records_add_the_balanced_genres_and_save_every_record(monkeyp
     uneven = pd.DataFrame({"track_id": list("abcdefg"), "genre": ["jazz"] * 3 + ["rock"] * 3 + ["pop"], "ok": True})
     handcrafted, reference = pd.DataFrame({"track_id": ["a"]}), {"a": np.zeros((1, 50))}
     records = study.embedding_records(uneven, SETTINGS, ["random-80/20"], dataset="toy", label="Toy", handcrafted=handcrafted,
-                                      reference=reference, seed=7, jobs=1, resamples=20, results_dir=tmp_path)
+                                      reference=reference, seed=7, jobs=1, resamples=20, results_dir=tmp_path, profile="smoke")
     assert [r["dataset"] for r in records] == ["toy", "toy-2genres"]
     (n_all, whole), (n_subset, subset) = calls
     assert (n_all, n_subset) == (7, 6)  # the balanced genres: jazz and rock, three clips each
@@ -260,7 +260,7 @@ def test_head_records_pass_the_profile_settings_and_save(monkeypatch, tmp_path):
 
     monkeypatch.setattr(heads, "head_records", fake)
     records, trained = study.head_records(pd.DataFrame(), SETTINGS, ["random-80/20"], dataset="toy", reference={},
-                                          reference_tracks=None, seed=3, resamples=20, results_dir=tmp_path)
+                                          reference_tracks=None, seed=3, resamples=20, results_dir=tmp_path, profile="smoke")
     assert trained == {"head": "trained"} and len(evaluate.load_all(tmp_path)) == 1
     assert (seen["epochs"], seen["patience"], seen["names"], seen["seed"], seen["progress"]) == (2, 1, ("msd-musicnn",), 3, False)
 
@@ -283,7 +283,7 @@ def test_fine_tune_best_starts_from_the_chosen_head_and_saves(monkeypatch, tmp_p
 
     monkeypatch.setattr(heads, "fine_tune", fake_fine_tune)
     best = study.fine_tune_best(pd.DataFrame(), [chosen], {}, SETTINGS, "random-80/20", dataset="toy", seed=5, resamples=20,
-                                results_dir=tmp_path)
+                                results_dir=tmp_path, profile="smoke")
     assert (best.name, best.chosen, best.head, best.record, best.model) == ("msd-musicnn", chosen, "head", tuned, "model")
     assert calls["hop"] == 3.0 and calls["windows"] == "windows" and (calls["epochs"], calls["patience"]) == (1, 1)
     assert calls["initialised_from"] == "msd-musicnn penultimate · frozen head (toy+reference)" and calls["dataset"] == "toy"
@@ -349,7 +349,7 @@ def test_save_default_keeps_the_better_validation_score_and_marks_its_record(mon
 
     monkeypatch.setattr(heads, "save_default_model", fake_save)
     best = study.FineTuned("msd-musicnn", chosen, "head", tuned, "tuned model")
-    record, path = study.save_default(best, tmp_path / "models", tmp_path / "results")
+    record, path = study.save_default(best, tmp_path / "models", tmp_path / "results", "smoke")
     assert record is (tuned if tuned_better else chosen) and record["extra"]["default_model"] is True
     assert saved["model"] == ("tuned model" if tuned_better else None) and saved["head_record"] is chosen
     assert path.name == "musicnn-default.keras"

@@ -219,6 +219,7 @@ def test_run_recipe_records_weights_and_scores_each_protocol(tmp_path):
     source = transfer_nets.resolve_weights("resnet18")
     runs = study.run_recipe(source, "frozen", X, clips, splits, dataset="toy", representation="toy images",
                                      fit=dict(epochs=3, patience=2, batch_size=8), cache_dir=tmp_path, results_dir=tmp_path,
+                                     profile="smoke",
                                      resamples=20, progress=False)
     record, predictions, _ = runs["random-70/10/20"]
     assert record["experiment"] == study.EXPERIMENT and record["model"].startswith("resnet18-scratch · frozen random")
@@ -281,7 +282,8 @@ def test_multi_genre_runs_train_on_training_clips_and_choose_thresholds_on_valid
     candidate = study.MultiCandidate("toy · sigmoid head", X, clips["track_id"].to_numpy(), clips["genre"].to_numpy(), _spectrum)
     settings = dict(head_epochs=30, head_patience=5, multi_items=dict(valid=6, test=6))
     records, curves, heads = study.multi_genre_runs([candidate], clips, split, protocol="random-50/20/30", dataset="toy",
-                                                             settings=settings, resamples=20, results_dir=tmp_path / "results")
+                                                             settings=settings, resamples=20, results_dir=tmp_path / "results",
+                                                             profile="smoke")
     assert len(records) == 4 and set(curves) == {"toy · sigmoid head · mix", "toy · sigmoid head · concat"}
     assert len(list((tmp_path / "results").rglob("*.json"))) == 4  # every record saved, none overwriting another
     assert all(r["task"] == "multi-label" for r in records)

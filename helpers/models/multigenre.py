@@ -412,7 +412,7 @@ def multi_genre_record(truth_sets: Sequence[Sequence[str]], probabilities: np.nd
     frequent training genres (of ``train_genres``, else ``chance_counts``; 0 when
     neither is given), the level a reader compares exact-set accuracy with.
     """
-    from ..runtime import library_versions, run_profile
+    from ..runtime import library_versions
 
     labels = list(labels)
     if mode not in MODES:
@@ -445,7 +445,7 @@ def multi_genre_record(truth_sets: Sequence[Sequence[str]], probabilities: np.nd
         "bootstrap": {"resamples": resamples, "level": 0.95, "seed": seed},
         "versions": library_versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "profile": run_profile() or os.environ.get("MGC_PROFILE") or "report",  # as evaluate.evaluate resolves it
+        "profile": None,  # the profile of the run that saves it: evaluate.save() stamps it
         "notes": notes,
         "extra": evaluate.jsonable({
             "threshold": float(threshold), "threshold_source": threshold_source, "mode": mode, "items": len(truth_sets),

@@ -84,7 +84,7 @@ def clip_genres(frame: pd.DataFrame, mask: np.ndarray) -> list[str]:
 
 def majority_baselines(
     table: pd.DataFrame, protocols: Sequence[str], *, experiment: str, dataset: str, representation: str, seed: int = 42,
-    resamples: int = 1000, results_dir=None, train_size: int | None = None,
+    resamples: int = 1000, results_dir=None, profile: str | None = None, train_size: int | None = None,
 ) -> dict[str, dict]:
     """Per protocol, the record of always predicting the most frequent training genre (per clip; ties: alphabetical).
 
@@ -119,7 +119,7 @@ def majority_baselines(
             train_genres=train_genres, valid_genres=clip_genres(frame, parts["valid"]),
         )
         if results_dir is not None:
-            evaluate.save(records[protocol], results_dir)
+            evaluate.save(records[protocol], results_dir, profile=profile)
     return records
 
 

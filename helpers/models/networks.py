@@ -219,7 +219,8 @@ def run_network(
 
 def run_network_protocols(
     name: str, X: np.ndarray, table: pd.DataFrame, protocols: Sequence[str], *, experiment: str, dataset: str,
-    representation: str, label: str | None = None, results_dir=None, seed: int = 42, train_size: int | None = None,
+    representation: str, label: str | None = None, results_dir=None, profile: str | None = None, seed: int = 42,
+    train_size: int | None = None,
     **run_settings,
 ) -> dict[str, tuple[dict, pd.DataFrame, NetworkFit]]:
     """:func:`run_network` under each protocol (splits decided per track, segments follow their track).
@@ -242,7 +243,7 @@ def run_network_protocols(
             continue
         runs[run[0]["protocol"]] = run
         if results_dir is not None:
-            evaluate.save(run[0], results_dir)
+            evaluate.save(run[0], results_dir, profile=profile)
     return runs
 
 

@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import re
 import sys
 from collections import Counter
@@ -54,7 +53,7 @@ import pandas as pd
 
 from .. import cli
 from ..data.cache import write_json
-from ..runtime import library_versions, run_profile
+from ..runtime import library_versions
 from .metrics import METRICS, accuracy, balanced_accuracy, macro_f1
 
 # `name as name`: re-exported, so callers keep using evaluate.bootstrap_interval and the record rules as evaluate.<name>.
@@ -123,8 +122,7 @@ def evaluate(
         "bootstrap": {"resamples": resamples, "level": 0.95, "seed": seed},
         "versions": library_versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        # The profile that ran (smoke, report, paper): set by config.setup, else as config would resolve it.
-        "profile": run_profile() or os.environ.get("MGC_PROFILE") or "report",
+        "profile": None,  # the profile of the run that saves it: save() stamps it
         "notes": notes,
         "extra": jsonable(extra or {}),
     }
@@ -179,12 +177,16 @@ def record_path(record: dict, results_dir: str | Path) -> Path:
     return Path(results_dir) / slug(ident["experiment"]) / ("__".join(slug(str(part)) for part in parts) + ".json")
 
 
-def save(record: dict, results_dir: str | Path) -> Path:
-    """Write ``record`` at :func:`record_path` (atomically), replacing an earlier run with the same identity only.
+def save(record: dict, results_dir: str | Path, *, profile: str) -> Path:
+    """Write ``record`` at :func:`record_path` (atomically) as a record of a run in ``profile`` (smoke, report,
+    paper: stamped into ``record["profile"]``), replacing an earlier run with the same identity only.
 
     Raises :class:`RecordCollision` when the file holds a record of another run (or something that is not a
     record): a name that two runs share is a bug to fix (give the runs a ``variant``), never a silent overwrite.
     """
+    if not profile:
+        raise ValueError("a record is saved for a run: name its profile (smoke, report or paper)")
+    record["profile"] = profile
     path = record_path(record, results_dir)
     if path.exists():
         try:

@@ -237,7 +237,8 @@ def condition_split(table: pd.DataFrame, condition: str, fixed_protocol: str | N
 def run_condition(
     model: str, inputs: SegmentInputs, *, condition: str, dataset: str, representation: str, label: str,
     copies: SegmentInputs | None = None, augmentation: str = "none", fixed_protocol: str | None = None,
-    params: dict | None = None, seed: int = 42, resamples: int = 1000, results_dir: Path | None = None, **fit_settings,
+    params: dict | None = None, seed: int = 42, resamples: int = 1000, results_dir: Path | None = None, profile: str | None = None,
+    **fit_settings,
 ) -> tuple[dict, object]:
     """Train ``model`` (``helpers.models.zoo``) under ``condition``: one record (saved under ``results_dir``) and the fit.
 
@@ -275,7 +276,7 @@ def run_condition(
         test_clips=dict(id=predictions["track_id"].tolist(), truth=predictions["genre"].tolist(),
                         predicted=predictions["predicted"].tolist()))))
     if results_dir is not None:
-        evaluate.save(record, results_dir)
+        evaluate.save(record, results_dir, profile=profile)
     return record, fit
 
 
@@ -358,12 +359,12 @@ def split_runs(inputs: SegmentInputs, per_clip: int | None, *, dataset: str, par
 
 def leakage_runs(inputs: StudyInputs, settings: dict, *, dataset: str, model_params: dict | None = None,
                  fixed_protocol: str | None = None, seed: int = 42, resamples: int = 1000,
-                 results_dir: Path | None = None) -> dict[str, dict]:
+                 results_dir: Path | None = None, profile: str | None = None) -> dict[str, dict]:
     """The leakage study: the base CNN under each split condition (:func:`split_runs`), then on the capped
     segments clips split at random (``track-random-control``) and the six-fold copies added after
     (``augment-after-split``) and before (``augment-before-split``) the split. Records by condition, in that order."""
     params = (model_params or {}).get("base-cnn")
-    run = dict(seed=seed, resamples=resamples, results_dir=results_dir, **fit_settings(settings))
+    run = dict(seed=seed, resamples=resamples, results_dir=results_dir, profile=profile, **fit_settings(settings))
     leakage = split_runs(inputs.originals[SECONDS], settings["per_clip"], dataset=dataset, params=params,
                          fixed_protocol=fixed_protocol, **run)
     per_copy = settings["augment_per_clip"]
@@ -380,7 +381,7 @@ def leakage_runs(inputs: StudyInputs, settings: dict, *, dataset: str, model_par
 
 def augmentation_runs(inputs: StudyInputs, leakage: dict[str, dict], settings: dict, *, dataset: str,
                       model_params: dict | None = None, fixed_protocol: str | None = None, seed: int = 42,
-                      resamples: int = 1000, results_dir: Path | None = None) -> dict[str, dict]:
+                      resamples: int = 1000, results_dir: Path | None = None, profile: str | None = None) -> dict[str, dict]:
     """The augmentation study: the base CNN on the capped segments under the honest condition with each of
     :data:`AUGMENTATIONS` (copies of the training clips, or spectrogram masks on training batches). Without a
     fixed split the honest split is the leakage study's random one, so its control and six-fold runs (same
@@ -396,13 +397,13 @@ def augmentation_runs(inputs: StudyInputs, leakage: dict[str, dict], settings: d
             "base-cnn", inputs.capped, condition=honest_condition(fixed_protocol), dataset=dataset, representation=LOG_MEL,
             copies=inputs.copies.get(name), augmentation=name, label=run_name("base-cnn", SECONDS, settings["augment_per_clip"], name),
             params=params, augment=augment.SPEC_MASKS if name == "spectrogram masks" else None, fixed_protocol=fixed_protocol,
-            seed=seed, resamples=resamples, results_dir=results_dir, **fit_settings(settings))
+            seed=seed, resamples=resamples, results_dir=results_dir, profile=profile, **fit_settings(settings))
     return runs
 
 
 def segment_length_runs(tracks: pd.DataFrame, leakage: dict[str, dict], settings: dict, *, dataset: str,
                         model_params: dict | None = None, fixed_protocol: str | None = None, seed: int = 42,
-                        resamples: int = 1000, results_dir: Path | None = None, cache_dir: Path | None = None,
+                        resamples: int = 1000, results_dir: Path | None = None, profile: str | None = None, cache_dir: Path | None = None,
                         jobs: int = 1) -> list[dict]:
     """The segment-length study: each model of ``settings["segment_models"]`` (:data:`SEGMENT_MODELS`) at each
     length of ``settings["seconds"]`` under the honest condition, by length, then model. The base CNN's 3-s run is
@@ -421,7 +422,7 @@ def segment_length_runs(tracks: pd.DataFrame, leakage: dict[str, dict], settings
             record, _ = run_condition(
                 network, inputs, condition=honest, dataset=dataset, representation=representation,
                 label=run_name(model, seconds, per_clip), params=None if head else (model_params or {}).get(model),
-                fixed_protocol=fixed_protocol, seed=seed, resamples=resamples, results_dir=results_dir,
+                fixed_protocol=fixed_protocol, seed=seed, resamples=resamples, results_dir=results_dir, profile=profile,
                 **fit_settings(settings, head=head))
             runs.append(record)
     return runs
@@ -429,13 +430,13 @@ def segment_length_runs(tracks: pd.DataFrame, leakage: dict[str, dict], settings
 
 def every_genre_runs(tracks: pd.DataFrame, settings: dict, *, dataset: str, model_params: dict | None = None,
                      fixed_protocol: str | None = None, seed: int = 42, resamples: int = 1000, results_dir: Path | None = None,
-                     cache_dir: Path | None = None, jobs: int = 1) -> dict[str, dict]:
+                     profile: str | None = None, cache_dir: Path | None = None, jobs: int = 1) -> dict[str, dict]:
     """The second view: :func:`split_runs` on every clip of ``tracks``, with the capped number of segments per clip
     of the runs with copies (a CPU budget). Records by condition."""
     per_copy = settings["augment_per_clip"]
     every = segment_inputs(tracks, SECONDS, per_copy, cache_dir, jobs)
     return split_runs(every, per_copy, dataset=dataset, params=(model_params or {}).get("base-cnn"), fixed_protocol=fixed_protocol,
-                      seed=seed, resamples=resamples, results_dir=results_dir, **fit_settings(settings))
+                      seed=seed, resamples=resamples, results_dir=results_dir, profile=profile, **fit_settings(settings))
 
 
 # --- scores --------------------------------------------------------------------------------

@@ -245,6 +245,7 @@ def audio_sets(tracks: pd.DataFrame, dataset: str, label: str) -> dict[str, set[
 
 
 def audio_runs(audio: Sequence[AudioNetwork], sets: Mapping[str, set[str] | None], *, experiment: str, results_dir: str | Path | None,
+               profile: str | None,
                model_params: Mapping[str, dict], fit: Mapping) -> dict[tuple[str, str, str], tuple]:
     """Per dataset of ``sets`` and network of ``audio``: the majority baselines, then the network, under each of the
     network's protocols (``fit``: :func:`fit_settings`, whose seed and resamples the baselines share).
@@ -254,7 +255,7 @@ def audio_runs(audio: Sequence[AudioNetwork], sets: Mapping[str, set[str] | None
     protocol replaces an earlier one's in the dictionary (both records are saved)."""
     runs: dict[tuple[str, str, str], tuple] = {}
     for name, keep in sets.items():
-        run = dict(experiment=experiment, dataset=name, results_dir=results_dir)
+        run = dict(experiment=experiment, dataset=name, results_dir=results_dir, profile=profile)
         for net in audio:
             rows = net.inputs.table if keep is None else net.inputs.table[net.inputs.table["track_id"].isin(keep)]
             # The rows of X kept, taken before the table is renumbered.

@@ -96,22 +96,23 @@ def plan(table: pd.DataFrame, fixed: str | None, seed: int = 42) -> Plan:
     return Plan(protocols, fixed, equal)
 
 
-def run_models(table: pd.DataFrame, run_plan: Plan, results_dir: Path, *, dataset: str, representation: str, seed: int,
+def run_models(table: pd.DataFrame, run_plan: Plan, results_dir: Path, *, profile: str, dataset: str, representation: str, seed: int,
                resamples: int, model_params: dict, jobs: int | None = None,
                models: Sequence[str] = zoo.FEATURE_MODELS) -> tuple[list[dict], dict]:
     """Every model under every run of the plan, a majority-class baseline first under each full-size protocol;
-    each record saved as it is made. Returns the records and the test predictions by (model, protocol, size)."""
+    each record saved as it is made (a record of a ``profile`` run). Returns the records and the test predictions
+    by (model, protocol, size)."""
     run = dict(experiment=EXPERIMENT, dataset=dataset, representation=representation, seed=seed, resamples=resamples)
     records, predictions = [], {}
     for protocol, size in run_plan.runs():
         if size is None:
             records.append(training.majority_baseline(table, protocol, **run))
-            evaluate.save(records[-1], results_dir)
+            evaluate.save(records[-1], results_dir, profile=profile)
         for name in models:
             record, predictions[name, protocol, size] = training.run_protocol(
                 table, features.FEATURE_COLUMNS, name, protocol, jobs=jobs, params=model_params.get(name),
                 train_size=size, **run)
-            evaluate.save(record, results_dir)
+            evaluate.save(record, results_dir, profile=profile)
             records.append(record)
     return records, predictions
 
@@ -137,7 +138,7 @@ def sequence_sets(tracks: pd.DataFrame, rows: pd.DataFrame, dataset: str, label:
     return sets
 
 
-def run_lstm(tracks: pd.DataFrame, protocols: Sequence[str], results_dir: Path, *, dataset: str, label: str, seed: int,
+def run_lstm(tracks: pd.DataFrame, protocols: Sequence[str], results_dir: Path, *, profile: str, dataset: str, label: str, seed: int,
              resamples: int, params: dict | None, pool: int, jobs: int | None = None) -> list[dict]:
     """The seed's LSTM over per-frame feature sequences of the audio, with majority baselines, under every
     protocol but cross-validation, on every clip and on the balanced subset; records saved. A fixed split that
@@ -160,7 +161,7 @@ def run_lstm(tracks: pd.DataFrame, protocols: Sequence[str], results_dir: Path, 
                 continue
             records.append(record)
     for record in records:
-        evaluate.save(record, results_dir)
+        evaluate.save(record, results_dir, profile=profile)
     return records
 
 

@@ -64,14 +64,14 @@ def port_parity(tracks: pd.DataFrame, reference: dict, label: str, figures_dir: 
     return parity
 
 
-def _save_all(records: Sequence[dict], results_dir: Path | None) -> None:
+def _save_all(records: Sequence[dict], results_dir: Path | None, profile: str | None) -> None:
     for record in records if results_dir is not None else ():
-        evaluate.save(record, results_dir)
+        evaluate.save(record, results_dir, profile=profile)
 
 
 def embedding_records(tracks: pd.DataFrame, settings: dict, protocols: Sequence[str], *, dataset: str, label: str,
                       handcrafted: pd.DataFrame, reference: dict, seed: int, jobs: int | None = None,
-                      resamples: int = 1000, results_dir: Path | None = None) -> list[dict]:
+                      resamples: int = 1000, results_dir: Path | None = None, profile: str | None = None) -> list[dict]:
     """Section 2: ``transfer.embedding_records`` on ``tracks`` (with the fusion, the handcrafted control and, when
     ``reference`` taggrams exist, the ``+reference`` tables), then, where the audio's genres are uneven, on the
     balanced genres alone under their own dataset name (as notebooks 03 and 04 do). ``settings``: the profile's
@@ -86,7 +86,7 @@ def embedding_records(tracks: pd.DataFrame, settings: dict, protocols: Sequence[
         subset, subset_name, _ = balanced
         # the window outputs are cached by the run above, so no progress bar: nothing new is computed
         records += transfer.embedding_records(subset, dataset=subset_name, progress=False, **grid)
-    _save_all(records, results_dir)
+    _save_all(records, results_dir, profile)
     return records
 
 
@@ -98,15 +98,15 @@ def largest_test_set(records: Sequence[dict], protocol: str, top: int = 15) -> t
 
 
 def head_records(tracks: pd.DataFrame, settings: dict, protocols: Sequence[str], *, dataset: str, reference: dict,
-                 reference_tracks: pd.DataFrame, seed: int, resamples: int = 1000, results_dir: Path | None = None
-                 ) -> tuple[list[dict], dict[tuple[str, str], heads.Head]]:
+                 reference_tracks: pd.DataFrame, seed: int, resamples: int = 1000, results_dir: Path | None = None,
+                 profile: str | None = None) -> tuple[list[dict], dict[tuple[str, str], heads.Head]]:
     """Section 3: the seed's head on every frozen checkpoint under every protocol (``heads.head_records``), saved under
     ``results_dir`` when given. Returns the records and the trained heads by ``(record model, protocol)``."""
     records, trained = heads.head_records(
         tracks, names=settings["checkpoints"], protocols=protocols, dataset=dataset, seed=seed, epochs=settings["head_epochs"],
         patience=settings["head_patience"], resamples=resamples, reference=reference, reference_tracks=reference_tracks,
         progress=False)  # the window outputs are cached by embedding_records
-    _save_all(records, results_dir)
+    _save_all(records, results_dir, profile)
     return records, trained
 
 
@@ -123,7 +123,8 @@ class FineTuned:
 
 
 def fine_tune_best(tracks: pd.DataFrame, head_results: Sequence[dict], trained_heads: dict, settings: dict, protocol: str,
-                   *, dataset: str, seed: int, resamples: int = 1000, results_dir: Path | None = None) -> FineTuned:
+                   *, dataset: str, seed: int, resamples: int = 1000, results_dir: Path | None = None,
+                   profile: str | None = None) -> FineTuned:
     """The head under ``protocol`` with the best validation balanced accuracy, with every weight of its checkpoint
     fine-tuned on the port's log-mel windows (one every ``settings["tune_hop_seconds"]``); the record is saved under
     ``results_dir`` when given. Fine-tuning needs audio, so it trains on ``tracks`` even when the head was trained
@@ -133,7 +134,7 @@ def fine_tune_best(tracks: pd.DataFrame, head_results: Sequence[dict], trained_h
                                    dataset=dataset, seed=seed, epochs=settings["tune_epochs"],
                                    patience=settings["tune_patience"], resamples=resamples,
                                    initialised_from=f"{chosen['model']} ({chosen['dataset']})")
-    _save_all([tuned], results_dir)
+    _save_all([tuned], results_dir, profile)
     return FineTuned(name, chosen, head, tuned, model)
 
 
@@ -178,7 +179,7 @@ def embedding_map(tracks: pd.DataFrame, checkpoint: str, label: str, figures_dir
     return embedded
 
 
-def save_default(best: FineTuned, models_dir: Path, results_dir: Path) -> tuple[dict, Path]:
+def save_default(best: FineTuned, models_dir: Path, results_dir: Path, profile: str) -> tuple[dict, Path]:
     """Section 7: the frozen head or its fine-tuned version, whichever has the better validation balanced accuracy,
     saved as the default model (``heads.save_default_model``); its record is marked ``extra["default_model"]`` and
     saved again, because the README names it: the one result chosen without test data. Returns the record and the
@@ -186,7 +187,7 @@ def save_default(best: FineTuned, models_dir: Path, results_dir: Path) -> tuple[
     record, model = heads.choose_default([(best.chosen, None), (best.record, best.model)])
     path = heads.save_default_model(best.name, record, best.head, models_dir, model=model, head_record=best.chosen)
     record["extra"]["default_model"] = True  # the same dict the notebook's lists hold, so the reading sees the mark
-    evaluate.save(record, results_dir)
+    evaluate.save(record, results_dir, profile=profile)
     return record, path
 
 

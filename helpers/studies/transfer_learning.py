@@ -71,8 +71,9 @@ def window_table(tracks: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
 
 
 def run_recipe(source: WeightSource, recipe: str, X: np.ndarray, table: pd.DataFrame, split_by_protocol: dict[str, pd.Series], *,
-               dataset: str, representation: str, fit: dict, cache_dir=None, results_dir=None, resamples: int = 1000,
-               seed: int = 42, progress: bool = True, heads_from: dict | None = None) -> dict[str, tuple[dict, pd.DataFrame, object]]:
+               dataset: str, representation: str, fit: dict, cache_dir=None, results_dir=None, profile: str | None = None,
+               resamples: int = 1000, seed: int = 42, progress: bool = True,
+               heads_from: dict | None = None) -> dict[str, tuple[dict, pd.DataFrame, object]]:
     """``source``'s network under ``recipe`` on ``X`` (rows of ``table``: ``track_id, genre`` [``segment``]) under
     each protocol of ``split_by_protocol`` (see :func:`clip_splits`). ``frozen``: the base's features are computed
     once (cached under ``cache_dir``) and the seed's head trains on them; otherwise the whole network trains per
@@ -115,7 +116,7 @@ def run_recipe(source: WeightSource, recipe: str, X: np.ndarray, table: pd.DataF
             record["params"]["model"].update(base=source.network, weights=source.kind)
         runs[protocol] = (record, predictions, trained)
         if results_dir is not None:
-            evaluate.save(record, results_dir)
+            evaluate.save(record, results_dir, profile=profile)
     return runs
 
 
@@ -140,7 +141,7 @@ Runs = dict[tuple[str, str], dict[str, tuple[dict, pd.DataFrame, object]]]
 
 def run_sources(sources: Sequence[WeightSource], images: NetworkInput, windows: NetworkInput,
                 split_by_protocol: dict[str, pd.Series], settings: dict, *, dataset: str, cache_dir=None, results_dir=None,
-                resamples: int = 1000, seed: int = 42) -> Runs:
+                profile: str | None = None, resamples: int = 1000, seed: int = 42) -> Runs:
     """Every source under every recipe of ``settings["recipes"]`` (the profile's ``config.TRANSFER``), each on its
     input (:func:`input_for`) with the recipe's fit (:func:`default_fit`): :func:`run_recipe`'s runs by
     ``(source label, recipe)``. The random state is reset before each run, so a run does not depend on which ran
@@ -153,7 +154,7 @@ def run_sources(sources: Sequence[WeightSource], images: NetworkInput, windows: 
             seed_everything(seed)
             runs[source.label, recipe] = run_recipe(
                 source, recipe, given.X, given.table, split_by_protocol, dataset=dataset, representation=given.representation,
-                fit=default_fit(settings, recipe, source.pretrained), cache_dir=cache_dir, results_dir=results_dir,
+                fit=default_fit(settings, recipe, source.pretrained), cache_dir=cache_dir, results_dir=results_dir, profile=profile,
                 resamples=resamples, seed=seed, heads_from=runs.get((source.label, "frozen")))
     return runs
 
@@ -346,7 +347,7 @@ def demo_items(tracks: pd.DataFrame, folder, n_items: int = 2, seed: int = 42) -
 
 def multi_genre_runs(candidates: Sequence[MultiCandidate], tracks: pd.DataFrame, split: pd.Series, *, protocol: str,
                      dataset: str, settings: dict, seed: int = 42, resamples: int = 1000, fixed_threshold: float = 0.2,
-                     results_dir=None) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, object]]:
+                     results_dir=None, profile: str | None = None) -> tuple[list[dict], dict[str, pd.DataFrame], dict[str, object]]:
     """Each candidate's sigmoid head (``multigenre.fit_sigmoid_head``) trained on the training clips of ``split``
     (per track id; it may cover clips beyond ``tracks``, such as reference taggrams), early-stopped on its
     validation clips, then scored on two-genre items made from the validation (threshold) and test clips of
@@ -377,7 +378,7 @@ def multi_genre_runs(candidates: Sequence[MultiCandidate], tracks: pd.DataFrame,
         heads[candidate.label] = head
     if results_dir is not None:
         for record in records:
-            evaluate.save(record, results_dir)
+            evaluate.save(record, results_dir, profile=profile)
     return records, curves, heads
 
 

@@ -1,16 +1,15 @@
 """Music genre classification helpers: every piece of logic the notebooks run, in layers.
 
 The notebooks under ``notebooks/`` are the narrative; each cell calls one function of this package,
-so that it is tested once and shared. Subpackages, bottom up (a lower layer never imports a higher
-one; ``tests/test_project.py`` checks it, and that the package has no import cycle)::
+so that it is tested once and shared. Subpackages, top down (a module imports only its own
+layer and those below it; ``tests/test_project.py`` checks it, and that the package has no import cycle)::
 
     studies/   one module per notebook: what that notebook runs
     models/    model zoo from parameters, fitting, transfer networks, musicnn port, heads, tuning, artifacts
+    results/   records, metrics, tables, generated readings, seed-report numbers
+    plots/     every figure and the shared style
     inputs/    features, spectrograms and PNGs, network inputs, one-pass representations, augmentation
     data/      dataset registry (one module per dataset), decoding, downloads, synthetic set, splits, cache
-    --------------------------------------------------------------------------------------------------
-    results/   records, metrics, tables, generated readings, seed-report numbers    (import no model or study)
-    plots/     every figure and the shared style                                    (import no result, model or study)
 
 Top level: ``runtime`` and ``cli`` (what every layer needs: folders, progress bars, versions, seeds;
 one-line errors), ``config`` (profiles, dataset resolution, output folders: a notebook's first cell),

@@ -100,7 +100,7 @@ plots.save(fig, cfg.figures_dir, "00_clip_overview")
 #
 # * the seed report's **random stratified split** (70/10/20, seed 42);
 # * the dataset's **fixed split**: for GTZAN the fault-filtered, artist-conditional split of
-#   Kereliuk, Sturm and Larsen (2015), whose lists ship with `helpers.data.registry`: it removes
+#   Kereliuk, Sturm and Larsen (2015), whose lists ship in `helpers/data/gtzan_splits/` (read by `helpers.data.gtzan`): it removes
 #   GTZAN's repeated and mislabelled clips and keeps each artist on one side, which random
 #   splits do not; for FMA-small its official split. The tracks table carries it in
 #   `fixed_split`.

@@ -142,7 +142,7 @@ evaluate.side_by_side(records, "balanced_accuracy")
 # ### Confusions of the best model
 #
 # The model with the best random-split balanced accuracy, under the random split and under the
-# fixed split; the sentence below each names the genres recalled best and worst.
+# fixed split; the lines below the figures give each run's three metrics with their intervals.
 
 # %%
 display(Markdown(study.confusion_figures(study.best_runs(records, FIXED), LABEL, cfg.figures_dir)))
@@ -189,7 +189,7 @@ random_split = training.protocol_split(table, "random-80/20", seed=cfg.seed)
 retrain = training.bootstrap_retrain(table, features.FEATURE_COLUMNS, random_split, "xgboost-tuned",
                                      resamples=cfg.profile.retrain_resamples, seed=cfg.seed, jobs=cfg.jobs,
                                      params=cfg.profile.model_params.get("xgboost-tuned"))
-retrain.to_csv(cfg.results_dir / "features_ml" / f"{cfg.dataset.name}__bootstrap_retrain.csv", index=False)
+retrain.to_csv(cfg.results_dir / study.EXPERIMENT / f"{cfg.dataset.name}__bootstrap_retrain.csv", index=False)
 fig = plots.bootstrap_box(retrain, f"{LABEL}, random 80/20: tuned XGBoost refit on {len(retrain)} bootstrap resamples "
                                    f"({int((random_split == 'train').sum())} training clips each)")
 plots.save(fig, cfg.figures_dir, "03_bootstrap_retrain")
@@ -207,7 +207,7 @@ retrain[["accuracy", "macro_f1"]].describe(percentiles=[0.025, 0.5, 0.975]).roun
 curve = training.training_size_curve(table, features.FEATURE_COLUMNS, random_split, "xgboost-tuned",
                                      repeats=cfg.profile.curve_repeats, seed=cfg.seed, jobs=cfg.jobs,
                                      params=cfg.profile.model_params.get("xgboost-tuned"), resamples=cfg.profile.ci_resamples)
-curve.to_csv(cfg.results_dir / "features_ml" / f"{cfg.dataset.name}__training_size.csv", index=False)
+curve.to_csv(cfg.results_dir / study.EXPERIMENT / f"{cfg.dataset.name}__training_size.csv", index=False)
 fig = plots.learning_curve(curve, f"{LABEL}, random 80/20: tuned XGBoost test accuracy by training size "
                                   f"({int((random_split == 'test').sum())} test clips)")
 plots.save(fig, cfg.figures_dir, "03_training_size")
@@ -216,8 +216,8 @@ curve.round(3)
 # %% [markdown]
 # ## What we learned
 #
-# Written from the results records and the study tables of this run (`helpers.results.report`,
-# `helpers.results.report`): a smoke or synthetic run states its own numbers.
+# Written from the results records and the study tables of this run (`helpers.results.report`): a
+# smoke or synthetic run states its own numbers.
 
 # %%
 display(Markdown("\n\n".join([

@@ -136,7 +136,7 @@ plots.save(fig, cfg.figures_dir, "04_curves_base_cnn")
 print(study.grid_summary(NET["grid"], NET["tuner_epochs"]))
 searches = study.grid_searches(NET["grid"], IMAGES, CLIP_PROTOCOLS, net=NET, dataset=cfg.dataset.name, directory=cfg.tuner_dir,
                                overwrite=OVERWRITE_TUNER, seed=cfg.seed, params=cfg.profile.model_params.get("base-cnn"))
-study.save_searches(searches, dataset=cfg.dataset.name, grid_name=NET["grid"], results_dir=cfg.results_dir, profile=cfg.profile.name,
+study.save_searches(searches, dataset=cfg.dataset.name, grid_name=NET["grid"], results_dir=cfg.results_dir,
                     title=f"{LABEL}, {IMAGES.name}", figures_dir=cfg.figures_dir)
 display(Markdown(study.grid_reading(searches)))
 
@@ -174,7 +174,7 @@ evaluate.accuracy_table(study.records(crnn))
 # clips present. When those are imbalanced (notebook 00), accuracy rewards the large genres, so
 # both networks also run on the balanced subset of the genres with the most clips, under its
 # own dataset label (`study.audio_sets`). `study.audio_runs` trains each network with its
-# majority baseline under each of its protocols. The sentence below the table says which genres
+# majority baseline under each of its protocols. The sentence above the table says which genres
 # each protocol leaves without training or test clips.
 
 # %%

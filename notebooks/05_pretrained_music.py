@@ -151,7 +151,7 @@ display(heads.head_table([best_head.chosen, best_head.record]))
 # balanced accuracy there. Each bar has its 95 % interval.
 
 # %%
-everything = report.load_records(cfg.results_dir)
+everything = report.load_records(cfg.results_dir, cfg.profile.name)  # this profile's runs only
 HEADLINE = FIXED or protocols[0]
 # the two largest test sets, each a heading and its table (their figures follow at the end of the cell)
 for heading, table in study.test_set_rankings(everything, HEADLINE, LABEL, cfg.figures_dir):

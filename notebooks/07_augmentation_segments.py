@@ -4,7 +4,7 @@
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/07_augmentation_segments.ipynb)
 #
 # Three seed reports changed the *data* rather than the network. One multiplied its training set
-# six-fold with time stretching (two factors slower, two faster: `augment.STRETCH_FACTORS`) and a 5-s
+# six-fold with time stretching (two factors slower, two faster: `helpers.inputs.augment.STRETCH_FACTORS`) and a 5-s
 # circular shift; one cut every
 # 30-s clip into 3-, 5- or 10-s segments and found the shorter ones better for ResNet18; one added
 # gaussian noise and a silenced band to waveforms and masked bands of spectrograms. Some of those
@@ -80,9 +80,9 @@ print(f"honest split: {FIXED or 'random 70/10/20 by clip (no fixed split in this
 #
 # The six-fold set keeps the original and adds four time stretches (tempo changes, pitch kept,
 # the clip gets longer or shorter) and a 5-s circular shift; the noise-and-mask copies add quiet
-# gaussian noise and silence 10 % to 15 % of the clip, each half of the time (`augment.NOISE`,
-# `augment.TIME_MASK`); spectrogram masks zero a band of frames and a band of mel bands in each
-# training batch (`augment.SPEC_MASKS`). Look at the first 3-s segment of one clip under each.
+# gaussian noise and silence 10 % to 15 % of the clip, each half of the time (`helpers.inputs.augment.NOISE`,
+# `helpers.inputs.augment.TIME_MASK`); spectrogram masks zero a band of frames and a band of mel bands in each
+# training batch (`helpers.inputs.augment.SPEC_MASKS`). Look at the first 3-s segment of one clip under each.
 
 # %%
 inputs = study.study_inputs(MAIN_TRACKS, S, seed=cfg.seed, cache_dir=CACHE, jobs=cfg.jobs)

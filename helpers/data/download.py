@@ -16,7 +16,7 @@
     When every mirror fails, one :class:`DownloadError` lists what happened on each
     and says how to put the data in place by hand.
 
-The remotes themselves (URLs, checksums) live with their datasets (``helpers/datasets``).
+The remotes themselves (URLs, checksums) live with their datasets (``helpers.data.gtzan``, ``helpers.data.fma``).
 This module imports nothing from ``helpers`` but ``runtime``.
 """
 

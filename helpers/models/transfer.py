@@ -3,7 +3,7 @@
 * **clip embeddings + linear/kernel classifier**: each clip's window outputs pooled
   (``helpers.models.pretrained.EMBEDDINGS``), then logistic regression or an RBF SVM whose
   regularisation is chosen by 5-fold cross-validation on the training clips
-  (``models.EMBEDDING_MODELS``);
+  (``zoo.EMBEDDING_MODELS``);
 * **fusion**: the same with the 57 handcrafted features appended, beside the handcrafted
   features alone on the same clips (the controlled comparison);
 * the seed's head on a frozen checkpoint, fine-tuning and the default model: ``helpers.models.heads``;

@@ -376,7 +376,7 @@ def build(name: str, input_shape: tuple[int, ...], n_classes: int, *, seed: int 
 
 
 def save_head(head_model, path: str | os.PathLike) -> str:
-    """The two dense layers of a ``dense-head`` model (``models.spectrogram_model("dense-head")``, trained on
+    """The two dense layers of a ``dense-head`` model (``zoo.spectrogram_model("dense-head")``, trained on
     frozen base features) as an ``.npz`` that :func:`build` starts a fine-tuning from."""
     dense = [layer for layer in head_model.layers if layer.__class__.__name__ == "Dense"]
     if len(dense) != 2:

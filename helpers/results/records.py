@@ -19,15 +19,19 @@ LEARNING_MARGIN = 0.10
 PARTS = ("train", "valid", "test")
 
 
-# The fields that tell two runs apart; a record's file name is made of them (evaluate.record_path).
-IDENTITY_FIELDS = ("experiment", "dataset", "representation", "model", "protocol", "seed", "variant")
+def training_seed(record: dict) -> int | None:
+    """The seed the run trained with: ``params.seed`` (tabular models) or ``params.training.seed`` (networks);
+    ``None`` for a run without one (a baseline)."""
+    params = record.get("params") or {}
+    seed = params.get("seed", (params.get("training") or {}).get("seed"))
+    return None if seed is None else int(seed)
 
 
 def identity(record: dict) -> dict:
-    """What tells this run from every other: experiment, dataset, input (``representation``), model, protocol,
-    training seed (``params.seed``, ``None`` when the run has none) and ``extra.variant`` (``""`` when unset)."""
+    """What tells this run from every other, and names its file (``evaluate.record_path``): experiment, dataset,
+    input (``representation``), model, protocol, :func:`training_seed` and ``extra.variant`` (``""`` when unset)."""
     return {"experiment": record["experiment"], "dataset": record["dataset"], "representation": record.get("representation") or "",
-            "model": record["model"], "protocol": record["protocol"], "seed": (record.get("params") or {}).get("seed"),
+            "model": record["model"], "protocol": record["protocol"], "seed": training_seed(record),
             "variant": (record.get("extra") or {}).get("variant") or ""}
 
 

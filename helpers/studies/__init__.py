@@ -12,6 +12,6 @@ Owns:
 * :mod:`.augmentation_segments` (07);
 * :mod:`.results_overview` (08).
 
-A notebook imports its study as ``study``. May import every other layer and ``helpers.config``; nothing below
-imports a study.
+A notebook imports its study as ``study``. May import every layer below and ``helpers.config`` (not ``predict``
+or ``colab``); nothing below imports a study.
 """

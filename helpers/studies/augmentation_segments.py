@@ -408,7 +408,7 @@ def segment_length_runs(tracks: pd.DataFrame, leakage: dict[str, dict], settings
     """The segment-length study: each model of ``settings["segment_models"]`` (:data:`SEGMENT_MODELS`) at each
     length of ``settings["seconds"]`` under the honest condition, by length, then model. The base CNN's 3-s run is
     the leakage study's honest run (same network, segments and split), reused; the seed's head keeps its own
-    settings (``models.DENSE_HEAD``) and fit (:func:`fit_settings`)."""
+    settings (``zoo.DENSE_HEAD``) and fit (:func:`fit_settings`)."""
     honest = honest_condition(fixed_protocol)
     runs = []
     for seconds in settings["seconds"]:

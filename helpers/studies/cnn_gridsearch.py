@@ -278,7 +278,7 @@ def audio_preprocessing(tracks: pd.DataFrame, image_size: int) -> dict[str, dict
 
 def save_audio_models(runs: Mapping[tuple[str, str, str], tuple], audio: Sequence[AudioNetwork], dataset: str,
                       preprocessing: Mapping[str, dict], models_dir: str | Path) -> dict[str, tuple[object, dict]]:
-    """Save each model of ``preprocessing`` (a name of ``SAVED_MODELS`` -> ``helpers.predict.preprocessing``'s
+    """Save each model of ``preprocessing`` (a name of ``SAVED_MODELS`` -> :func:`audio_preprocessing`'s
     description of its input) trained on all of ``dataset`` with its sidecar, reload it and check (assert) that it
     predicts the same probabilities on its first eight inputs. Returns ``{name: (reloaded model, sidecar)}``."""
     inputs = {net.label: net.inputs.X for net in audio}

@@ -22,7 +22,7 @@ from ..results import evaluate, report
 
 EXPERIMENT = "features_ml"
 CSV_REPRESENTATION = "features_30_sec.csv"
-AUDIO_REPRESENTATION = "features extracted by helpers.features"
+AUDIO_REPRESENTATION = "features extracted from the audio"
 SEQUENCE_REPRESENTATION = "per-frame feature sequences from audio"
 # Which formats measure the code (lossless) and which add a codec's own error (lossy): reported apart.
 PARITY_KINDS = {"lossless": ("flac", "wav", "au"), "lossy": ("ogg", "mp3")}

@@ -117,13 +117,24 @@ def test_audio_runs_train_each_network_with_its_baselines_on_each_set_with_the_r
         assert source.loc[call["X"][:, 0].astype(int), "track_id"].tolist() == call["table"]["track_id"].tolist()
         assert set(call["table"]["genre"]) == (set(GENRES) if call["dataset"] == "toy" else {"jazz", "rock"})
     assert set(runs) == {(d, m, p) for d in ("toy", "toy-2genres")
-                         for m, p in [("baseline", "random-50/20/30"), ("baseline", "random-70/10/20"),
+                         for m, p in [("small-cnn baseline", "random-50/20/30"), ("base-cnn (own PNGs) baseline", "random-70/10/20"),
                                       ("small-cnn", "random-50/20/30"), ("base-cnn (own PNGs)", "random-70/10/20")]}
-    baseline = runs["toy-2genres", "baseline", "random-70/10/20"][0]
+    baseline = runs["toy-2genres", "base-cnn (own PNGs) baseline", "random-70/10/20"][0]
     assert evaluate.is_baseline(baseline) and baseline["dataset"] == "toy-2genres" and baseline["representation"] == "pngs"
     saved = [json.loads(p.read_text()) for p in tmp_path.rglob("*.json")]
     assert sorted((r["dataset"], r["representation"]) for r in saved) == [
         ("toy", "pngs"), ("toy", "segments"), ("toy-2genres", "pngs"), ("toy-2genres", "segments")]
+
+
+def test_audio_runs_keep_each_networks_baseline_when_they_share_a_protocol(network_calls, tmp_path):
+    clips = _clips((10, 10, 10))
+    segments = pd.concat([clips.assign(segment=s) for s in (0, 1)]).sort_values(["track_id", "segment"]).reset_index(drop=True)
+    on_audio = study.audio_networks(_inputs(segments, "segments"), ["random-70/10/20"], _inputs(clips, "pngs"), ["random-70/10/20"],
+                                    small_patience=7)
+    runs = study.audio_runs(on_audio, {"toy": None}, experiment="e", results_dir=tmp_path, profile="smoke",
+                            model_params={}, fit=FIT)
+    baselines = [record for record, predictions, _ in runs.values() if predictions is None]
+    assert sorted(r["representation"] for r in baselines) == ["pngs", "segments"]  # one per network's inputs
 
 
 def _record(protocol: str, truth, predicted) -> dict:

@@ -250,9 +250,9 @@ def audio_runs(audio: Sequence[AudioNetwork], sets: Mapping[str, set[str] | None
     """Per dataset of ``sets`` and network of ``audio``: the majority baselines, then the network, under each of the
     network's protocols (``fit``: :func:`fit_settings`, whose seed and resamples the baselines share).
 
-    Returns ``{(dataset, label, protocol): (record, predictions, fit)}``; a baseline is keyed ``(dataset,
-    "baseline", protocol)`` with ``None`` for predictions and fit, so a later network's baseline under the same
-    protocol replaces an earlier one's in the dictionary (both records are saved)."""
+    Returns ``{(dataset, label, protocol): (record, predictions, fit)}``; the baseline on a network's inputs is
+    keyed ``(dataset, "<label> baseline", protocol)`` with ``None`` for predictions and fit: the networks read
+    different inputs (whole-clip PNGs, 3-s segments), so each has a baseline record of its own."""
     runs: dict[tuple[str, str, str], tuple] = {}
     for name, keep in sets.items():
         run = dict(experiment=experiment, dataset=name, results_dir=results_dir, profile=profile)
@@ -260,7 +260,7 @@ def audio_runs(audio: Sequence[AudioNetwork], sets: Mapping[str, set[str] | None
             rows = net.inputs.table if keep is None else net.inputs.table[net.inputs.table["track_id"].isin(keep)]
             # The rows of X kept, taken before the table is renumbered.
             kept = Inputs(rows.reset_index(drop=True), net.inputs.X[rows.index.to_numpy()], net.inputs.name)
-            runs.update({(name, "baseline", p): (r, None, None) for p, r in baselines(
+            runs.update({(name, f"{net.label} baseline", p): (r, None, None) for p, r in baselines(
                 kept, net.protocols, seed=fit["seed"], resamples=fit["resamples"], **run).items()})
             found = network_runs(net.network, kept, net.protocols, label=net.label, params=model_params.get(net.network),
                                  **run, **{**fit, **net.fit})

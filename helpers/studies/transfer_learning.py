@@ -20,6 +20,7 @@ per-track split, one set of weight sources and one reading; split apart, each wo
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -94,16 +95,17 @@ def run_recipe(source: WeightSource, recipe: str, X: np.ndarray, table: pd.DataF
     for protocol, per_track in split_by_protocol.items():
         split = table["track_id"].map(per_track).fillna("")
         head_from = (heads_from or {}).get(protocol) if source.pretrained and recipe != "frozen" else None
-        run_params = params
-        if head_from is not None:
-            folder = Path(cache_dir) if cache_dir is not None else Path(tempfile.mkdtemp())
-            head_file = folder / "transfer-heads" / f"{evaluate.slug(label)}-{evaluate.slug(protocol)}.npz"
-            head = transfer_nets.save_head(head_from[2].model, head_file)
-            run_params = {**params, "head_weights": head}
         try:
-            record, predictions, trained = networks.run_network(
-                name, inputs, table, split, experiment=EXPERIMENT, dataset=dataset, protocol=protocol,
-                representation=representation, label=label, params=run_params, resamples=resamples, seed=seed, **fit)
+            # Without a cache folder the head file lives in a temporary folder removed once the network is built.
+            with contextlib.ExitStack() as cleanup:
+                run_params = params
+                if head_from is not None:
+                    folder = Path(cache_dir) if cache_dir is not None else Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
+                    head_file = folder / "transfer-heads" / f"{evaluate.slug(label)}-{evaluate.slug(protocol)}.npz"
+                    run_params = {**params, "head_weights": transfer_nets.save_head(head_from[2].model, head_file)}
+                record, predictions, trained = networks.run_network(
+                    name, inputs, table, split, experiment=EXPERIMENT, dataset=dataset, protocol=protocol,
+                    representation=representation, label=label, params=run_params, resamples=resamples, seed=seed, **fit)
         except networks.EmptySplitError as error:
             print(f"skipped {label} under {protocol}: {error}")
             continue

@@ -12,7 +12,9 @@
 #   ./run_all.sh --in-place            render into notebooks/, figures/ and results/ (the
 #                                      committed report); default: runs/<profile>-<dataset label>/
 #   ./run_all.sh --dry-run             check the options and the dataset, print the dataset label
-#                                      and the notebooks that would run, and stop
+#                                      and the notebooks that would run, and stop; writes nothing
+#                                      (says where the synthetic dataset or the environment would
+#                                      be made instead)
 #   ./run_all.sh --setup-only          create/refresh the virtual environment and stop
 #
 # Environment: PYTHON (interpreter for the venv, default python3), MGC_VENV (venv folder,
@@ -123,6 +125,13 @@ if [ "$SETUP_ONLY" = 0 ]; then
   fi
 fi
 
+# A dry run ends here: it lists what would run and has written nothing.
+end_dry_run() {
+  for nb in "${SELECTED[@]}"; do echo "==> would run ${nb#notebooks/}"; done
+  echo "==> dry run: nothing was run or written"
+  exit 0
+}
+
 # ---------------------------------------------------------------- environment
 VENV=${MGC_VENV:-.venv}
 if [ "$VENV" = "none" ]; then
@@ -133,6 +142,10 @@ else
     die "Python 3.11 or newer is needed (found: $("$BASE_PY" --version 2>&1)); set PYTHON=/path/to/python3.11"
   fi
   if [ ! -x "$VENV/bin/python" ]; then
+    if [ "$DRY_RUN" = 1 ]; then
+      echo "==> would create the virtual environment $VENV and install the pinned requirements (the dataset is checked once it exists)"
+      end_dry_run
+    fi
     echo "==> creating virtual environment $VENV"
     "$BASE_PY" -m venv "$VENV"
   fi
@@ -140,7 +153,10 @@ else
   # Reinstall only when the dependency files changed since the last install.
   # requirements-nodeps.txt: packages installed without their dependencies (musicnn's checkpoints).
   STAMP=$(cat requirements.txt requirements-nodeps.txt pyproject.toml | "$PY" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
-  if [ "$(cat "$VENV/.installed" 2>/dev/null)" != "$STAMP" ]; then
+  INSTALLED=$(cat "$VENV/.installed" 2>/dev/null || true)
+  if [ "$INSTALLED" != "$STAMP" ] && [ "$DRY_RUN" = 1 ]; then
+    echo "==> would install the pinned requirements into $VENV (they changed since the last install)"
+  elif [ "$INSTALLED" != "$STAMP" ]; then
     echo "==> installing pinned requirements into $VENV (first run: a few minutes; log: $VENV/install.log)"
     # xgboost-cpu and the GPU wheel `xgboost` install the same module: drop an older venv's GPU wheel first.
     if ! { "$PY" -m pip install --disable-pip-version-check --upgrade pip &&
@@ -156,6 +172,7 @@ else
   fi
 fi
 if [ "$SETUP_ONLY" = 1 ]; then
+  if [ "$DRY_RUN" = 1 ]; then echo "==> dry run: the environment was left as it is"; exit 0; fi
   echo "==> environment ready: $PY"
   exit 0
 fi
@@ -164,14 +181,17 @@ fi
 export MGC_PROFILE=$PROFILE
 export MGC_BATCH=1  # progress bars print rarely in rendered notebooks
 # Resolves the dataset exactly as the notebooks do (it may generate the synthetic dataset
-# first) and prints the run's label as its last line; a dataset that is not usable is one
-# "error: ..." line on stderr and exit status 2, passed on as it is.
-if LABEL_OUT=$("$PY" -m helpers.config dataset); then
+# first; with --no-create, for a dry run, it only says where it would) and prints the run's
+# label as its last line; a dataset that is not usable is one "error: ..." line on stderr and
+# exit status 2, passed on as it is.
+DATASET_COMMAND=(-m helpers.config dataset)
+if [ "$DRY_RUN" = 1 ]; then DATASET_COMMAND+=(--no-create); fi
+if LABEL_OUT=$("$PY" "${DATASET_COMMAND[@]}"); then
   :
 else
   status=$?
   [ "$status" = 2 ] && exit 2
-  echo "run_all.sh: resolving the dataset failed ('$PY -m helpers.config dataset' exited with status $status; see above)" >&2
+  echo "run_all.sh: resolving the dataset failed ('$PY ${DATASET_COMMAND[*]}' exited with status $status; see above)" >&2
   exit 1
 fi
 [[ "$LABEL_OUT" == *$'\n'* ]] && printf '%s\n' "${LABEL_OUT%$'\n'*}"  # what it said before the label
@@ -188,11 +208,7 @@ else
   NB_OUT=$MGC_OUTPUT_DIR/notebooks
 fi
 echo "==> profile $PROFILE, dataset $LABEL, outputs in $MGC_OUTPUT_DIR"
-if [ "$DRY_RUN" = 1 ]; then
-  for nb in "${SELECTED[@]}"; do echo "==> would run ${nb#notebooks/}"; done
-  echo "==> dry run: no notebook was run"
-  exit 0
-fi
+if [ "$DRY_RUN" = 1 ]; then end_dry_run; fi
 mkdir -p "$NB_OUT"
 
 # ---------------------------------------------------------------- sources and notebooks in step

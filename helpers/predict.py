@@ -29,8 +29,11 @@ When the first argument does not end in ``.keras`` or ``.json`` every argument i
 an input and the default model is used (:func:`default_model`): ``$MGC_MODEL`` if
 set, else ``models/musicnn-default.keras`` of the repository (``./run_all.sh
 --in-place``), else the newest ``runs/*/models/musicnn-default.keras`` (``./run_all.sh``);
-stderr names the file used. ``--about`` prints the model's card (genres, training
-data, protocol, test accuracy with its 95 % interval, what it cannot do) and exits.
+stderr names the file used. A model trained on the synthetic set or on the smoke
+profile (the test suite's runs) is never a default: its predictions mean nothing for
+real music; named explicitly it is used, with a warning. Options may come before,
+between or after the model and the files. ``--about`` prints the model's card (genres,
+training data, protocol, test accuracy with its 95 % interval, what it cannot do) and exits.
 
 ``--multi`` lists several genres per file: every genre whose (sigmoid) probability is
 at least the model's threshold, most probable first, or ``none above threshold T``
@@ -41,7 +44,8 @@ its card's ``multi_label`` holds the threshold and where it was chosen): by defa
 replaces the model's threshold. A softmax model (one genre per file) is refused
 with ``--multi``; a multi-genre model named without ``--multi`` is used as with it.
 
-The model's files are checked before TensorFlow is imported, so a wrong path is
+The model's files are checked before TensorFlow is imported, so a wrong path or a
+damaged sidecar (``helpers.models.artifacts.read_sidecar`` checks every value) is
 reported at once, and ``--about`` never imports it.
 
 Why this module is long: rebuilding every input kind from audio, finding the default
@@ -56,7 +60,7 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +115,10 @@ def prepare_audio(samples: np.ndarray, prep: dict) -> np.ndarray:
     """Network inputs ``(windows, height, width, channels)`` for a mono waveform at :func:`sample_rate`;
     ``(windows, 187, 96)`` for ``musicnn-mel``."""
     if prep["input"] == "musicnn-mel":
+        if 0 < len(samples) < pretrained_port.N_FFT:
+            # shorter than one STFT frame: repeated to fill it, as windows() repeats a short clip, so that the padding
+            # note says it once (librosa would also warn that n_fft is too large)
+            samples = np.resize(samples, pretrained_port.N_FFT)
         mel = pretrained_port.log_mel(samples)
         return pretrained_port.windows(mel, pretrained_port.hop_frames(float(prep["hop_seconds"]))).astype(np.float32)
     mel = spectrograms.MelParams(**prep["mel"])
@@ -204,54 +212,56 @@ def classify_multi(paths: Sequence[str | Path], model, sidecar: dict, threshold:
     return pd.DataFrame(rows, columns=["file", "genres", "set_size", "windows", "note", "error"])
 
 
-def _files(arguments: Sequence[Path], kind: str) -> list[Path]:
-    wanted = (lambda p: p.suffix.lower() == ".png") if kind == "kaggle-image" else audio.is_audio_file
-    files = []
-    for argument in arguments:
-        if argument.is_dir():
-            files += sorted(p for p in argument.rglob("*") if p.is_file() and wanted(p))
-        else:
-            files.append(argument)
+def _is_png(path: Path) -> bool:
+    return path.suffix.lower() == ".png"
+
+
+def _files(arguments: Sequence[Path], wanted: Callable[[Path], bool]) -> list[Path]:
+    """The files given and those under the folders given that ``wanted`` accepts; what looks wanted but cannot be
+    read as a file (a folder named ``x.wav``, a symlink loop, a broken link) is said on stderr, never left out
+    silently."""
+    files, skipped = audio.find_audio_files(arguments, wanted)
+    for path, reason in skipped:
+        print(f"skipped: {path}: {reason}", file=sys.stderr)
     return files
 
 
-_NEEDED = {"mel-image": ("mel", "window_seconds", "image_size", "color"), "log-mel": ("mel", "window_seconds"),
-           "kaggle-image": ("image_size", "color"), "musicnn-mel": ("sample_rate", "window_seconds", "hop_seconds")}
-
-
-def _check_preprocessing(sidecar: dict, model_path: Path) -> None:
-    prep = sidecar["preprocessing"]
-    kind = prep.get("input") if isinstance(prep, dict) else None
-    if kind not in INPUT_KINDS:
-        raise cli.UserError(f"{model_path.with_suffix('.json')}: preprocessing input {kind!r} is not one of "
-                            f"{', '.join(INPUT_KINDS)}; save the model again with helpers.models.artifacts.save_artifact")
-    missing = [key for key in _NEEDED[kind] if key not in prep]
-    if missing:
-        raise cli.UserError(f"{model_path.with_suffix('.json')}: the {kind} preprocessing lacks {', '.join(map(repr, missing))}; "
-                            f"save the model again with helpers.models.artifacts.save_artifact")
+def _read_sidecar(model_file: Path) -> tuple[Path, dict]:
+    try:
+        return artifacts.read_sidecar(model_file)
+    except artifacts.ArtifactError as error:
+        raise cli.UserError(str(error)) from None
 
 
 def default_model(root: str | os.PathLike | None = None, name: str = DEFAULT_MODEL) -> Path:
     """The model used when none is named: ``$MGC_MODEL`` if set, else ``root/models/musicnn-default.keras``
-    (``./run_all.sh --in-place``), else the most recently modified ``root/runs/*/models/musicnn-default.keras``.
+    (``./run_all.sh --in-place``), else the most recently modified ``root/runs/*/models/musicnn-default.keras``;
+    never one trained on the synthetic set or on the smoke profile (``artifacts.smoke_or_synthetic``).
 
     ``root`` is the repository (default). ``name`` :data:`MULTI_MODEL` finds the multi-genre model the same
-    way (``$MGC_MULTI_MODEL`` first). Raises ``cli.UserError`` when there is none.
+    way (``$MGC_MULTI_MODEL`` first). Raises ``cli.UserError`` when there is none, saying when only smoke or
+    synthetic models were found and how to name one.
     """
     variable, built_by = _DEFAULTS.get(name, ("", "notebook 05_pretrained_music trains it"))
     if variable and os.environ.get(variable):
         return Path(os.environ[variable])
     root = Path(root if root is not None else REPO_ROOT)
     in_place = root / "models" / f"{name}.keras"
-    if in_place.is_file():
-        return in_place
-    runs = [p for p in root.glob(f"runs/*/models/{name}.keras") if p.is_file()]
-    if not runs:
-        which, usage = ("default model", "") if name == DEFAULT_MODEL else ("multi-genre model", "--multi ")
-        raise cli.UserError(f"no model named and no {which} ({name}.keras) found under {root}: build it with "
-                            f"./run_all.sh ({built_by}), or name a model file: "
-                            f"python -m helpers.predict {usage}MODEL.keras FILE ...")
-    return max(runs, key=lambda p: p.stat().st_mtime)
+    runs = sorted((p for p in root.glob(f"runs/*/models/{name}.keras") if p.is_file()), key=lambda p: p.stat().st_mtime,
+                  reverse=True)
+    found = ([in_place] if in_place.is_file() else []) + runs
+    for path in found:
+        if artifacts.smoke_or_synthetic(*_read_sidecar(path)) is None:
+            return path
+    which, usage = ("default model", "") if name == DEFAULT_MODEL else ("multi-genre model", "--multi ")
+    if found:
+        raise cli.UserError(f"no {which} for real music under {root}: {len(found)} {name}.keras found (newest: "
+                            f"{_shown(found[0])}), each trained on the synthetic set or on the smoke profile, whose "
+                            f"predictions mean nothing for real music; build one from a real dataset with ./run_all.sh "
+                            f"({built_by}), or name one explicitly: python -m helpers.predict {usage}MODEL.keras FILE ...")
+    raise cli.UserError(f"no model named and no {which} ({name}.keras) found under {root}: build it with "
+                        f"./run_all.sh ({built_by}), or name a model file: "
+                        f"python -m helpers.predict {usage}MODEL.keras FILE ...")
 
 
 def _shown(path: Path) -> str:
@@ -280,6 +290,9 @@ def about(model_path: Path, sidecar: dict) -> str:
     """The model card as plain text, from the sidecar alone (no TensorFlow): what ``--about`` prints."""
     card = sidecar.get("card") if isinstance(sidecar.get("card"), dict) else {}
     lines = [f"Model: {Path(model_path).stem} ({_shown(Path(model_path))})"]
+    toy = artifacts.smoke_or_synthetic(model_path, sidecar)
+    if toy:
+        lines.append(f"Warning: {toy}: its predictions mean nothing for real music")
     if not card:
         lines.append("Card missing: this model's sidecar has no card (training data, test size, limitations); shown is "
                      "what the sidecar holds.")
@@ -358,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"default {MULTI_MODEL})")
     parser.add_argument("--threshold", metavar="T", help="with --multi: the probability a genre needs (0 < T < 1; default: the model's)")
     parser.add_argument("--about", action="store_true", help="print the model's card (accuracy, training data, limits) and exit")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # options also between the model and the files
     threshold = _threshold(args.threshold)
     named = bool(args.paths) and args.paths[0].suffix.lower() in MODEL_SUFFIXES
     args.inputs = args.paths[1:] if named else args.paths
@@ -371,11 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         source = f"from ${variable}" if os.environ.get(variable) else "the default; name a .keras file to use another"
         print(f"model: {_shown(model_file)} ({source})", file=sys.stderr)
     # Everything that can be checked without TensorFlow is checked first (its import takes seconds).
-    try:
-        model_path, sidecar = artifacts.read_sidecar(model_file)
-    except artifacts.ArtifactError as error:
-        raise cli.UserError(str(error)) from None
-    _check_preprocessing(sidecar, model_path)
+    model_path, sidecar = _read_sidecar(model_file)
     settings = multi_label(sidecar)
     if args.about:  # the card of any model, with a word when it is not what --multi needs
         print(about(model_path, sidecar))
@@ -392,11 +401,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         raise cli.UserError(f"no such file or folder: {', '.join(missing)}")
     kind = sidecar["preprocessing"]["input"]
-    files = _files(args.inputs, kind)
+    accepted = _is_png if kind == "kaggle-image" else audio.is_audio_file
+    files = _files(args.inputs, accepted)
     wanted = "PNG files" if kind == "kaggle-image" else f"audio files ({', '.join(audio.SUPPORTED_EXTENSIONS)})"
-    accepted = (lambda p: p.suffix.lower() == ".png") if kind == "kaggle-image" else audio.is_audio_file
     if not any(accepted(f) for f in files):
         raise cli.UserError(f"no {wanted} among the given files and folders")
+    toy = artifacts.smoke_or_synthetic(model_path, sidecar)
+    if toy:  # only ever named explicitly (default_model never chooses one)
+        print(f"warning: {_shown(model_path)} was {toy}: its predictions mean nothing for real music", file=sys.stderr)
     if settings is not None and not args.multi:
         print(f"{_shown(model_path)} is a multi-genre model: listing every genre above its threshold (as --multi)", file=sys.stderr)
     if settings is not None and args.top is not None:

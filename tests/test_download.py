@@ -406,16 +406,19 @@ def test_url_override_replaces_the_mirrors(server, tmp_path):
 
 # --- extract --------------------------------------------------------------------------------
 
-def test_extract_zip_and_tar_gz_replace_existing_folders(tmp_path):
+def test_extract_replaces_an_earlier_extraction_of_the_same_archive_only(tmp_path):
     zipped, tarred = tmp_path / "a.zip", tmp_path / "b.tar.gz"
     zipped.write_bytes(zip_archive({"genres_original/pop/pop.00000.txt": b"x"}))
     tarred.write_bytes(tar_gz_archive({"genres_original/rock/rock.00000.txt": b"y"}))
     out = tmp_path / "out"
     download.extract(zipped, out)
     assert (out / "genres_original" / "pop" / "pop.00000.txt").read_bytes() == b"x"
-    download.extract(tarred, out)  # the folder is replaced as a whole
-    assert (out / "genres_original" / "rock" / "rock.00000.txt").read_bytes() == b"y"
-    assert not (out / "genres_original" / "pop").exists()
+    download.extract(zipped, out)  # its own earlier extraction: replaced as a whole
+    assert (out / "genres_original" / "pop" / "pop.00000.txt").read_bytes() == b"x"
+    with pytest.raises(download.DownloadError, match="not an earlier extraction of b.tar.gz"):
+        download.extract(tarred, out)  # what another archive made is left as it is
+    assert (out / "genres_original" / "pop" / "pop.00000.txt").read_bytes() == b"x"
+    assert not (out / "genres_original" / "rock").exists()
 
 
 @pytest.mark.parametrize("member", ["../escape.txt", "/tmp/absolute-escape.txt", "ok/../../escape.txt"])

@@ -24,12 +24,15 @@ def test_spectrogram_models_are_seeded_and_reject_unknown_names():
 
 
 def test_artifact_round_trip_predicts_the_same(tmp_path):
+    from helpers.inputs import spectrograms
     from helpers.models import artifacts
 
     model = zoo.spectrogram_model("small-cnn", (16, 32, 1), 3, seed=0, filters=(4, 4), dense_units=8)
     x = np.random.default_rng(1).random((4, 16, 32, 1), dtype=np.float32)
-    path = artifacts.save_artifact(model, tmp_path, name="small", genres=["a", "b", "c"], preprocessing={"n_mels": 16},
-                                  dataset="synthetic", protocol="random-80/20", metrics={"accuracy": np.float32(0.5)})
+    path = artifacts.save_artifact(model, tmp_path, name="small", genres=["a", "b", "c"], preprocessing=artifacts.preprocessing(
+                                      "log-mel", mel=spectrograms.MelParams(n_mels=16), window_seconds=3.0),
+                                  dataset="synthetic", protocol="random-80/20", profile="smoke",
+                                  metrics={"accuracy": np.float32(0.5)})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.json", "small.keras"]  # no partial files left
     loaded, sidecar = artifacts.load_artifact(path)
     assert sidecar["genres"] == ["a", "b", "c"] and sidecar["input_shape"] == [16, 32, 1]

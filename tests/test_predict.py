@@ -22,7 +22,7 @@ def clip_model(tmp_path):
     model = zoo.spectrogram_model("base-cnn", (16, 16, 1), 3, seed=0, filters=(2, 2, 2), dense_units=4)
     prep = predict.preprocessing("mel-image", image_size=16, window_seconds=7.0)
     path = artifacts.save_artifact(model, tmp_path / "models", name="clip", genres=["blues", "jazz", "rock"],
-                                  preprocessing=prep, dataset="synthetic", protocol="random-70/10/20")
+                                  preprocessing=prep, dataset="gtzan", protocol="random-70/10/20", profile="report")
     return path, model
 
 
@@ -202,7 +202,7 @@ def save_musicnn_model(folder, card=CARD):
     outputs = keras.layers.Dense(3, activation="softmax")(keras.layers.GlobalAveragePooling1D()(inputs))
     return artifacts.save_artifact(keras.Model(inputs, outputs), folder, name=predict.DEFAULT_MODEL, genres=MUSICNN_GENRES,
                                    preprocessing=predict.musicnn_preprocessing("msd-musicnn"), dataset="gtzan",
-                                   protocol="random-70/10/20", metrics=METRICS, card=card)
+                                   protocol="random-70/10/20", profile="report", metrics=METRICS, card=card)
 
 
 @pytest.fixture
@@ -253,17 +253,13 @@ def test_a_musicnn_model_averages_its_windows_and_notes_short_and_silent_files(m
 def test_default_model_lookup_order(tmp_path, no_default, monkeypatch):
     with pytest.raises(cli.UserError, match=r"build it with \./run_all\.sh \(notebook 05_pretrained_music"):
         predict.default_model()
-    older, newer = (no_default / "runs" / run / "models" / "musicnn-default.keras" for run in ("smoke-synthetic", "report-gtzan"))
+    older, newer = (save_musicnn_model(no_default / "runs" / run / "models") for run in ("report-gtzan-1a2b3c", "report-gtzan"))
     for path, mtime in ((older, 1_000_000), (newer, 2_000_000)):
-        path.parent.mkdir(parents=True)
-        path.write_bytes(b"")
         os.utime(path, (mtime, mtime))
     assert predict.default_model() == newer  # the most recently modified run
     os.utime(older, (3_000_000, 3_000_000))
     assert predict.default_model(no_default) == older
-    in_place = no_default / "models" / "musicnn-default.keras"
-    in_place.parent.mkdir()
-    in_place.write_bytes(b"")
+    in_place = save_musicnn_model(no_default / "models")
     assert predict.default_model() == in_place  # ./run_all.sh --in-place wins over runs/
     monkeypatch.setenv("MGC_MODEL", str(tmp_path / "mine.keras"))
     assert predict.default_model() == tmp_path / "mine.keras"  # $MGC_MODEL wins, even when it is missing (reported later)
@@ -282,12 +278,12 @@ def test_no_default_model_is_one_line_with_the_way_to_build_it(tmp_path, no_defa
 
 
 def test_the_default_model_classifies_a_song_end_to_end(tmp_path, no_default, capsys, monkeypatch):
-    run_model = save_musicnn_model(no_default / "runs" / "smoke-synthetic" / "models")
+    run_model = save_musicnn_model(no_default / "runs" / "report-gtzan" / "models")
     song = write_tone(tmp_path / "song.wav", seconds=5.0)
     monkeypatch.chdir(tmp_path)
     assert cli.run(predict.main, ["song.wav", "--top", "2"]) == 0
     captured = capsys.readouterr()
-    assert captured.err == ("model: repo/runs/smoke-synthetic/models/musicnn-default.keras "
+    assert captured.err == ("model: repo/runs/report-gtzan/models/musicnn-default.keras "
                             "(the default; name a .keras file to use another)\n")
     assert "song.wav" in captured.out and any(g in captured.out for g in MUSICNN_GENRES)
     monkeypatch.setenv("MGC_MODEL", str(run_model))
@@ -355,7 +351,7 @@ def save_multi_model(folder):
     outputs = keras.layers.Dense(3, activation="sigmoid")(keras.layers.GlobalAveragePooling1D()(inputs))
     return artifacts.save_artifact(keras.Model(inputs, outputs), folder, name=predict.MULTI_MODEL, genres=MUSICNN_GENRES,
                                    preprocessing=predict.musicnn_preprocessing("msd-musicnn"), dataset="gtzan",
-                                   protocol="fault-filtered", metrics={}, card=MULTI_CARD)
+                                   protocol="fault-filtered", profile="report", metrics={}, card=MULTI_CARD)
 
 
 def test_genre_sets_list_every_genre_above_the_threshold_or_say_none():

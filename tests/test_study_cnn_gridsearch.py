@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.models import networks
+from helpers.models import artifacts, networks
 from helpers.results import evaluate
 from helpers.studies import cnn_gridsearch as study
 
@@ -207,7 +207,8 @@ def test_saved_audio_models_reload_with_their_sidecar_and_example_clips_name_the
     record = _record("random-70/10/20", ["blues", "jazz", "rock"], ["blues", "jazz", "jazz"])
     runs = {("toy", "base-cnn (own PNGs)", "random-70/10/20"): (record, predictions, _Fit(model=model))}
     own = study.AudioNetwork("base-cnn (own PNGs)", "base-cnn", _inputs(_clips()), ["random-70/10/20"])
-    saved = study.save_audio_models(runs, [own], "toy", {"base-cnn-own-png": {"input": "mel-image"}}, tmp_path)
+    prep = {"base-cnn-own-png": artifacts.preprocessing("mel-image", image_size=16, window_seconds=7.0)}
+    saved = study.save_audio_models(runs, [own], "toy", prep, tmp_path)
     reloaded, sidecar = saved["base-cnn-own-png"]
     assert (tmp_path / "base-cnn-own-png.keras").is_file()
     assert sidecar["genres"] == list(GENRES) and sidecar["protocol"] == "random-70/10/20" and sidecar["dataset"] == "toy"

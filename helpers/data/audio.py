@@ -13,10 +13,13 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import re
+import stat
 import sys
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +54,75 @@ class AudioInfo:
 
 def is_audio_file(path: str | Path) -> bool:
     return Path(path).suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+def find_audio_files(
+    paths: Sequence[str | Path], wanted: Callable[[Path], bool] = is_audio_file,
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files in and under ``paths`` that ``wanted`` accepts, and what was left out, with the reason.
+
+    Returns ``(files, skipped)``. A folder is searched at any depth (its files sorted by
+    path), following links to folders but never twice into one folder, so a link loop
+    ends. A file given by name is listed whatever its name: the caller asked for it, and
+    reading it says what is wrong. ``skipped`` holds ``(path, reason)`` for a path given
+    that is no file or folder, and for each entry whose name ``wanted`` accepts but that
+    cannot be read as a file: "a folder, not a file", "a symlink loop", "a broken link
+    (...)"; and for each link to a folder searched already. Other names are left out silently.
+    Pass ``wanted`` to list other files (``lambda p: p.suffix.lower() == ".png"``).
+    """
+    found: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    searched: set[str] = set()
+    for given in map(Path, paths):
+        kind = _file_kind(given)
+        if kind == "folder":
+            files: list[Path] = []
+            _search(given, wanted, files, skipped, searched, above=())
+            found += sorted(files)
+        elif kind == "file":
+            found.append(given)
+        else:
+            skipped.append((given, kind))
+    return found, skipped
+
+
+def _search(folder: Path, wanted: Callable[[Path], bool], files: list[Path], skipped: list[tuple[Path, str]],
+            searched: set[str], above: tuple[str, ...]) -> None:
+    real = os.path.realpath(folder)
+    if real in searched:  # a link to a folder above it (a loop) or elsewhere in what was searched
+        skipped.append((folder, "a symlink loop" if real in above else f"leads to {real}, searched already"))
+        return
+    searched.add(real)
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        skipped.append((folder, f"a folder that cannot be read ({error.strerror or error})"))
+        return
+    for entry in entries:
+        kind = _file_kind(entry)
+        if kind == "folder":
+            if wanted(entry):
+                skipped.append((entry, "a folder, not a file"))
+            _search(entry, wanted, files, skipped, searched, above=(*above, real))
+        elif kind == "file" and wanted(entry):
+            files.append(entry)
+        elif wanted(entry):
+            skipped.append((entry, kind))
+
+
+def _file_kind(path: Path) -> str:
+    """``"file"``, ``"folder"`` (links followed), or why ``path`` is neither."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a symlink loop"
+        if path.is_symlink():
+            return f"a broken link (to {os.readlink(path)}, which does not exist)"
+        return "no such file or folder" if error.errno == errno.ENOENT else str(error.strerror or error)
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "not a regular file (a pipe, socket or device)"
 
 
 def info(path: str | Path) -> AudioInfo:

@@ -12,10 +12,15 @@ Writes
     the same folder, which is renamed over the entry only when complete. A crash or
     Ctrl-C leaves the old entry or the new one, never half of one.
 
+    A write that fails (a full disk) raises ``OSError`` naming the entry, not its
+    temporary file.
+
 Reads
     a corrupt or unreadable entry (truncated JSON, a bad zip, an entry that fails
     the caller's check) is removed with one warning and reported as missing
-    (``None``), so the caller recomputes it.
+    (``None``), so the caller recomputes it. A folder where an entry belongs was not
+    made by the cache and is never removed: reading or writing it raises
+    ``IsADirectoryError`` naming it (one line on a command line).
 
 Entries live under ``CACHE_DIR/<kind>/<key[:2]>/<key><suffix>`` (:func:`entry`);
 ``CACHE_DIR`` is ``data/cache`` unless ``$MGC_CACHE_DIR`` says otherwise.
@@ -23,6 +28,7 @@ Entries live under ``CACHE_DIR/<kind>/<key[:2]>/<key><suffix>`` (:func:`entry`);
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -96,9 +102,16 @@ def _umask() -> int:
     return current
 
 
+def _refuse_folder(path: Path, why: str) -> None:
+    """Raise ``IsADirectoryError`` naming ``path`` when a folder stands where a file belongs."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, f"a folder, not a file: {why}", str(path))
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "wb") -> Path:
     """Call ``write(handle)`` on a temporary file beside ``path`` and rename it over ``path`` when done."""
     path = Path(path)
+    _refuse_folder(path, "nothing is written over a folder; move it away or write elsewhere")
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -106,10 +119,16 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
             write(handle)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a written file should read as any other
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.filename in (None, temporary):  # ENOSPC names no file
+            raise OSError(error.errno, error.strerror or str(error), str(path)) from error
         raise
     return path
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    return atomic_write(path, lambda handle: handle.write(data))
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
@@ -125,6 +144,10 @@ def write_arrays(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
     return atomic_write(path, lambda handle: np.savez(handle, **arrays))
 
 
+_FOLDER_ENTRY = ("the cache did not make it and does not remove it, so this entry can be neither read nor stored; "
+                 "move the folder away and run again (the entry is then recomputed)")
+
+
 def discard(path: str | os.PathLike, reason: str) -> None:
     """Remove an unusable entry and say so once."""
     warnings.warn(f"cache entry {path} is unusable ({reason}); recomputing it", CacheWarning, stacklevel=3)
@@ -134,6 +157,7 @@ def discard(path: str | os.PathLike, reason: str) -> None:
 def read_json(path: str | os.PathLike, check: Callable[[Any], bool] | None = None) -> Any | None:
     """The entry's value, or ``None`` when it is missing or unusable (then it is removed with a warning)."""
     path = Path(path)
+    _refuse_folder(path, _FOLDER_ENTRY)
     if not path.is_file():
         return None
     try:
@@ -150,6 +174,7 @@ def read_json(path: str | os.PathLike, check: Callable[[Any], bool] | None = Non
 def read_arrays(path: str | os.PathLike, names: Sequence[str]) -> dict[str, np.ndarray] | None:
     """The arrays ``names`` of an ``.npz`` entry, or ``None`` when it is missing or unusable."""
     path = Path(path)
+    _refuse_folder(path, _FOLDER_ENTRY)
     if not path.is_file():
         return None
     try:

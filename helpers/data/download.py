@@ -14,25 +14,37 @@
     the file and extracts the archive (:func:`extract`) into a temporary folder that
     is renamed into place, so an interrupted run never leaves a half-written dataset.
     When every mirror fails, one :class:`DownloadError` lists what happened on each
-    and says how to put the data in place by hand.
+    and says how to put the data in place by hand. Folders it created and left empty
+    are removed again; nothing it did not create is removed.
 
 The remotes themselves (URLs, checksums) live with their datasets (``helpers.data.gtzan``, ``helpers.data.fma``).
-This module imports nothing from ``helpers`` but ``runtime``.
+This module imports nothing from ``helpers`` but ``runtime``; it is not a command
+(``python -m helpers.data download`` is).
+
+Why this module is long: resuming, retrying, checking and extracting share the part-file
+and folder bookkeeping that makes a failed download leave nothing behind but a resumable
+part file; split apart, each piece would restate which files and folders it may touch.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import hashlib
 import http.client
+import lzma
+import os
 import re
 import shutil
+import sys
 import tarfile
 import tempfile
 import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,6 +261,14 @@ def download_remote(remote: Remote, dest: str | Path, how_to_get: str, url: str 
     dest = Path(dest)
     if dest.exists() and not dest.is_dir():
         raise DownloadError(f"{display_path(dest)} is a file, not a folder; give a folder to download into")
+    if url is not None and not url.strip():
+        raise DownloadError("the URL is empty; give a mirror's address, or none for the known mirrors")
+    with removed_if_left_empty(dest):
+        return _download_remote(remote, dest, how_to_get, url, keep_archive, timeout, retries)
+
+
+def _download_remote(remote: Remote, dest: Path, how_to_get: str, url: str | None, keep_archive: bool, timeout: float,
+                     retries: int) -> Path:
     archive = dest / remote.filename
     failures = []
     for mirror in (url,) if url else remote.urls:
@@ -277,24 +297,25 @@ def extract(archive: str | Path, dest: str | Path) -> Path:
     """Extract a .tar.gz/.tgz/.tar/.zip archive into ``dest`` atomically.
 
     The members go to a temporary folder inside ``dest``; each top-level item then
-    replaces its namesake in ``dest``. Members that would land outside ``dest``
-    (absolute paths, ``..``) are refused before anything is written.
+    replaces its namesake in ``dest``, but only a namesake that an earlier extraction
+    of the same archive left there: every file and folder in it must be in the archive
+    too, files with their size. Anything else in the way (``keepme/precious.txt``)
+    refuses the extraction before ``dest`` changes. Members that would land outside
+    ``dest`` (absolute paths, ``..``) are refused before anything is written.
+
+    Raises:
+        DownloadError: not an archive, a damaged one, a member outside ``dest``, or a
+            namesake in ``dest`` that this archive did not make.
     """
     archive, dest = Path(archive), Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=dest))
     try:
-        if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as bundle:
-                _check_members(bundle.namelist())
-                bundle.extractall(staging)
-        elif tarfile.is_tarfile(archive):
-            with tarfile.open(archive) as bundle:
-                _check_members(bundle.getnames())
-                bundle.extractall(staging, filter="data")
-        else:
-            raise DownloadError(f"{display_path(archive)}: not a tar or zip archive")
-        for item in staging.iterdir():
+        _unpack(archive, staging)
+        items = sorted(staging.iterdir())
+        for item in items:  # all checked before any is replaced
+            _check_replaceable(dest / item.name, item, archive)
+        for item in items:
             target = dest / item.name
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
@@ -306,7 +327,77 @@ def extract(archive: str | Path, dest: str | Path) -> Path:
     return dest
 
 
+def _unpack(archive: Path, staging: Path) -> None:
+    """Every member of ``archive`` into the empty folder ``staging``; a damaged archive is a :class:`DownloadError`."""
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as bundle:
+                _check_members(bundle.namelist())
+                bundle.extractall(staging)
+        elif tarfile.is_tarfile(archive):
+            with tarfile.open(archive) as bundle:
+                _check_members(bundle.getnames())
+                bundle.extractall(staging, filter="data")
+        else:
+            raise DownloadError(f"{display_path(archive)}: not a tar or zip archive, or a damaged one")
+    except tarfile.FilterError as error:  # a link or special file that would reach outside the destination
+        raise DownloadError(f"{display_path(archive)}: refusing the member {error}") from None
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile) as error:
+        raise DownloadError(f"{display_path(archive)}: a damaged archive ({type(error).__name__}: {error}); "
+                            "download it again") from None
+    except OSError as error:
+        if error.errno is not None:  # a full disk, no permission: about the destination, not the archive
+            raise
+        raise DownloadError(f"{display_path(archive)}: a damaged archive ({error}); download it again") from None
+
+
+def _check_replaceable(target: Path, extracted: Path, archive: Path) -> None:
+    """Refuse ``target`` unless everything in it is also in ``extracted`` (the same path, kind and file size)."""
+    if not (target.exists() or target.is_symlink()):
+        return
+    for path in (target, *(sorted(target.rglob("*")) if target.is_dir() and not target.is_symlink() else ())):
+        twin = extracted / path.relative_to(target)
+        if not _same_kind_and_size(path, twin):
+            which = "" if path == target else f" ({path.relative_to(target.parent)} is not in the archive as it is here)"
+            raise DownloadError(f"{display_path(target)} already exists and is not an earlier extraction of {archive.name}"
+                                f"{which}; nothing was extracted: move it away or extract elsewhere")
+
+
+def _same_kind_and_size(path: Path, twin: Path) -> bool:
+    if path.is_symlink() or twin.is_symlink():
+        return path.is_symlink() and twin.is_symlink() and os.readlink(path) == os.readlink(twin)
+    if path.is_dir() or twin.is_dir():
+        return path.is_dir() and twin.is_dir()
+    return twin.is_file() and path.stat().st_size == twin.stat().st_size
+
+
+@contextlib.contextmanager
+def removed_if_left_empty(folder: str | Path) -> Iterator[None]:
+    """On failure, remove ``folder`` and the parents that did not exist before the block, where left empty
+    (``python -m helpers.data download`` wraps all its work in it)."""
+    created = []
+    for path in (Path(folder), *Path(folder).parents):
+        if path.exists() or path.is_symlink():
+            break
+        created.append(path)
+    try:
+        yield
+    except BaseException:
+        for path in created:  # deepest first; a folder that holds something (a part file to resume) stays
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        raise
+
+
 def _check_members(names: list[str]) -> None:
     for name in names:
         if Path(name).is_absolute() or name.startswith(("/", "\\")) or ".." in Path(name.replace("\\", "/")).parts:
             raise DownloadError(f"archive member {name!r} would be written outside the destination; refusing")
+
+
+if __name__ == "__main__":
+    print("error: helpers.data.download is a library, not a command; download a dataset with: "
+          "python -m helpers.data download NAME [--dest DIR] [--url URL]", file=sys.stderr)
+    sys.exit(2)

@@ -30,14 +30,18 @@ Rendering places precomputed drum hits and wavetable notes by slicing: about
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from ..cli import UserError
 from ..runtime import progress as progress_bar
+from . import cache
 from .gtzan import GENRES as GTZAN_GENRES
 
 SAMPLE_RATE = 22050
@@ -237,21 +241,106 @@ def render_clip(genre: str, index: int, seconds: float = 30.0, seed: int = 0) ->
 
 
 def write_dataset(out: str | Path, per_genre: int = 20, seconds: float = 30.0, seed: int = 0, progress: bool = True) -> Path:
-    """Write ``out/genres_original/<genre>/<genre>.000NN.wav`` (16-bit, 22050 Hz mono) and a marker file."""
+    """Write ``out/genres_original/<genre>/<genre>.000NN.wav`` (16-bit, 22050 Hz mono) and a marker file.
+
+    ``out`` must be new, empty or an earlier output of this function (see :func:`_clips_to_keep`);
+    anything else raises :class:`~helpers.cli.UserError` before a byte is written, so real
+    data is never overwritten. Each file is written atomically; a full disk or an unwritable
+    folder raises ``OSError`` naming the file.
+    """
     if per_genre < 1:
         raise ValueError(f"per_genre must be at least 1, got {per_genre}")
     if seconds <= 0:
         raise ValueError(f"seconds must be positive, got {seconds}")
+    if seed < 0:
+        raise ValueError(f"seed must be 0 or more, got {seed}")
     out = Path(out)
-    jobs = [(g, i) for g in GTZAN_GENRES for i in range(per_genre)]
+    keep = _clips_to_keep(out, seconds, seed, progress)
+    jobs = [(g, i) for g in GTZAN_GENRES for i in range(per_genre) if (g, i) not in keep]
     for genre, index in progress_bar(jobs, desc="synthesizing clips", disable=not progress, unit="clip"):
-        folder = out / "genres_original" / genre
-        folder.mkdir(parents=True, exist_ok=True)
-        samples = render_clip(genre, index, seconds, seed)
-        tmp = folder / f".{genre}.{index:05d}.wav.tmp"
-        sf.write(str(tmp), samples, SAMPLE_RATE, subtype="PCM_16", format="WAV")
-        tmp.replace(folder / f"{genre}.{index:05d}.wav")
+        clip = out / "genres_original" / genre / f"{genre}.{index:05d}.wav"
+        cache.write_bytes(clip, _wav_bytes(render_clip(genre, index, seconds, seed)))
     marker = {"generator": "helpers.data.synth", "per_genre": per_genre, "seconds": seconds, "seed": seed, "sample_rate": SAMPLE_RATE}
-    # Written last: a folder without the marker is an interrupted generation and is redone.
-    (out / MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n")
+    # Written last: a folder without the marker is an interrupted generation, continued by the next call.
+    cache.write_text(out / MARKER_FILE, json.dumps(marker, indent=2) + "\n")
     return out
+
+
+def is_complete(out: str | Path, per_genre: int, seconds: float, seed: int) -> bool:
+    """Whether ``out`` holds a finished :func:`write_dataset` with these settings (its marker says so); reads only."""
+    try:
+        meta = json.loads((Path(out) / MARKER_FILE).read_text())
+    except (OSError, ValueError):  # no marker (not generated, or interrupted), or a damaged one
+        return False
+    wanted = {"per_genre": per_genre, "seconds": seconds, "seed": seed}
+    return isinstance(meta, dict) and all(meta.get(key) == value for key, value in wanted.items())
+
+
+def _wav_bytes(samples: np.ndarray) -> bytes:
+    """A clip as the bytes of its WAV file (the same bytes ``soundfile`` writes to disk)."""
+    buffer = io.BytesIO()
+    sf.write(buffer, samples, SAMPLE_RATE, subtype="PCM_16", format="WAV")
+    return buffer.getvalue()
+
+
+def _clips_to_keep(out: Path, seconds: float, seed: int, progress: bool) -> set[tuple[str, int]]:
+    """The clips of an interrupted earlier generation that are already what this call writes.
+
+    Raises :class:`~helpers.cli.UserError` when ``out`` is a file or holds anything this
+    module does not write: only the marker, ``genres_original/<genre>/<genre>.NNNNN.wav`` and
+    their hidden temporary files, all plain files (no links), are allowed. With the marker,
+    the folder is an earlier generation and its clips are written over. Without it, the
+    clips are taken for an interrupted generation only if each holds exactly the bytes this
+    call writes under its name (same seed and length), so a real GTZAN file with a GTZAN
+    name is never written over; those clips are kept, and the generation continues.
+    """
+    if not out.exists():
+        return set()
+    if not out.is_dir():
+        raise UserError(f"{out} is a file; give a new or empty folder for the synthetic dataset")
+    foreign = _not_written_here(out)
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise UserError(f"{out} holds what the synthetic generator did not write ({foreign[0].relative_to(out)}{more}); "
+                        "nothing was written: give a new or empty folder")
+    if (out / MARKER_FILE).exists():
+        return set()
+    clips = sorted(out.glob("genres_original/*/*.wav"))
+    length = len(_wav_bytes(np.zeros(int(seconds * SAMPLE_RATE), np.float32)))
+    wrong_length = next((clip for clip in clips if clip.stat().st_size != length), None)
+    if wrong_length is not None:  # found at once, before any clip is rendered to compare
+        raise _not_its_clip(out, wrong_length, seed, seconds)
+    kept = set()
+    for clip in progress_bar(clips, desc="checking earlier clips", disable=not progress or not clips, unit="clip"):
+        genre, index = clip.parent.name, int(clip.name.split(".")[1])
+        if clip.read_bytes() != _wav_bytes(render_clip(genre, index, seconds, seed)):
+            raise _not_its_clip(out, clip, seed, seconds)
+        kept.add((genre, index))
+    return kept
+
+
+def _not_its_clip(out: Path, clip: Path, seed: int, seconds: float) -> UserError:
+    return UserError(f"{out} has no {MARKER_FILE} and {clip.relative_to(out)} is not the clip this generator writes "
+                    f"with seed {seed} and {seconds:g} s (real data?); nothing was written: give a new or empty folder, "
+                    "or the seed and length of the interrupted generation")
+
+
+def _not_written_here(out: Path) -> list[Path]:
+    """What the folder ``out`` holds that :func:`write_dataset` does not write, judged by name and kind."""
+    foreign = []
+    for path in sorted(out.iterdir()):
+        if path.name == "genres_original" and path.is_dir() and not path.is_symlink():
+            for folder in sorted(path.iterdir()):
+                if folder.name in GTZAN_GENRES and folder.is_dir() and not folder.is_symlink():
+                    foreign += [f for f in sorted(folder.iterdir()) if not _written_here(f, rf"{folder.name}\.\d{{5}}\.wav")]
+                else:
+                    foreign.append(folder)
+        elif not _written_here(path, re.escape(MARKER_FILE)):
+            foreign.append(path)
+    return foreign
+
+
+def _written_here(path: Path, name: str) -> bool:
+    """``path`` is a plain file (no link) named ``name`` (a pattern), or a hidden temporary file of one:
+    ``.<name>.<random>.tmp`` from :func:`helpers.data.cache.atomic_write`, ``.<name>.tmp`` from older versions."""
+    return path.is_file() and not path.is_symlink() and re.fullmatch(rf"{name}|\.{name}(?:\.\w+)?\.tmp", path.name) is not None

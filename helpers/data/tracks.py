@@ -185,7 +185,12 @@ def check(root: str | os.PathLike, decode: bool = False) -> int:
         print(f"features CSV: {len(pd.read_csv(layout.features_csv))} rows")
     if layout.images_dir is not None:
         print(f"spectrogram images: {sum(1 for _ in layout.images_dir.glob('*/*.png'))} PNG files")
+    # Entries named like audio that are no readable file (a folder "x.wav", a link loop) are in no tracks table.
+    left_out = audio.find_audio_files([layout.audio_dir])[1] if layout.audio_dir is not None else []
+    skipped = [f"{path}: {reason}" for path, reason in left_out] + list(tracks.loc[~tracks["ok"], "error"])
     if tracks.empty:
+        if skipped:
+            _print_skipped(skipped)
         print("no audio clips here")
         return 0 if (layout.features_csv is not None or summary) else 1
     with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -194,16 +199,19 @@ def check(root: str | os.PathLike, decode: bool = False) -> int:
     if dataset.fixed_split_name:
         counts = tracks.loc[tracks["ok"], "fixed_split"].replace("", "none").value_counts()
         print(f"{dataset.fixed_split_name} split of the readable clips: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    bad = tracks[~tracks["ok"]]
-    if len(bad):
-        print(f"{len(bad)} file(s) skipped by every notebook:")
-        for error in bad["error"]:
-            print(f"  {error}")
-    else:
-        print("skipped files: none")
+    _print_skipped(skipped)
     if not decode:
         print("(from the file headers only; --decode reads every sample and finds truncated files)")
     return 0 if tracks["ok"].any() else 1
+
+
+def _print_skipped(skipped: list[str]) -> None:
+    if not skipped:
+        print("skipped files: none")
+        return
+    print(f"{len(skipped)} file(s) skipped by every notebook:")
+    for reason in skipped:
+        print(f"  {reason}")
 
 
 def remotes_for(name: str) -> list:
@@ -226,23 +234,27 @@ def download(name: str, dest: str | os.PathLike, url: str | None = None) -> Path
 
     remotes = remotes_for(name)
     dataset = next(get(d) for d in REGISTRY if any(r in get(d).remotes.values() for r in remotes))
+    if url is not None and not url.strip():
+        raise cli.UserError("--url is empty: give a mirror's http(s) address or an archive on disk, "
+                            "or leave --url out for the known mirrors")
     if url and len(remotes) > 1:
         raise cli.UserError(f"--url names one archive, but {name} has {len(remotes)}: download them one by one "
                             f"({', '.join(r for r in get(dataset.name).remotes)})")
     try:
-        if url and Path(url).expanduser().is_file():  # an archive already on disk: verify and extract it
-            archive = Path(url).expanduser()
-            algorithm, expected = downloads.parse_checksum(remotes[0].checksum)
-            if downloads.file_hash(archive, algorithm) != expected:
-                raise cli.UserError(f"{archive}: {algorithm} does not match the published {expected}; "
-                                    f"it is not (a complete copy of) {remotes[0].filename}")
-            downloads.extract(archive, dest)
-            print(f"Done: {dest}. Check it with: python -m helpers.data check {dest}")
-            return Path(dest)
-        if url and urllib.parse.urlparse(url).scheme not in ("http", "https"):
-            raise cli.UserError(f"--url {url!r} is neither an http(s) address nor an archive on disk")
-        for remote in remotes:
-            downloads.download_remote(remote, dest, how_to_get=dataset.how_to_get, url=url)
+        with downloads.removed_if_left_empty(dest):  # a failed download leaves no empty folder of its own
+            if url and Path(url).expanduser().is_file():  # an archive already on disk: verify and extract it
+                archive = Path(url).expanduser()
+                algorithm, expected = downloads.parse_checksum(remotes[0].checksum)
+                if downloads.file_hash(archive, algorithm) != expected:
+                    raise cli.UserError(f"{archive}: {algorithm} does not match the published {expected}; "
+                                        f"it is not (a complete copy of) {remotes[0].filename}")
+                downloads.extract(archive, dest)
+                print(f"Done: {dest}. Check it with: python -m helpers.data check {dest}")
+                return Path(dest)
+            if url and urllib.parse.urlparse(url).scheme not in ("http", "https"):
+                raise cli.UserError(f"--url {url!r} is neither an http(s) address nor an archive on disk")
+            for remote in remotes:
+                downloads.download_remote(remote, dest, how_to_get=dataset.how_to_get, url=url)
     except downloads.DownloadError as error:
         raise cli.UserError(str(error)) from error
     return Path(dest)
@@ -262,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_synth.add_argument("--out", type=Path, required=True)
     p_synth.add_argument("--per-genre", type=cli.positive_int, default=20, help=f"clips per genre (at most {MAX_SYNTH_PER_GENRE})")
     p_synth.add_argument("--seconds", type=cli.positive_float, default=30.0, help=f"clip length (at most {MAX_SYNTH_SECONDS:g})")
-    p_synth.add_argument("--seed", type=int, default=42)
+    p_synth.add_argument("--seed", type=int, default=42, help="0 or more")
     args = parser.parse_args(argv)
 
     if args.command == "check":
@@ -273,8 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         dest = args.dest or DATA_DIR / args.dataset.split("-")[0]
         download(args.dataset, dest, url=args.url)
         return 0
-    if args.out.exists() and not args.out.is_dir():
-        raise cli.UserError(f"--out {args.out} is a file; give a folder")
+    if args.seed < 0:
+        raise cli.UserError(f"--seed {args.seed}: give a whole number of 0 or more")
     if args.per_genre > MAX_SYNTH_PER_GENRE or args.seconds > MAX_SYNTH_SECONDS:
         raise cli.UserError(f"--per-genre at most {MAX_SYNTH_PER_GENRE} and --seconds at most {MAX_SYNTH_SECONDS:g} "
                             f"(asked for {args.per_genre} clips of {args.seconds:g} s per genre)")

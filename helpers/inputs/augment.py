@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ import pandas as pd
 from .. import cli
 from ..data import audio, splits
 from ..runtime import quiet_tensorflow
+from .features.command import check_output
 
 # Fractions of the image size.
 AUGMENT: dict[str, float] = dict(time_shift=0.1, freq_shift=0.0, zoom=0.05)
@@ -156,8 +158,8 @@ class WaveformPolicy:
         samples = np.asarray(samples, np.float32)
         if variant == "original":
             return samples
-        if variant.startswith("stretch-"):
-            rate = float(variant.split("-", 1)[1])
+        rate = _stretch_rate(variant)
+        if rate is not None:
             transform = A.TimeStretch(min_rate=rate, max_rate=rate, leave_length_unchanged=False, method=self.stretch_method, p=1.0)
         elif variant.startswith("shift-"):
             transform = A.Shift(min_shift=SHIFT_SECONDS, max_shift=SHIFT_SECONDS, shift_unit="seconds", rollover=True,
@@ -171,6 +173,11 @@ class WaveformPolicy:
 
 
 WAVEFORM_POLICIES: tuple[str, ...] = ("six-fold", "noise-mask")
+
+
+def _stretch_rate(variant: str) -> float | None:
+    """The time-stretch rate of a copy name (``stretch-0.81``: 0.81; a slower copy is longer), else ``None``."""
+    return float(variant.split("-", 1)[1]) if variant.startswith("stretch-") else None
 
 
 def copy_seed(track_id: str, variant: str, seed: int) -> int:
@@ -215,9 +222,30 @@ def training_augmenter(settings: dict | None, seed: int = 42) -> Any:
 
 # ----------------------------------------------------------------------------- command line
 
+MAX_COPIES = 100  # noise-mask copies per file on the command line: each is a full-length WAV
+
+
+def copy_path(path: str | Path, variant: str, out_dir: str | Path) -> Path:
+    """Where :func:`write_copies` writes copy ``variant`` of ``path``: ``out_dir/<stem>.<variant>.wav``."""
+    return Path(out_dir) / f"{Path(path).stem}.{variant}.wav"
+
+
+def estimated_bytes(paths: Sequence[str | Path], policy: WaveformPolicy, sr: int = audio.DEFAULT_SAMPLE_RATE) -> int:
+    """About how many bytes :func:`write_copies` writes for ``paths`` (16-bit mono WAVs at ``sr``; a file whose
+    header cannot be read counts 0: it is skipped)."""
+    lengths = sum(1 / (_stretch_rate(variant) or 1.0) for variant in policy.variants)
+    seconds = 0.0
+    for path in paths:
+        try:
+            seconds += audio.info(path).duration
+        except audio.AudioError:
+            continue
+    return int(seconds * sr * 2 * lengths)
+
+
 def write_copies(path: str | Path, policy: WaveformPolicy, out_dir: str | Path, seed: int = 42,
                  sr: int = audio.DEFAULT_SAMPLE_RATE) -> list[Path]:
-    """Write every copy of one audio file as ``out_dir/<stem>.<copy>.wav`` (mono, ``sr``): to listen to what training sees.
+    """Write every copy of one audio file as :func:`copy_path` (mono, ``sr``): to listen to what training sees.
 
     Raises ``audio.AudioError`` when the file cannot be decoded. Each WAV is written under a
     temporary name and renamed, so an interrupted run leaves no half-written file.
@@ -230,7 +258,7 @@ def write_copies(path: str | Path, policy: WaveformPolicy, out_dir: str | Path, 
     written = []
     for variant in policy.variants:
         copy = policy.apply(samples, sr, variant, copy_seed(Path(path).stem, variant, seed))
-        target = out_dir / f"{Path(path).stem}.{variant}.wav"
+        target = copy_path(path, variant, out_dir)
         partial = target.with_name(f".{target.name}.partial")
         sf.write(str(partial), np.clip(copy, -1.0, 1.0), sr, subtype="PCM_16", format="WAV")
         partial.replace(target)
@@ -246,20 +274,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--policy", choices=WAVEFORM_POLICIES, default="six-fold",
                         help="six-fold: four time stretches and a 5-s shift; noise-mask: gaussian noise and a time mask "
                              "(default six-fold)")
-    parser.add_argument("--copies", type=cli.positive_int, default=None, help="noise-mask copies per file (default 2)")
+    parser.add_argument("--copies", type=cli.positive_int, default=None,
+                        help=f"noise-mask copies per file (default 2, at most {MAX_COPIES})")
     parser.add_argument("--seed", type=int, default=42, help="seed of the random copies (default 42)")
-    parser.add_argument("--out", type=Path, default=Path("augmented"), help="folder for the WAVs (default ./augmented)")
+    parser.add_argument("--out", type=Path, default=Path("augmented"),
+                        help="folder for the WAVs (default ./augmented); files already in it are never replaced")
     args = parser.parse_args(argv)
-    if args.out.exists() and not args.out.is_dir():
-        raise cli.UserError(f"--out {args.out} is a file; give a folder (it is created if missing)")
     if args.copies is not None and args.policy != "noise-mask":
         made = len(WaveformPolicy(args.policy).variants)
         raise cli.UserError(f"--copies applies to --policy noise-mask only; {args.policy} makes {made} files per input")
+    if args.copies is not None and args.copies > MAX_COPIES:
+        raise cli.UserError(f"--copies {args.copies}: at most {MAX_COPIES} copies per file (each is a full-length WAV); "
+                            f"give --copies {MAX_COPIES} or fewer")
+    check_output(args.out, folder=True)
     stems = pd.Series([path.stem for path in args.files])
     if stems.duplicated().any():
         raise cli.UserError(f"two inputs share the name {stems[stems.duplicated()].iloc[0]!r}: their copies would overwrite each "
                             "other in --out; run them separately with different --out folders")
     policy = WaveformPolicy(args.policy, copies=args.copies or 2)
+    _check_room(args.files, policy, args.out)
     skipped = []
     for path in args.files:
         try:
@@ -274,6 +307,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(skipped)} of {len(args.files)} file(s) skipped: give audio files (wav, flac, ogg, mp3, au); "
               "`python -m helpers.data.audio info FILE` says what is wrong with one", file=sys.stderr)
     return 1 if skipped else 0
+
+
+def _check_room(files: Sequence[Path], policy: WaveformPolicy, out: Path) -> None:
+    """Refuse, before writing anything, copies that would replace files already in ``out`` or not fit on its disk."""
+    targets = [copy_path(path, variant, out) for path in files for variant in policy.variants]
+    present = [target for target in targets if target.exists()]
+    if present:
+        raise cli.UserError(f"--out {out} already holds {len(present)} of the {len(targets)} files this would write "
+                            f"(e.g. {present[0].name}); give another --out, or move those files away first")
+    needed = estimated_bytes(files, policy)
+    free = shutil.disk_usage(next(place for place in [out, *out.parents] if place.exists())).free
+    if needed > free:
+        raise cli.UserError(f"--out {out}: the copies need about {needed / 1e6:,.0f} MB, the disk has {free / 1e6:,.0f} MB free; "
+                            "give fewer files or copies, or another --out")
 
 
 if __name__ == "__main__":

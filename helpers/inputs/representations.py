@@ -16,6 +16,12 @@ A representation is any object with:
 ``compute(samples, sr, track)``  the value from the decoded mono waveform;
 ``store(track, value)``          write the value to the cache (atomically).
 
+and, optionally, ``compute_blocks(blocks, sr, track)``: the same value from ``blocks()``, a
+function that yields the waveform in blocks each time it is called
+(``helpers.data.stream.blocks``). A file longer than :data:`STREAM_SECONDS` is then never
+decoded whole: memory stays bounded by a block however long the file is (an hour-long mix,
+a whole album in one file).
+
 Objects must be picklable: clips are processed in parallel worker processes.
 """
 
@@ -27,8 +33,11 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from ..data import audio
+from ..data import audio, stream
 from ..runtime import progress as progress_bar
+
+# Files longer than this are read block by block by the representations that can (``compute_blocks``).
+STREAM_SECONDS = 60.0
 
 
 class Representation(Protocol):
@@ -58,8 +67,18 @@ def _one_clip(track: dict, representations: Sequence[Representation]) -> tuple[l
     if not missing:
         return values, "", 0
     decoded: dict[int, tuple] = {}
+    long = _is_long(track["path"])
     for i in missing:
         rep = representations[i]
+        if long and hasattr(rep, "compute_blocks"):
+            def blocks(rate: int = rep.sample_rate):
+                return stream.blocks(track["path"], rate)
+            try:
+                values[i] = rep.compute_blocks(blocks, rep.sample_rate, track)
+            except audio.AudioError as error:
+                return [None] * len(representations), str(error), 0
+            rep.store(track, values[i])
+            continue
         if rep.sample_rate not in decoded:
             try:
                 decoded[rep.sample_rate] = audio.load(track["path"], sr=rep.sample_rate)
@@ -69,6 +88,15 @@ def _one_clip(track: dict, representations: Sequence[Representation]) -> tuple[l
         values[i] = rep.compute(samples, sr, track)
         rep.store(track, values[i])
     return values, "", 1  # decoded (once per sample rate the representations need)
+
+
+def _is_long(path) -> bool:
+    """Whether the file's header announces more than :data:`STREAM_SECONDS` (an unreadable header: no, the whole
+    decode then fails and says why)."""
+    try:
+        return audio.info(path).duration > STREAM_SECONDS
+    except audio.AudioError:
+        return False
 
 
 def compute(tracks: pd.DataFrame, representations: Sequence[Representation], jobs: int = 1,

@@ -297,7 +297,8 @@ def save_default_model(name: str, record: dict, head: Head, folder, *, model=Non
     }
     return artifacts.save_artifact(model, folder, name=DEFAULT_MODEL, genres=head.labels,
                                    preprocessing=pretrained.musicnn_preprocessing(name, hop_seconds), dataset=record["dataset"],
-                                   protocol=record["protocol"], metrics=record["metrics"], card=card)
+                                   protocol=record["protocol"], profile=record["profile"], metrics=record["metrics"],
+                                   card=card)
 
 
 

@@ -593,4 +593,4 @@ def save_multi_model(name: str, head: SigmoidHead, threshold: float, record: dic
     }
     return artifacts.save_artifact(deployable_multi(name, head), folder, name=artifacts.MULTI_MODEL, genres=head.labels,
                                    preprocessing=pretrained.musicnn_preprocessing(name, hop_seconds), dataset=record["dataset"],
-                                   protocol=record["protocol"], metrics=record["metrics"], card=card)
+                                   protocol=record["protocol"], profile=record["profile"], metrics=record["metrics"], card=card)

@@ -28,9 +28,12 @@ Command line (other tools rely on these exactly)::
     python -m helpers.models.pretrained parity GTZAN_DIR [--out FILE.csv]
 
 ``taggram`` writes ``X`` (float32, one row of tag activations per window, in window
-order) and ``IDS`` (the track id of each row, such as ``blues.00029``); ``embed``
-writes one row per clip. PATH may be files or folders; unreadable files are listed
-and skipped.
+order) and ``IDS`` (the ID of each row's file); ``embed`` writes one row per clip.
+PATH may be files or folders; unreadable files are listed and skipped. A file's ID is
+its path relative to the deepest folder that holds every PATH (a folder given, or the
+folder of a file given), ``/`` between folders, without the extension unless two files
+would then share an ID: ``blues.00029`` for ``genres/blues/blues.00029.wav`` given
+with ``genres/blues/``, ``one/song`` and ``two/song`` for ``one/song.wav two/song.flac``.
 
 Why this module is long: extraction, pooling, the reference stand-in and the parity
 check share one cache layout and one notion of a clip's windows; split apart, each
@@ -40,8 +43,10 @@ piece would have to restate them.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Mapping, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +56,7 @@ import pandas as pd
 from .. import cli
 from ..data import audio, cache
 from ..inputs import representations
+from ..inputs.features.command import check_output
 from ..runtime import progress as progress_bar
 from . import pretrained_port
 from .pretrained_port import CHECKPOINTS, SAMPLE_RATE, PretrainedError, build, checkpoint, hop_frames, log_mel, windows
@@ -83,21 +89,74 @@ def waveform(path: str | Path) -> np.ndarray:
     return resample(samples, sr)
 
 
+def _kaiser_best_filter() -> dict:
+    """resampy's ``sinc_window`` filter with the ``kaiser_best`` settings of resampy 0.2."""
+    import scipy.signal
+
+    params = KAISER_BEST_0_2
+    return dict(num_zeros=params["num_zeros"], precision=params["precision"], rolloff=params["rolloff"],
+                window=lambda n: scipy.signal.get_window(("kaiser", params["beta"]), n))
+
+
 def resample(samples: np.ndarray, sr: int) -> np.ndarray:
     """``samples`` at ``sr`` resampled to 16 kHz as librosa 0.7's ``load`` did (resampy ``kaiser_best`` of
     resampy 0.2, output length ``ceil(n * 16000 / sr)``)."""
     if sr == SAMPLE_RATE:
         return np.asarray(samples, dtype=np.float32)
     import resampy
-    import scipy.signal
 
-    params = KAISER_BEST_0_2
-    window = lambda n: scipy.signal.get_window(("kaiser", params["beta"]), n)  # noqa: E731
     out = resampy.resample(np.asarray(samples, dtype=np.float32), sr, SAMPLE_RATE, filter="sinc_window",
-                           num_zeros=params["num_zeros"], precision=params["precision"], window=window,
-                           rolloff=params["rolloff"])
+                           **_kaiser_best_filter())
     length = int(np.ceil(len(samples) * SAMPLE_RATE / sr))
     return np.pad(out, (0, max(0, length - len(out))))[:length].astype(np.float32)
+
+
+def resample_blocks(blocks: Iterable[np.ndarray], sr: int) -> Iterator[np.ndarray]:
+    """:func:`resample` of the concatenated ``blocks``, yielded block by block: the same samples, bit for bit, in
+    memory bounded by a block.
+
+    resampy computes output ``n`` from the input within ``reach`` samples of ``n * sr / 16000``; each block of
+    outputs is computed by resampy's own loop from the input kept around it (with the same output times), so no
+    value depends on where the blocks start."""
+    if sr == SAMPLE_RATE:
+        yield from (np.asarray(block, dtype=np.float32) for block in blocks)
+        return
+    import resampy
+    from resampy.interpn import resample_f_s
+
+    interp_win, precision, _ = resampy.filters.get_filter("sinc_window", **_kaiser_best_filter())
+    ratio = float(SAMPLE_RATE) / sr
+    if ratio < 1:  # as resampy.resample scales its filter when downsampling
+        interp_win = ratio * interp_win
+    interp_delta = np.diff(interp_win, append=interp_win[-1])
+    scale, step = min(1.0, ratio), 1.0 / ratio
+    reach = len(interp_win) // int(scale * precision) + 1  # input samples either wing of the filter can touch
+    buffer, start, done, total = np.zeros(0, np.float32), 0, 0, 0  # buffer[0] is input sample `start`
+    blocks = iter(blocks)
+    while True:
+        block = next(blocks, None)
+        if block is not None:
+            total += len(block)
+            buffer = np.concatenate([buffer, np.asarray(block, dtype=np.float32)])
+        if block is None:
+            stop = int(total * float(SAMPLE_RATE) / float(sr))  # resampy.resample's output length
+        else:  # the outputs whose right wing lies in the buffer
+            end = start + len(buffer)
+            stop = int((end - reach - 1) * ratio)
+            while stop > done and int(stop * step) + reach >= end:
+                stop -= 1
+        if stop > done:
+            out = np.zeros(stop - done, dtype=np.float32)
+            resample_f_s(buffer, np.arange(done, stop) * step - start, interp_win, interp_delta, precision, scale, out)
+            yield out
+            done = stop
+        if block is None:
+            break
+        keep_from = max(start, int(done * step) - reach - 1)
+        buffer, start = buffer[keep_from - start:], keep_from
+    length = int(np.ceil(total * SAMPLE_RATE / sr))  # resample's padding to librosa 0.7's length
+    if length > done:
+        yield np.zeros(length - done, np.float32)
 
 
 # ---------------------------------------------------------------------------- running the networks
@@ -220,12 +279,15 @@ def pool(outputs: Mapping[str, np.ndarray], name: str, embedding: str) -> np.nda
     return np.concatenate(parts).astype(np.float32)
 
 
+REFERENCE_FILES = ("musicnn_msd_taggram_train.npz", "musicnn_msd_taggram_test.npz")  # each with arrays X and IDS
+
+
 def reference_taggrams(folder: str | Path) -> dict[str, np.ndarray]:
-    """The published MSD-musicnn taggrams (``musicnn_msd_taggram_{train,test}.npz``) per track id: ``(windows, 50)``."""
+    """The published MSD-musicnn taggrams (:data:`REFERENCE_FILES`) per track id: ``(windows, 50)``."""
     folder = Path(folder)
     found: dict[str, np.ndarray] = {}
-    for part in ("train", "test"):
-        path = folder / f"musicnn_msd_taggram_{part}.npz"
+    for name in REFERENCE_FILES:
+        path = folder / name
         if not path.is_file():
             continue
         with np.load(path) as data:
@@ -342,19 +404,28 @@ def parity_summary(table: pd.DataFrame, clip_bound: float = 0.02, frame_bound: f
 # ---------------------------------------------------------------------------- command line
 
 def _audio_files(paths: Sequence[Path]) -> list[Path]:
+    """The files given and the audio files under the folders given, each once, as absolute paths."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             files += sorted(p for p in path.rglob("*") if p.is_file() and audio.is_audio_file(p))
         else:
             files.append(path)
-    return files
+    return list(dict.fromkeys(Path(os.path.abspath(f)) for f in files))  # abspath: ".." resolved, links kept
 
 
-def _each_file(files: Sequence[Path], name: str, hop_seconds: float):
-    """(track id, window outputs) per readable file; unreadable files are reported on stderr and skipped."""
+def file_ids(files: Sequence[Path], paths: Sequence[Path]) -> list[str]:
+    """One unique ID per file of :func:`_audio_files` (``paths``: what the user gave); the rule is in the module docstring."""
+    base = os.path.commonpath([os.path.abspath(p if p.is_dir() else p.parent) for p in paths])
+    relative = [f.relative_to(base) for f in files]
+    stems = [r.with_suffix("").as_posix() for r in relative]
+    return stems if len(set(stems)) == len(stems) else [r.as_posix() for r in relative]
+
+
+def _each_file(files: Sequence[Path], ids: Sequence[str], name: str, hop_seconds: float):
+    """(ID, window outputs) per readable file; unreadable files are reported on stderr and skipped."""
     hop = hop_frames(hop_seconds)
-    for path in progress_bar(files, desc=f"musicnn {name}", unit="file"):
+    for path, file_id in progress_bar(list(zip(files, ids)), desc=f"musicnn {name}", unit="file"):
         try:
             samples = waveform(path)
         except audio.AudioError as error:
@@ -362,7 +433,7 @@ def _each_file(files: Sequence[Path], name: str, hop_seconds: float):
 
             tqdm.write(f"skipped: {error}", file=sys.stderr)  # on its own line, not glued to the progress bar
             continue
-        yield path.stem, window_outputs(samples, [name], hop)[name]
+        yield file_id, window_outputs(samples, [name], hop)[name]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -370,7 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for command, about in (("taggram", "one row of tag activations per window"), ("embed", "one embedding per clip")):
         sub = commands.add_parser(command, help=about)
-        sub.add_argument("paths", type=Path, nargs="+", help="audio files or folders")
+        sub.add_argument("paths", type=Path, nargs="+",
+                         help="audio files or folders; each file's ID is its path relative to the deepest folder holding "
+                              "every path given, without the extension unless two files would then share an ID")
         sub.add_argument("--model", default="msd-musicnn", choices=list(CHECKPOINTS))
         sub.add_argument("--hop-seconds", type=float, default=DEFAULT_HOP_SECONDS,
                          help="window hop (1 s: musicnn's 61 frames)")
@@ -384,6 +457,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "parity":
         return _parity_command(args.root, args.out)
+    if args.out.suffix != ".npz":
+        raise cli.UserError(f"--out {args.out}: give a .npz file name")
+    check_output(args.out, example=f"{args.command}.npz")
     try:
         hop_frames(args.hop_seconds)
     except ValueError as error:
@@ -394,11 +470,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = _audio_files(args.paths)
     if not any(audio.is_audio_file(f) for f in files):
         raise cli.UserError(f"no audio files ({', '.join(audio.SUPPORTED_EXTENSIONS)}) among the given paths")
-    if args.out.suffix != ".npz":
-        raise cli.UserError(f"--out {args.out}: give a .npz file name")
     try:
         rows, ids = [], []
-        for track_id, outputs in _each_file(files, args.model, args.hop_seconds):
+        for track_id, outputs in _each_file(files, file_ids(files, args.paths), args.model, args.hop_seconds):
             if args.command == "taggram":
                 rows.append(outputs["taggram"])
                 ids += [track_id] * len(outputs["taggram"])
@@ -409,7 +483,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise cli.UserError(str(error)) from None
     if not rows:
         raise cli.UserError("none of the given files could be read; nothing written")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     cache.write_arrays(args.out, X=np.concatenate(rows).astype(np.float32), IDS=np.array(ids))
     print(f"wrote {args.out}: {sum(len(r) for r in rows)} rows from {len(rows)} files, model {args.model}")
     return 0
@@ -420,6 +493,9 @@ def _parity_command(root: Path, out: Path | None) -> int:
 
     if not root.is_dir():
         raise cli.UserError(f"no such folder: {root}")
+    if out:
+        check_output(out, example="parity.csv")
+    _check_reference(root / "reference")
     reference = reference_taggrams(root / "reference")
     if not reference:
         raise cli.UserError(f"{root / 'reference'} holds no musicnn_msd_taggram_{{train,test}}.npz; "
@@ -432,10 +508,26 @@ def _parity_command(root: Path, out: Path | None) -> int:
     if table.empty:
         raise cli.UserError(f"none of the {len(tracks)} readable clips in {root} is covered by the reference")
     if out:
-        table.to_csv(out, index=False)
+        cache.write_text(out, table.to_csv(index=False))
     with pd.option_context("display.width", 200):
         print(parity_summary(table).to_string(index=False))
     return 0
+
+
+def _check_reference(folder: Path) -> None:
+    """Refuse a reference file that is not an .npz archive holding ``X`` and ``IDS``, before any clip is decoded."""
+    for path in (folder / name for name in REFERENCE_FILES):
+        if not path.is_file():
+            continue
+        if not zipfile.is_zipfile(path):
+            problem = "is not a NumPy .npz archive"
+        else:
+            with np.load(path) as data:
+                missing = [key for key in ("X", "IDS") if key not in data.files]
+            problem = f"holds no {' or '.join(missing)} array" if missing else ""
+        if problem:
+            raise cli.UserError(f"{path} {problem}; replace it with the file of the same name from the repository "
+                                "jordipons/sklearn-audio-transfer-learning")
 
 
 if __name__ == "__main__":

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..inputs.framing import FramedSignal
 from ..runtime import quiet_tensorflow
 
 # musicnn/configuration.py
@@ -112,6 +114,26 @@ def log_mel(samples: np.ndarray) -> np.ndarray:
     mel = librosa.feature.melspectrogram(y=np.asarray(samples, dtype=np.float32), sr=SAMPLE_RATE, hop_length=HOP_LENGTH,
                                          n_fft=N_FFT, n_mels=N_MELS, pad_mode="reflect")
     return np.log10(10000.0 * mel.T.astype(np.float32) + 1.0).astype(np.float32)
+
+
+def log_mel_window_batches(blocks: Iterable[np.ndarray], hop: int, frames_per_block: int = 4096) -> Iterator[np.ndarray]:
+    """``windows(log_mel(signal), hop)`` of the 16-kHz signal that ``blocks`` yields, in batches: memory bounded by a
+    block of frames, not by the signal's length. The values are :func:`log_mel`'s (the STFT's frames do not depend on
+    one another). A signal shorter than one window yields nothing: :func:`windows` pads such a signal instead."""
+    import librosa
+
+    signal = FramedSignal(blocks, N_FFT, HOP_LENGTH)
+    kept, kept_from, next_start = np.zeros((0, N_MELS), np.float32), 0, 0  # kept[0] is frame kept_from
+    for start, stop, _, _ in signal.frame_blocks(frames_per_block):
+        mel = librosa.feature.melspectrogram(y=signal.samples(start, stop, "reflect"), sr=SAMPLE_RATE, hop_length=HOP_LENGTH,
+                                             n_fft=N_FFT, n_mels=N_MELS, center=False)
+        kept = np.concatenate([kept, np.log10(10000.0 * mel.T.astype(np.float32) + 1.0).astype(np.float32)])
+        starts = np.arange(next_start, stop - WINDOW_FRAMES + 1, hop)
+        if len(starts):
+            yield np.stack([kept[s - kept_from: s - kept_from + WINDOW_FRAMES] for s in starts])
+            next_start = int(starts[-1]) + hop
+        drop = min(next_start, stop) - kept_from  # kept holds frames [kept_from, stop)
+        kept, kept_from = kept[drop:], kept_from + drop
 
 
 def hop_frames(hop_seconds: float) -> int:

@@ -200,17 +200,44 @@ def resolve_weights(network: str, weights: str | os.PathLike | None = None, *, o
 
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+# The weight values of each notop ImageNet base (every variable, batch-norm statistics included): as many as a file
+# of its weights holds, in Keras' own .h5 layout and in Keras 3's .weights.h5 alike.
+NOTOP_WEIGHT_VALUES: dict[str, int] = {"vgg16": 14_714_688, "resnet50": 23_587_712}
+
+
+def _weight_values(path: Path) -> int:
+    """The number of values in the HDF5 file's datasets, read from their shapes (no data is loaded)."""
+    import h5py
+
+    total = 0
+
+    def add(_, item) -> None:
+        nonlocal total
+        if isinstance(item, h5py.Dataset):
+            total += item.size
+
+    with h5py.File(path, "r") as weights:
+        weights.visititems(add)
+    return total
 
 
 def _check_weights_file(network: str, path: Path, where: str, advice: str, md5: str | None = None) -> None:
-    """A weights file that exists, is HDF5 (Keras' ``.h5`` and ``.weights.h5``) and, for Keras' own download, has its
-    published MD5; anything else is a :class:`WeightsError` before any run is labelled ImageNet."""
+    """A weights file that exists, is HDF5 (Keras' ``.h5`` and ``.weights.h5``) with as many weight values as the
+    network's notop base and, for Keras' own download, has its published MD5; anything else is a
+    :class:`WeightsError` before any run is labelled ImageNet."""
     if not path.is_file():
         problem = "is a folder, not a file" if path.is_dir() else "does not exist"
         raise WeightsError(f"{network} weights file {path} ({where}) {problem}; {advice}")
     with open(path, "rb") as handle:
         if handle.read(8) != _HDF5_SIGNATURE:
             raise WeightsError(f"{network} weights file {path} ({where}) is not an HDF5 weights file; {advice}")
+    try:
+        values = _weight_values(path)
+    except OSError as error:  # h5py's word for a damaged or truncated file
+        raise WeightsError(f"{network} weights file {path} ({where}) is not a readable HDF5 file ({error}); {advice}") from None
+    if values != NOTOP_WEIGHT_VALUES[network]:
+        raise WeightsError(f"{network} weights file {path} ({where}) does not hold {network}'s notop weights: it has "
+                           f"{values:,} weight values, the network {NOTOP_WEIGHT_VALUES[network]:,}; {advice}")
     if md5 is not None and hashlib.md5(path.read_bytes()).hexdigest() != md5:
         raise WeightsError(f"{network} weights file {path} ({where}) is damaged (its MD5 is not Keras' {md5}); {advice}")
 

@@ -59,7 +59,7 @@ from .metrics import METRICS, accuracy, balanced_accuracy, macro_f1
 # `name as name`: re-exported, so callers keep using evaluate.bootstrap_interval and the record rules as evaluate.<name>.
 from .metrics import bootstrap_interval as bootstrap_interval
 from .records import LEARNING_MARGIN as LEARNING_MARGIN
-from .records import PARTS, failure, identity, is_baseline, judge, metric_cell, protocol_order, status
+from .records import PARTS, failure, identity, is_baseline, judge, metric_cell, protocol_order, shape_problem, status
 from .records import PROTOCOL_ORDER as PROTOCOL_ORDER
 from .records import majority_share as majority_share
 from .records import missing_genres as missing_genres
@@ -216,15 +216,13 @@ def task(record: dict) -> str:
 
 
 def _check(record: dict, path: Path) -> None:
-    metrics = record["metrics"]
     names = MULTI_LABEL_METRICS if task(record) == "multi-label" else METRICS
     if task(record) not in TASKS:
         raise ValueError(f"{path}: unknown task {task(record)!r}; valid: {', '.join(TASKS)}")
-    if not (isinstance(record["sizes"], dict) and isinstance(metrics, dict)
-            and all(isinstance(metrics.get(n), dict) and {"value", "ci_low", "ci_high"} <= set(metrics[n])
-                    for n in names if n in metrics)):
-        raise ValueError(f"{path}: not a results record (sizes, metrics or their values have the wrong type)")
-    missing = [n for n in names if n not in metrics]
+    problem = shape_problem(record)
+    if problem:
+        raise ValueError(f"{path}: not a results record ({problem})")
+    missing = [n for n in names if n not in record["metrics"]]
     if missing:
         raise ValueError(f"{path}: schema {record['schema']} record without {', '.join(missing)}; re-run the notebook "
                          f"that wrote it (experiment {record['experiment']}) to write a schema {SCHEMA_VERSION} record")
@@ -364,6 +362,12 @@ def accuracy_table(records: Sequence[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def unusable_record(error: ValueError) -> cli.UserError:
+    """The one line for a file under a results folder that :func:`load_all` refused: what is wrong, then what to do."""
+    advice = "" if "re-run the notebook" in str(error) else "; move or delete that file"
+    return cli.UserError(f"{error}{advice}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.results.evaluate", description="Summarise results records.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -375,9 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         raise cli.UserError(f"{args.results_dir} {state}; give the folder that holds the results records (default: results)")
     try:
         table = summary_table(args.results_dir)
-    except ValueError as error:  # a file under results_dir that is not a (current) results record
-        advice = "" if "re-run the notebook" in str(error) else "; move or delete that file"
-        raise cli.UserError(f"{error}{advice}") from None
+    except ValueError as error:
+        raise unusable_record(error) from None
     if table.empty:
         raise cli.UserError(f"no results records (*.json) under {args.results_dir}; run a notebook first")
     with pd.option_context("display.width", 250, "display.max_columns", 20, "display.max_rows", 500):

@@ -1,4 +1,4 @@
-"""What a results record says about itself: failed runs, baselines, missing genres, protocol names.
+"""What a results record says about itself: failed runs, baselines, missing genres, protocol names, a wrong shape.
 
 The rules here read a record (see ``helpers.results.evaluate`` for the schema) and nothing
 else, so tables (``helpers.results.evaluate``) and prose (``helpers.results.report``) apply the same
@@ -7,7 +7,8 @@ ones. ``helpers.results.evaluate`` re-exports every name: call them as ``evaluat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -113,3 +114,84 @@ def protocol_order(protocols: Iterable[str]) -> list[str]:
         return rank, size is not None, size or 0
 
     return sorted(protocols, key=key)
+
+
+# ---------------------------------------------------------------------------------------------- shape
+
+_ABSENT = object()
+
+
+def shape_problem(record: Any) -> str | None:
+    """What keeps the tables and readings from reading ``record``, in words (``metrics.accuracy.value is '0.5', not a
+    number``), or ``None``: the type of every field they read (as ``evaluate.evaluate`` writes them). Which keys a
+    record must have and which metrics its schema needs, ``evaluate.load_all`` checks."""
+    return next(_shape_problems(record), None)
+
+
+def _wrong(field: str, value: Any, expected: str) -> str:
+    return f"{field} is missing" if value is _ABSENT else f"{field} is {value!r:.40}, not {expected}"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _shape_problems(record: Any) -> Iterator[str]:
+    """Every problem :func:`shape_problem` names, first found first (it stops where a later check would fail on it)."""
+    if not isinstance(record, dict):
+        yield f"the file holds a JSON {type(record).__name__}, not an object"
+        return
+
+    def get(name: str) -> Any:
+        return record.get(name, _ABSENT)
+
+    for name in ("experiment", "dataset", "model", "protocol"):
+        if not (isinstance(get(name), str) and get(name)):
+            yield _wrong(name, get(name), "a non-empty string")
+    for name in ("representation", "failure", "profile", "task", "notes"):
+        if not isinstance(record.get(name), (str, type(None))):
+            yield _wrong(name, get(name), "a string")
+    for name, required in (("sizes", True), ("metrics", True), ("confusion", True), ("params", True),
+                           ("sizes_per_genre", False), ("per_genre", False), ("extra", False)):
+        if not isinstance(get(name), dict) and (required or name in record):
+            yield _wrong(name, get(name), "an object")
+            return
+    sizes = record["sizes"]
+    for part in ("train", "test", "valid"):
+        if not _is_count(sizes.get(part, _ABSENT)) and (part != "valid" or part in sizes):
+            yield _wrong(f"sizes.{part}", sizes.get(part, _ABSENT), "a count of clips")
+    for name, metric in record["metrics"].items():
+        if not isinstance(metric, dict):
+            yield _wrong(f"metrics.{name}", metric, "an object with value, ci_low and ci_high")
+            continue
+        for key in ("value", "ci_low", "ci_high"):
+            if not _is_number(metric.get(key, _ABSENT)):
+                yield _wrong(f"metrics.{name}.{key}", metric.get(key, _ABSENT), "a number")
+    for part, counts in record.get("sizes_per_genre", {}).items():
+        if not (isinstance(counts, dict) and all(map(_is_count, counts.values()))):
+            yield _wrong(f"sizes_per_genre.{part}", counts, "clip counts per genre")
+    for genre, scores in record.get("per_genre", {}).items():
+        if not (isinstance(scores, dict) and _is_count(scores.get("support", _ABSENT))):
+            yield _wrong(f"per_genre.{genre}", scores, "an object with a support count")
+    labels, matrix = record["confusion"].get("labels", _ABSENT), record["confusion"].get("matrix", _ABSENT)
+    if not (isinstance(labels, list) and all(isinstance(label, str) for label in labels)):
+        yield _wrong("confusion.labels", labels, "a list of genres")
+    elif not (isinstance(matrix, list) and len(matrix) in (0, len(labels))
+              and all(isinstance(row, list) and len(row) == len(labels) and all(map(_is_count, row)) for row in matrix)):
+        yield _wrong("confusion.matrix", matrix, f"{len(labels)} rows of {len(labels)} counts (or none)")
+    if not (record.get("train_seconds") is None or _is_number(record["train_seconds"])):
+        yield _wrong("train_seconds", record["train_seconds"], "a number of seconds")
+    accuracy = record.get("extra", {}).get("train_accuracy")
+    if not (accuracy is None or _is_number(accuracy)):
+        yield _wrong("extra.train_accuracy", accuracy, "a number")
+    training = record["params"].get("training") or {}
+    if not isinstance(training, dict):
+        yield _wrong("params.training", training, "an object")
+        return
+    seed = record["params"].get("seed", training.get("seed"))
+    if not (seed is None or (isinstance(seed, int) and not isinstance(seed, bool))):
+        yield _wrong("the training seed", seed, "a whole number")

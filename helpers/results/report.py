@@ -369,8 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise cli.UserError(f"{args.readme} is not a file; give the README to rewrite (--readme)")
     try:
         records = load_records(args.results, profile=README_PROFILE)
-    except ValueError as error:
-        raise cli.UserError(str(error)) from None
+    except ValueError as error:  # a file that is not a (current) results record
+        raise evaluate.unusable_record(error) from None
     if not records:
         raise cli.UserError(f"no results records of the {README_PROFILE} profile (*.json) under {args.results}; "
                             f"render the notebooks first (./run_all.sh --in-place)")

@@ -287,7 +287,8 @@ def save_audio_models(runs: Mapping[tuple[str, str, str], tuple], audio: Sequenc
         label, protocol = SAVED_MODELS[name]
         record, _, trained = runs[dataset, label, protocol]
         path = artifacts.save_artifact(trained.model, models_dir, name=name, genres=record["confusion"]["labels"],
-                                       preprocessing=prep, dataset=dataset, protocol=record["protocol"], metrics=record["metrics"])
+                                       preprocessing=prep, dataset=dataset, protocol=record["protocol"], profile=record["profile"],
+                                       metrics=record["metrics"])
         saved[name] = artifacts.load_artifact(path)
         X = inputs[label][:8]
         same = np.allclose(saved[name][0].predict(X, verbose=0), trained.model.predict(X, verbose=0), atol=1e-6)

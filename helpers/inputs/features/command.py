@@ -3,12 +3,15 @@
 A user's mistake raises ``cli.UserError`` (``__main__`` runs :func:`main` through
 ``cli.run``, which prints one ``error:`` line), and is caught before any clip is
 decoded wherever it can be: a folder as ``--out``, a segment longer than every clip.
+``--jobs`` never starts more worker processes than the cores this process may use or
+the clips to decode (one line on stderr says when it starts fewer than asked).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,17 +26,45 @@ from .compare import eda_table, parity
 from .extract import extract, to_kaggle_csv
 
 
-def _check_out(out: Path) -> None:
-    """Refuse an output path that cannot become a file, before hours of extraction."""
-    if out.is_dir():
-        raise UserError(f"--out {out} is a folder; give a file name, e.g. --out {out / 'features.csv'}")
-    for parent in out.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise UserError(f"--out {out}: {parent} is a file, not a folder; give another path")
-            if not os.access(parent, os.W_OK):
-                raise UserError(f"--out {out}: cannot write in {parent}; give another path")
+def check_output(path: Path, folder: bool = False, example: str = "out", option: str = "--out") -> None:
+    """Refuse, before any work, an output ``path`` that cannot be written: a folder given for a file (or, with
+    ``folder``, a file given for a folder), a file among its parents, or a first existing folder that is not writable.
+    ``example``: a file name to suggest inside a folder given for a file.
+
+    Other command lines (``helpers.inputs.augment``, ``helpers.models.pretrained``) check their outputs with it too.
+    """
+    if path.is_dir() and not folder:
+        raise UserError(f"{option} {path} is a folder; give a file name in it, e.g. {option} {path / example}")
+    if path.exists() and not path.is_dir() and folder:
+        raise UserError(f"{option} {path} is a file; give a folder (it is created if missing)")
+    for place in [path, *path.parents] if folder else path.parents:
+        if place.exists():
+            if not place.is_dir():
+                raise UserError(f"{option} {path}: {place} is a file, not a folder; give another path")
+            if not os.access(place, os.W_OK):
+                raise UserError(f"{option} {path}: cannot write in {place}; give another path")
             break
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system has one), at least 1."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+: respects the affinity mask
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def worker_count(jobs: int | None, clips: int, cores: int | None = None) -> int:
+    """How many worker processes decode ``clips`` clips: ``jobs`` (``None``: every core), at most one per clip and one
+    per core this process may use (``cores``; default :func:`available_cores`). Says on stderr when it uses fewer
+    than the ``--jobs`` given: more processes than cores or clips only cost memory."""
+    cores = cores or available_cores()
+    used = max(1, min(jobs or cores, cores, clips))
+    if jobs is not None and used < jobs:
+        print(f"--jobs {jobs}: using {used} worker{'s' * (used != 1)} ({cores} core{'s' * (cores != 1)}, "
+              f"{clips} clip{'s' * (clips != 1)})", file=sys.stderr)
+    return used
 
 
 def _write(out: Path, write) -> None:
@@ -74,7 +105,8 @@ def _print_list(label: str, items: Sequence[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.inputs.features", description="Compute the Kaggle GTZAN features.")
     sub = parser.add_subparsers(dest="command", required=True)
-    jobs = {"type": positive_int, "default": os.cpu_count() or 1, "help": "worker processes (default: all cores)"}
+    jobs = {"type": positive_int, "default": None,
+            "help": "worker processes (default: every core this process may use; never more than cores or clips)"}
     p_extract = sub.add_parser("extract", help="57 features per clip or segment, Kaggle CSV format")
     p_extract.add_argument("root", type=Path, help="dataset folder")
     p_extract.add_argument("--out", type=Path, required=True, help="CSV file to write")
@@ -93,14 +125,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "extract":
-        _check_out(args.out)
+        check_output(args.out, example="features.csv")
         try:
             params = FeatureParams(segment_seconds=args.segment_seconds)
         except ValueError as error:
             raise UserError(f"--segment-seconds: {error}") from None
         tracks = _tracks(args.root)
         _check_segments(tracks, args.segment_seconds)
-        result = extract(tracks, params=params, jobs=args.jobs, cache_dir=None if args.no_cache else CACHE_DIR)
+        jobs = worker_count(args.jobs, int(tracks["ok"].sum()))
+        result = extract(tracks, params=params, jobs=jobs, cache_dir=None if args.no_cache else CACHE_DIR)
         _write(args.out, lambda out: to_kaggle_csv(result.table, out))
         print(f"wrote {len(result.table)} rows to {display_path(args.out)}")
         _print_list("skipped (unreadable)", result.skipped)
@@ -129,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reference["track_id"].duplicated().any():
             raise UserError(f"{csv_path} has several rows per clip (a per-segment CSV such as features_3_sec.csv); "
                             "parity compares whole clips: pass the per-clip CSV (features_30_sec.csv)")
-        measured = parity(extract(chosen, jobs=args.jobs).table, reference)
+        measured = parity(extract(chosen, jobs=worker_count(args.jobs, int(chosen["ok"].sum()))).table, reference)
         if measured.clips == 0:
             raise UserError(f"none of the {len(chosen)} clips is in {csv_path}; compare with the CSV of this dataset")
         column = measured.table["median |deviation| / std"]
@@ -139,8 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tempo within 1 %: {measured.tempo_within_1pct:.1%} of {measured.clips} clips")
         return 0
 
-    _check_out(args.out)
-    eda = eda_table(_tracks(args.root), jobs=args.jobs)
+    check_output(args.out, example="eda.csv")
+    tracks = _tracks(args.root)
+    eda = eda_table(tracks, jobs=worker_count(args.jobs, int(tracks["ok"].sum())))
     _write(args.out, lambda out: cache.write_text(out, eda.table.to_csv(index=False)))
     print(f"wrote {len(eda.table)} rows to {display_path(args.out)}")
     _print_list("skipped (unreadable)", eda.skipped)

@@ -19,7 +19,7 @@ writes is removed with one ``CacheWarning`` and recomputed.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,6 +41,7 @@ from .clip import (
     pieces,
     sequence_steps,
 )
+from .long import long_feature_rows
 
 # What the cached numbers depend on besides the file and the parameters.
 LIBRARIES = ("librosa", "numpy", "scipy", "soundfile", "soxr")
@@ -122,6 +123,11 @@ class FeatureRows:
              **defined(clip_features(piece, sr, self.params))}
             for index, piece in pieces(samples, self.params)
         ]
+
+    def compute_blocks(self, blocks: Callable[[], Iterable[np.ndarray]], sr: int, track: Mapping) -> list[dict]:
+        """:meth:`compute` of a long file read block by block (``helpers.inputs.features.long``): the same rows."""
+        return [{"segment": index, "length": length, "silent": silent, **defined(row)}
+                for index, length, silent, row in long_feature_rows(blocks, sr, self.params)]
 
     def store(self, track: Mapping, value: list[dict]) -> None:
         path = self._path(track)

@@ -60,14 +60,14 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import cli
-from .data import audio
+from .data import audio, stream
 from .inputs import network_inputs, spectrograms
 from .models import artifacts, pretrained, pretrained_port
 from .models.artifacts import DEFAULT_MODEL, INPUT_KINDS, MULTI_MODEL, preprocessing  # noqa: F401 (predict.preprocessing)
@@ -125,13 +125,71 @@ def prepare_audio(samples: np.ndarray, prep: dict) -> np.ndarray:
     if prep["input"] == "kaggle-image":
         raise ValueError("this model was trained on Kaggle images_original PNGs and classifies such images, not audio; "
                          "use a model trained on mel-image or log-mel input to classify audio")
-    windows = _windows(samples, mel.sample_rate, float(prep["window_seconds"]))
+    return _window_inputs(_windows(samples, mel.sample_rate, float(prep["window_seconds"])), prep)
+
+
+def _window_inputs(windows: Sequence[np.ndarray], prep: dict) -> np.ndarray:
+    """The network input of each waveform window of a ``mel-image`` or ``log-mel`` model, stacked."""
+    mel = spectrograms.MelParams(**prep["mel"])
     if prep["input"] == "mel-image":
         arrays = [network_inputs.image_to_array(spectrograms.image_from_audio(w, mel), prep["image_size"], prep["color"])
                   for w in windows]
     else:
         arrays = [spectrograms.normalize(spectrograms.log_mel(w, mel))[..., None] for w in windows]
     return np.stack(arrays).astype(np.float32)
+
+
+def _is_long(path: str | Path, prep: dict) -> bool:
+    """Whether ``path`` is an audio file read block by block (longer than ``stream.LONG_FILE_SECONDS``)."""
+    if prep["input"] == "kaggle-image":
+        return False
+    try:
+        return audio.info(path).duration > stream.LONG_FILE_SECONDS
+    except audio.AudioError:  # the whole decode reports why
+        return False
+
+
+class _Peak:
+    """The largest absolute sample of the blocks passed through :meth:`track`."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def track(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for block in blocks:
+            if len(block):
+                self.value = max(self.value, float(np.max(np.abs(block))))
+            yield block
+
+
+def _long_file_batches(path: str | Path, prep: dict, peak: _Peak) -> Iterator[np.ndarray]:
+    """:func:`prepare_file`'s inputs of a long file, in batches, from its waveform read block by block: memory
+    bounded by a block, not by the file's length (a long file needs no padding, so there is nothing else to do)."""
+    if prep["input"] == "musicnn-mel":
+        native = stream.blocks(path, sr=None)
+        waveform = peak.track(pretrained.resample_blocks(native, stream.sample_rate(path, None)))
+        hop = pretrained_port.hop_frames(float(prep["hop_seconds"]))
+        yield from pretrained_port.log_mel_window_batches(waveform, hop)
+        return
+    length = int(round(float(prep["window_seconds"]) * sample_rate(prep)))
+    rest = np.zeros(0, np.float32)
+    for block in peak.track(stream.blocks(path, sr=sample_rate(prep))):
+        rest = np.concatenate([rest, block])
+        count = len(rest) // length  # whole windows, as audio.segment cuts them; the tail is dropped
+        if count:
+            yield _window_inputs([rest[i * length:(i + 1) * length] for i in range(count)], prep)
+            rest = rest[count * length:].copy()
+
+
+def _long_file_probabilities(path: str | Path, model, prep: dict) -> tuple[np.ndarray, int, list[str]]:
+    """``(mean window probabilities, windows, notes)`` of a long file (:func:`_long_file_batches`)."""
+    peak, total, windows = _Peak(), None, 0
+    for batch in _long_file_batches(path, prep, peak):
+        probabilities = model.predict(batch, verbose=0).astype(np.float64)
+        total = probabilities.sum(axis=0) + (0.0 if total is None else total)
+        windows += len(batch)
+    notes = ["digital silence: the prediction means nothing"] if peak.value <= SILENCE_PEAK else []
+    return (total / windows).astype(np.float32), windows, notes
 
 
 def _prepare_with_notes(path: str | Path, prep: dict) -> tuple[np.ndarray, list[str]]:
@@ -174,6 +232,9 @@ def _file_probabilities(paths: Sequence[str | Path], model, prep: dict):
     """Per file ``(path, mean window probabilities, windows, notes, error)``; an unreadable file has its reason in ``error``."""
     for path in paths:
         try:
+            if _is_long(path, prep):
+                yield path, *_long_file_probabilities(path, model, prep), ""
+                continue
             inputs, notes = _prepare_with_notes(path, prep)
         except (audio.AudioError, OSError) as error:
             yield path, None, 0, [], str(error)

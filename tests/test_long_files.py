@@ -114,10 +114,37 @@ def test_a_long_file_is_never_decoded_whole_and_gives_the_rows_of_a_whole_decode
     tracks = __import__("pandas").DataFrame([track])
     rows = FeatureRows(cache_dir=None)
     whole = representations.compute(tracks, [rows], progress=False).values["features"]  # 9 s: decoded whole
-    monkeypatch.setattr(representations, "STREAM_SECONDS", 5.0)
+    monkeypatch.setattr(stream, "LONG_FILE_SECONDS", 5.0)
     monkeypatch.setattr(audio, "load", lambda *a, **k: pytest.fail("a long file was decoded whole"))
     streamed = representations.compute(tracks, [rows], progress=False).values["features"]
     [[whole_row]], [[streamed_row]] = whole, streamed
     assert set(streamed_row) == set(whole_row)
     for key, value in whole_row.items():
         assert streamed_row[key] == pytest.approx(value, rel=1e-4, abs=1e-7), key
+
+
+def test_predict_reads_a_long_file_block_by_block_with_the_probabilities_of_a_whole_decode(tmp_path, monkeypatch):
+    from helpers import predict
+    from helpers.models import artifacts, zoo
+
+    from .test_predict import save_musicnn_model
+
+    music, silent = tmp_path / "music.flac", tmp_path / "silent.wav"
+    sf.write(music, _music(21.0), 22050)
+    sf.write(silent, np.zeros(22050 * 21, np.float32), 22050)
+    image_model = zoo.spectrogram_model("base-cnn", (16, 16, 1), 3, seed=0, filters=(2, 2, 2), dense_units=4)
+    models = [save_musicnn_model(tmp_path / "musicnn"),
+              artifacts.save_artifact(image_model, tmp_path / "image", name="clip", genres=["blues", "jazz", "rock"],
+                                      preprocessing=predict.preprocessing("mel-image", image_size=16, window_seconds=7.0),
+                                      dataset="gtzan", protocol="random-70/10/20", profile="report")]
+    for path in models:
+        model, sidecar = artifacts.load_artifact(path)
+        whole = predict.classify([music, silent], model, sidecar)
+        with monkeypatch.context() as patched:
+            patched.setattr(stream, "LONG_FILE_SECONDS", 5.0)
+            patched.setattr(audio, "load", lambda *a, **k: pytest.fail("a long file was decoded whole"))
+            streamed = predict.classify([music, silent], model, sidecar)
+        assert streamed[["file", "genre", "windows", "note", "error"]].equals(whole[["file", "genre", "windows", "note", "error"]])
+        np.testing.assert_allclose(streamed["probability"], whole["probability"], rtol=1e-5)
+        assert list(whole["windows"]) == ([19, 19] if "musicnn" in str(path) else [3, 3])
+        assert whole["note"].iloc[1] == "digital silence: the prediction means nothing"

@@ -19,6 +19,9 @@ import soundfile as sf
 from . import audio
 
 DEFAULT_BLOCK_SECONDS = 10.0
+# Files longer than this are read block by block where it matters (feature extraction, predict): a song of a few
+# minutes, an hour-long mix or a whole album in one file then needs no more memory than a clip.
+LONG_FILE_SECONDS = 60.0
 
 
 def blocks(path: str | Path, sr: int | None = audio.DEFAULT_SAMPLE_RATE,

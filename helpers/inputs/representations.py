@@ -18,7 +18,7 @@ A representation is any object with:
 
 and, optionally, ``compute_blocks(blocks, sr, track)``: the same value from ``blocks()``, a
 function that yields the waveform in blocks each time it is called
-(``helpers.data.stream.blocks``). A file longer than :data:`STREAM_SECONDS` is then never
+(``helpers.data.stream.blocks``). A file longer than :data:`helpers.data.stream.LONG_FILE_SECONDS` is then never
 decoded whole: memory stays bounded by a block however long the file is (an hour-long mix,
 a whole album in one file).
 
@@ -35,9 +35,6 @@ import pandas as pd
 
 from ..data import audio, stream
 from ..runtime import progress as progress_bar
-
-# Files longer than this are read block by block by the representations that can (``compute_blocks``).
-STREAM_SECONDS = 60.0
 
 
 class Representation(Protocol):
@@ -91,10 +88,10 @@ def _one_clip(track: dict, representations: Sequence[Representation]) -> tuple[l
 
 
 def _is_long(path) -> bool:
-    """Whether the file's header announces more than :data:`STREAM_SECONDS` (an unreadable header: no, the whole
+    """Whether the file's header announces more than ``stream.LONG_FILE_SECONDS`` (an unreadable header: no, the whole
     decode then fails and says why)."""
     try:
-        return audio.info(path).duration > STREAM_SECONDS
+        return audio.info(path).duration > stream.LONG_FILE_SECONDS
     except audio.AudioError:
         return False
 

@@ -52,10 +52,12 @@ def peak(command: list[str]) -> tuple[float, float, int]:
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
+    failed = process.returncode != 0
+    if failed:  # a failed run measured nothing: NaN, and its last words
         print(f"  {' '.join(command[2:4])} failed (exit {process.returncode}): {process.stderr.read().decode()[-300:]}")
     process.stderr.close()
-    return usage.ru_maxrss / 1024, seconds, process.returncode  # ru_maxrss is in kB on Linux
+    megabytes = usage.ru_maxrss / 1024  # ru_maxrss is in kB on Linux
+    return (float("nan"), float("nan"), process.returncode) if failed else (megabytes, seconds, 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     by_length = {row["minutes"]: row for row in rows}
     if 10 in by_length and 60 in by_length:
         for command in ("extract", "predict"):
-            if f"{command}_mb" in by_length[60]:
+            if np.isfinite(by_length[60].get(f"{command}_mb", np.nan) * by_length[10].get(f"{command}_mb", np.nan)):
                 ratio = by_length[60][f"{command}_mb"] / by_length[10][f"{command}_mb"]
                 print(f"{command}: peak memory 60 min / 10 min = {ratio:.2f} (target: at most about 1.5)")
     return 0

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import warnings
+import zipfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 
 class UserError(Exception):
@@ -75,3 +78,74 @@ def positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text} is not allowed: give a finite number above 0")
     return value
+
+
+# ---------------------------------------------------------------------------- outputs and workers
+
+def check_output(path: Path, folder: bool = False, example: str = "out", option: str = "--out",
+                 replaces: Callable[[Path], bool] | None = None, holds: str = "") -> None:
+    """Refuse, before any work, an output ``path`` that cannot be written: a folder given for a file (or, with
+    ``folder``, a file given for a folder), a file among its parents, or a first existing folder that is not writable.
+    ``example``: a file name to suggest inside a folder given for a file.
+
+    An existing file is replaced only when ``replaces(path)`` says it holds what the command writes (``holds``, in
+    words: "a features CSV"), such as its own earlier output; anything else (a song, someone's table) is refused.
+    """
+    if replaces is not None and path.is_file() and not replaces(path):
+        raise UserError(f"{option} {path} already exists and is not {holds or 'what this command writes'}: it is left as "
+                        f"it is; give another file name, or move that file away first")
+    if path.is_dir() and not folder:
+        raise UserError(f"{option} {path} is a folder; give a file name in it, e.g. {option} {path / example}")
+    if path.exists() and not path.is_dir() and folder:
+        raise UserError(f"{option} {path} is a file; give a folder (it is created if missing)")
+    for place in [path, *path.parents] if folder else path.parents:
+        if place.exists():
+            if not place.is_dir():
+                raise UserError(f"{option} {path}: {place} is a file, not a folder; give another path")
+            if not os.access(place, os.W_OK):
+                raise UserError(f"{option} {path}: cannot write in {place}; give another path")
+            break
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system has one), at least 1."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+: respects the affinity mask
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def worker_count(jobs: int | None, clips: int, cores: int | None = None) -> int:
+    """How many worker processes decode ``clips`` clips: ``jobs`` (``None``: every core), at most one per clip and one
+    per core this process may use (``cores``; default :func:`available_cores`). Says on stderr when it uses fewer
+    than the ``--jobs`` given: more processes than cores or clips only cost memory."""
+    cores = cores or available_cores()
+    used = max(1, min(jobs or cores, cores, clips))
+    if jobs is not None and used < jobs:
+        print(f"--jobs {jobs}: using {used} worker{'s' * (used != 1)} ({cores} core{'s' * (cores != 1)}, "
+              f"{clips} clip{'s' * (clips != 1)})", file=sys.stderr)
+    return used
+
+
+def csv_with_header(*columns: str) -> Callable[[Path], bool]:
+    """``check_output``'s ``replaces``: a CSV file whose first line starts with ``columns`` (a table this command
+    wrote before)."""
+    def replaces(path: Path) -> bool:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.readline().rstrip("\r\n").split(",")[: len(columns)] == list(columns)
+        except (OSError, UnicodeDecodeError):
+            return False
+    return replaces
+
+
+def npz_with(*names: str) -> Callable[[Path], bool]:
+    """``check_output``'s ``replaces``: a NumPy ``.npz`` archive holding exactly the arrays ``names``."""
+    def replaces(path: Path) -> bool:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return sorted(archive.namelist()) == sorted(f"{name}.npy" for name in names)
+        except (OSError, zipfile.BadZipFile):
+            return False
+    return replaces

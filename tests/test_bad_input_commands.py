@@ -16,7 +16,6 @@ import pytest
 from helpers import cli
 from helpers.inputs import augment, representations
 from helpers.inputs import features as features_package
-from helpers.inputs.features import command as features
 from helpers.models import pretrained
 from helpers.results import evaluate, report
 
@@ -38,19 +37,19 @@ def never(*args, **kwargs):
 
 
 def test_jobs_are_capped_at_the_cores_and_the_clips_and_the_cap_is_said_in_one_line(capsys):
-    assert features.worker_count(1000, 24, cores=2) == 2
+    assert cli.worker_count(1000, 24, cores=2) == 2
     assert capsys.readouterr().err == "--jobs 1000: using 2 workers (2 cores, 24 clips)\n"
-    assert features.worker_count(8, 1, cores=16) == 1
+    assert cli.worker_count(8, 1, cores=16) == 1
     assert capsys.readouterr().err == "--jobs 8: using 1 worker (16 cores, 1 clip)\n"
-    assert features.worker_count(None, 24, cores=2) == 2  # the default: every core, nothing to say
-    assert features.worker_count(2, 24, cores=2) == 2 and features.worker_count(3, 0, cores=2) == 1
+    assert cli.worker_count(None, 24, cores=2) == 2  # the default: every core, nothing to say
+    assert cli.worker_count(2, 24, cores=2) == 2 and cli.worker_count(3, 0, cores=2) == 1
     assert capsys.readouterr().err == "--jobs 3: using 1 worker (2 cores, 0 clips)\n"
 
 
 def test_available_cores_respect_the_cpu_affinity(monkeypatch):
     monkeypatch.delattr(os, "process_cpu_count", raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
-    assert features.available_cores() == 1
+    assert cli.available_cores() == 1
 
 
 def test_extract_with_a_thousand_jobs_starts_at_most_one_worker_per_core_and_clip(tmp_path, capsys, monkeypatch):
@@ -65,7 +64,7 @@ def test_extract_with_a_thousand_jobs_starts_at_most_one_worker_per_core_and_cli
     monkeypatch.setattr(representations, "compute", compute)
     argv = ["extract", str(tmp_path / "data"), "--out", str(tmp_path / "f.csv"), "--jobs", "1000", "--no-cache"]
     assert cli.run(features_package.main, argv) == 130
-    used = min(3, features.available_cores())
+    used = min(3, cli.available_cores())
     assert asked == [used]
     assert f"--jobs 1000: using {used} worker" in capsys.readouterr().err
 
@@ -217,3 +216,27 @@ def test_augment_never_replaces_a_file_it_did_not_write(tmp_path, capsys):
     line = one_error_line(capsys)
     assert "already holds 1 of the 6 files" in line and "song.original.wav" in line
     assert mine.read_bytes() == b"my own recording" and sorted(p.name for p in out.iterdir()) == ["song.original.wav"]
+
+
+# ----------------------------------------------------------------------------- an existing --out holding something else
+
+
+def test_an_existing_out_file_is_replaced_only_when_it_holds_this_commands_output(tmp_path, capsys, monkeypatch):
+    write_tone(tmp_path / "data" / "blues" / "blues.00000.wav", seconds=1.0)
+    song = write_tone(tmp_path / "song.wav", seconds=1.0)
+    before = song.read_bytes()
+    monkeypatch.setattr(representations, "compute", never)
+    argv = ["extract", str(tmp_path / "data"), "--out", str(song), "--no-cache"]
+    assert cli.run(features_package.main, argv) == 2
+    assert "already exists and is not a features CSV" in one_error_line(capsys) and song.read_bytes() == before
+    table = tmp_path / "mine.csv"
+    table.write_text("name,score\nalice,3\n")
+    assert cli.run(features_package.main, ["eda", str(tmp_path / "data"), "--out", str(table)]) == 2
+    assert "not an eda CSV" in one_error_line(capsys) and table.read_text() == "name,score\nalice,3\n"
+    other = tmp_path / "other.npz"
+    np.savez(other, weights=np.zeros(3))
+    assert cli.run(pretrained.main, ["embed", str(song), "--out", str(other)]) == 2
+    assert "not an embed archive" in one_error_line(capsys) and sorted(np.load(other)) == ["weights"]
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text("filename,length,chroma_stft_mean\n")
+    cli.check_output(earlier, replaces=cli.csv_with_header("filename", "length"))  # its own kind: replaced later

@@ -39,7 +39,6 @@ import pandas as pd
 from .. import cli
 from ..data import audio, splits
 from ..runtime import quiet_tensorflow
-from .features.command import check_output
 
 # Fractions of the image size.
 AUGMENT: dict[str, float] = dict(time_shift=0.1, freq_shift=0.0, zoom=0.05)
@@ -286,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.copies is not None and args.copies > MAX_COPIES:
         raise cli.UserError(f"--copies {args.copies}: at most {MAX_COPIES} copies per file (each is a full-length WAV); "
                             f"give --copies {MAX_COPIES} or fewer")
-    check_output(args.out, folder=True)
+    cli.check_output(args.out, folder=True)
     stems = pd.Series([path.stem for path in args.files])
     if stems.duplicated().any():
         raise cli.UserError(f"two inputs share the name {stems[stems.duplicated()].iloc[0]!r}: their copies would overwrite each "

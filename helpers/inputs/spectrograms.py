@@ -318,12 +318,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_render.add_argument("--out", type=Path, required=True, help="folder for the PNGs (one sub-folder per variant)")
     p_render.add_argument("--segments", type=cli.positive_float, nargs="*", default=[3.0, 5.0, 10.0],
                           help="segment lengths in seconds")
-    p_render.add_argument("--jobs", type=cli.positive_int, default=os.cpu_count() or 1, help="parallel processes")
+    p_render.add_argument("--jobs", type=cli.positive_int, default=None,
+                          help="parallel processes (default: every core this process may use; never more than cores or clips)")
     args = parser.parse_args(argv)
     if args.out.exists() and not args.out.is_dir():
         raise cli.UserError(f"--out {args.out} is a file; give a folder for the images")
     tracks = readable_tracks(args.root)
-    result = render_pngs(tracks, args.out, sorted(set(args.segments)), jobs=args.jobs)
+    jobs = cli.worker_count(args.jobs, int(tracks["ok"].sum()) if "ok" in tracks else len(tracks))
+    result = render_pngs(tracks, args.out, sorted(set(args.segments)), jobs=jobs)
     if len(result.index):
         print(result.index.groupby("variant").size().to_string())
     print(f"rendered {result.rendered}, up to date {result.up_to_date}, failed {len(result.failed)}")

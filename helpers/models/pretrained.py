@@ -56,7 +56,6 @@ import pandas as pd
 from .. import cli
 from ..data import audio, cache
 from ..inputs import representations
-from ..inputs.features.command import check_output
 from ..runtime import progress as progress_bar
 from . import pretrained_port
 from .pretrained_port import CHECKPOINTS, SAMPLE_RATE, PretrainedError, build, checkpoint, hop_frames, log_mel, windows
@@ -459,7 +458,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _parity_command(args.root, args.out)
     if args.out.suffix != ".npz":
         raise cli.UserError(f"--out {args.out}: give a .npz file name")
-    check_output(args.out, example=f"{args.command}.npz")
+    cli.check_output(args.out, example=f"{args.command}.npz", replaces=cli.npz_with("X", "IDS"),
+                     holds=f"{'an' if args.command == 'embed' else 'a'} {args.command} archive (arrays X and IDS)")
     try:
         hop_frames(args.hop_seconds)
     except ValueError as error:
@@ -494,7 +494,8 @@ def _parity_command(root: Path, out: Path | None) -> int:
     if not root.is_dir():
         raise cli.UserError(f"no such folder: {root}")
     if out:
-        check_output(out, example="parity.csv")
+        cli.check_output(out, example="parity.csv", replaces=cli.csv_with_header("track_id", "genre", "format"),
+                         holds="a parity table (track_id,genre,format,...)")
     _check_reference(root / "reference")
     reference = reference_taggrams(root / "reference")
     if not reference:

@@ -10,61 +10,18 @@ the clips to decode (one line on stderr says when it starts fewer than asked).
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from ...cli import UserError, positive_float, positive_int
+from ...cli import UserError, check_output, csv_with_header, positive_float, positive_int, worker_count
 from ...data import audio, cache
 from ...runtime import CACHE_DIR, display_path
-from .clip import FEATURE_COLUMNS, FeatureParams
-from .compare import eda_table, parity
+from .clip import FEATURE_COLUMNS, KAGGLE_COLUMNS, FeatureParams
+from .compare import EDA_COLUMNS, eda_table, parity
 from .extract import extract, to_kaggle_csv
-
-
-def check_output(path: Path, folder: bool = False, example: str = "out", option: str = "--out") -> None:
-    """Refuse, before any work, an output ``path`` that cannot be written: a folder given for a file (or, with
-    ``folder``, a file given for a folder), a file among its parents, or a first existing folder that is not writable.
-    ``example``: a file name to suggest inside a folder given for a file.
-
-    Other command lines (``helpers.inputs.augment``, ``helpers.models.pretrained``) check their outputs with it too.
-    """
-    if path.is_dir() and not folder:
-        raise UserError(f"{option} {path} is a folder; give a file name in it, e.g. {option} {path / example}")
-    if path.exists() and not path.is_dir() and folder:
-        raise UserError(f"{option} {path} is a file; give a folder (it is created if missing)")
-    for place in [path, *path.parents] if folder else path.parents:
-        if place.exists():
-            if not place.is_dir():
-                raise UserError(f"{option} {path}: {place} is a file, not a folder; give another path")
-            if not os.access(place, os.W_OK):
-                raise UserError(f"{option} {path}: cannot write in {place}; give another path")
-            break
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity, where the system has one), at least 1."""
-    if hasattr(os, "process_cpu_count"):  # Python 3.13+: respects the affinity mask
-        return os.process_cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
-
-
-def worker_count(jobs: int | None, clips: int, cores: int | None = None) -> int:
-    """How many worker processes decode ``clips`` clips: ``jobs`` (``None``: every core), at most one per clip and one
-    per core this process may use (``cores``; default :func:`available_cores`). Says on stderr when it uses fewer
-    than the ``--jobs`` given: more processes than cores or clips only cost memory."""
-    cores = cores or available_cores()
-    used = max(1, min(jobs or cores, cores, clips))
-    if jobs is not None and used < jobs:
-        print(f"--jobs {jobs}: using {used} worker{'s' * (used != 1)} ({cores} core{'s' * (cores != 1)}, "
-              f"{clips} clip{'s' * (clips != 1)})", file=sys.stderr)
-    return used
 
 
 def _write(out: Path, write) -> None:
@@ -125,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "extract":
-        check_output(args.out, example="features.csv")
+        check_output(args.out, example="features.csv", replaces=csv_with_header(*KAGGLE_COLUMNS[:2]),
+                     holds="a features CSV (filename,length,...)")
         try:
             params = FeatureParams(segment_seconds=args.segment_seconds)
         except ValueError as error:
@@ -172,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tempo within 1 %: {measured.tempo_within_1pct:.1%} of {measured.clips} clips")
         return 0
 
-    check_output(args.out, example="eda.csv")
+    check_output(args.out, example="eda.csv", replaces=csv_with_header("track_id", "genre", *EDA_COLUMNS),
+                 holds="an eda CSV (track_id,genre,...)")
     tracks = _tracks(args.root)
     eda = eda_table(tracks, jobs=worker_count(args.jobs, int(tracks["ok"].sum())))
     _write(args.out, lambda out: cache.write_text(out, eda.table.to_csv(index=False)))

@@ -140,6 +140,9 @@ MEL_IMAGE = artifacts.preprocessing("mel-image", image_size=16, window_seconds=7
 MUSICNN = pretrained.musicnn_preprocessing("msd-musicnn")
 DAMAGED = {  # what the sidecar holds instead -> the key the error names
     "absolute model_file": ({"model_file": "/etc/passwd"}, "model_file"),
+    "input_shape of booleans": ({"input_shape": [True]}, "input_shape"),
+    "whole number as float": ({"preprocessing": {**MEL_IMAGE, "mel": {**MEL_IMAGE["mel"], "n_mels": 128.0}}},
+                              "preprocessing.mel.n_mels"),
     "model_file outside": ({"model_file": "../../../etc/passwd"}, "model_file"),
     "empty model_file": ({"model_file": ""}, "model_file"),
     "mel with an extra key": ({"preprocessing": {**MEL_IMAGE, "mel": {**MEL_IMAGE["mel"], "colour": 1}}}, "preprocessing.mel.colour"),
@@ -265,3 +268,9 @@ def test_a_folder_named_like_audio_and_a_symlink_loop_are_said_not_left_out(tmp_
     skipped = [line for line in captured.err.splitlines() if line.startswith("skipped: ")]
     assert f"skipped: {music / 'x.wav'}: a folder, not a file" in skipped
     assert f"skipped: {music / 'l1.wav'}: a symlink loop" in skipped and f"skipped: {music / 'l2.wav'}: a symlink loop" in skipped
+
+
+def test_the_sidecar_schema_is_a_valid_json_schema():
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(artifacts.SIDECAR_SCHEMA)

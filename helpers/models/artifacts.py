@@ -9,7 +9,7 @@ for one that classifies real music (:func:`smoke_or_synthetic`).
 
 :func:`read_sidecar` checks a saved model without importing TensorFlow, so a
 command given a wrong path says so at once instead of after TensorFlow's start-up;
-it checks every value the sidecar holds against :func:`validate_sidecar`'s schema
+it checks every value the sidecar holds against a JSON Schema, :data:`SIDECAR_SCHEMA`
 (types and sane ranges), so a damaged sidecar is one clear error, never an
 allocation of gigabytes or a traceback deep in the preprocessing.
 """
@@ -21,8 +21,8 @@ import json
 import math
 import os
 import zipfile
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from ..data import synthetic
@@ -106,157 +106,141 @@ def save_artifact(model, folder: str | os.PathLike, *, name: str, genres: Sequen
 
 # ---------------------------------------------------------------------------- checking a saved model
 
-class _Invalid(ValueError):
-    """What is wrong with one value of a sidecar; :func:`read_sidecar` adds the file."""
+def _value(valid: str, *kinds: str, **keywords) -> dict:
+    """The JSON Schema of one value; ``valid`` (its description) says its valid values in an error message."""
+    return {"description": valid, "type": list(kinds), **keywords}
 
 
-Rule = tuple[Callable[[object], bool], str]  # a value's test, and the valid values in words
+def _or_null(schema: dict) -> dict:
+    """``schema``, or null: not recorded (``save_artifact`` writes null for what an input kind does not use)."""
+    return {**schema, "type": [*schema["type"], "null"], **({"enum": [*schema["enum"], None]} if "enum" in schema else {})}
 
 
-def _is_number(value: object, *, low: float, high: float, whole: bool = False, exclusive: bool = False) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):  # JSON true is no number
-        return False
-    if isinstance(value, float) and not math.isfinite(value):
-        return False
-    return low < value < high if exclusive else low <= value <= high
+def _object(valid: str, properties: dict, *, required: Sequence[str] = (), closed: bool = False) -> dict:
+    """An object whose keys with a rule in ``properties`` pass it (null: not recorded, unless ``required``);
+    ``closed``: no key without a rule."""
+    return _value(valid, "object", properties={key: rule if key in required else _or_null(rule) for key, rule in properties.items()},
+                  required=list(required), additionalProperties=not closed)
 
 
-def _number(low: float, high: float, unit: str = "", *, whole: bool = False) -> Rule:
-    return (functools.partial(_is_number, low=low, high=high, whole=whole),
-            f"{'a whole number' if whole else 'a number'}{unit} from {low:g} to {high:g}")
+def _number(low: float, high: float, unit: str = "", *, whole: bool = False) -> dict:
+    return _value(f"{'a whole number' if whole else 'a number'}{unit} from {low:g} to {high:g}", "integer" if whole else "number",
+                  minimum=low, maximum=high)
 
 
-def _one_of(values: Sequence[str]) -> Rule:
-    return (lambda value: isinstance(value, str) and value in values, f"one of {', '.join(values)}")
+def _one_of(values: Sequence[str]) -> dict:
+    return _value(f"one of {', '.join(values)}", "string", enum=list(values))
 
 
-_is_finite = functools.partial(_is_number, low=-math.inf, high=math.inf)
-
-
-def _is_model_file(value: object) -> bool:
-    return isinstance(value, str) and value == Path(value).name and value.endswith(".keras") and value != ".keras"
-
-
-def _is_metric(value: object) -> bool:
-    if isinstance(value, dict):
-        return all(value.get(key) is None or _is_finite(value[key]) for key in ("value", "ci_low", "ci_high"))
-    return _is_finite(value)
-
-
-def _is_a(kind: type) -> Callable[[object], bool]:
-    return lambda value: isinstance(value, kind)
-
-
-def _is_list_of(kind: type) -> Callable[[object], bool]:
-    return lambda value: isinstance(value, list) and all(isinstance(item, kind) for item in value)
-
-
-def _is_map_of(test: Callable[[object], bool]) -> Callable[[object], bool]:
-    return lambda value: isinstance(value, dict) and all(v is None or test(v) for v in value.values())
-
-
-def _is_genre_list(value: object) -> bool:
-    return (isinstance(value, list) and len(value) > 0 and all(isinstance(g, str) and g.strip() for g in value)
-            and len(set(value)) == len(value))
-
-
-_TEXT: Rule = (_is_a(str), "a text")
+_TEXT = _value("a text", "string")
 _SAMPLE_RATE = _number(8000, 192000, " of Hz", whole=True)
 _IMAGE_SIZE = _number(8, 1024, " of pixels", whole=True)
-# The sidecar's sane ranges (a damaged value is refused before any array is allocated: a sample rate of 1e9 would
-# ask for gigabytes). Keys of the sidecar and its card not listed here are provenance, kept as they are.
-_SIDECAR: dict[str, Rule] = {
-    "model_file": (_is_model_file, "a plain file name ending in .keras, in the sidecar's folder"),
-    "genres": (_is_genre_list, "a list of distinct genre names (texts)"),
-    "input_shape": (_is_list_of((int, type(None))), "a list of whole numbers (or null)"),
-    "preprocessing": (_is_a(dict), "an object describing the input (helpers.models.artifacts.preprocessing)"),
-    "dataset": _TEXT, "protocol": _TEXT,
-    "profile": _one_of(RUN_PROFILES),
-    "metrics": (_is_a(dict), "an object of metrics"),
-    "versions": (_is_a(dict), "an object of library versions"),
-    "card": (_is_a(dict), "an object (the model card)"),
-}
-_PREPROCESSING: dict[str, Rule] = {
-    "input": _one_of(INPUT_KINDS),
-    "mel": (_is_a(dict), f"an object of {', '.join(f.name for f in fields(spectrograms.MelParams))}"),
-    "image_size": _IMAGE_SIZE,
-    "color": _one_of(IMAGE_COLORS),
-    "window_seconds": _number(0.1, 600, " of seconds"),
-    "sample_rate": _SAMPLE_RATE,
-    "hop_seconds": _number(0.05, 600, " of seconds"),
-    "checkpoint": _one_of(tuple(CHECKPOINTS)),
+_MEL = {"sample_rate": _SAMPLE_RATE, "n_fft": _number(16, 65536, " of samples", whole=True),
+        "hop_length": _number(1, 65536, " of samples", whole=True), "n_mels": _number(1, 512, " of mel bands", whole=True),
+        "fmax": _number(1, 96000, " of Hz"), "image_size": _IMAGE_SIZE}
+_INPUT = {  # the preprocessing's values besides its kind; what each kind needs (helpers.predict rebuilds the input from these)
+    "mel": _object(f"an object of {', '.join(_MEL)}", _MEL, required=tuple(_MEL), closed=True),
+    "image_size": _IMAGE_SIZE, "color": _one_of(IMAGE_COLORS), "window_seconds": _number(0.1, 600, " of seconds"),
+    "sample_rate": _SAMPLE_RATE, "hop_seconds": _number(0.05, 600, " of seconds"), "checkpoint": _one_of(tuple(CHECKPOINTS)),
     "resampler": _TEXT,
 }
-# What each input kind needs (helpers.predict rebuilds the input from these).
 _NEEDED = {"mel-image": ("mel", "window_seconds", "image_size", "color"), "log-mel": ("mel", "window_seconds"),
            "kaggle-image": ("image_size", "color"), "musicnn-mel": ("sample_rate", "window_seconds", "hop_seconds")}
-_MEL: dict[str, Rule] = {
-    "sample_rate": _SAMPLE_RATE,
-    "n_fft": _number(16, 65536, " of samples", whole=True),
-    "hop_length": _number(1, 65536, " of samples", whole=True),
-    "n_mels": _number(1, 512, " of mel bands", whole=True),
-    "fmax": _number(1, 96000, " of Hz"),
-    "image_size": _IMAGE_SIZE,
-}
-_CARD: dict[str, Rule] = {
-    "summary": _TEXT, "training_data": _TEXT,
-    "sizes": (_is_map_of(functools.partial(_is_number, low=0, high=math.inf, whole=True)),
-              "an object of clip counts (whole numbers)"),
-    "limitations": (_is_list_of(str), "a list of sentences"),
-    "validation": (_is_map_of(_is_finite), "an object of numbers"),
-    "per_genre_test_recall": (_is_map_of(functools.partial(_is_number, low=0, high=1)), "an object of numbers from 0 to 1"),
-    "multi_label": (_is_a(dict), "an object with the multi-genre threshold"),
-}
-_MULTI_LABEL: dict[str, Rule] = {
-    "threshold": (functools.partial(_is_number, low=0, high=1, exclusive=True),
-                  "a probability between 0 and 1 (exclusive), as predict's --threshold"),
-    "threshold_source": _TEXT, "test_mode": _TEXT,
-    "chance_exact_set_accuracy": _number(0, 1),
-}
+# The sidecar's types and sane ranges (a damaged value is refused before any array is allocated: a sample rate of 1e9
+# would ask for gigabytes). Keys of the sidecar and its card without a rule are provenance, kept as they are. A schema
+# cannot compare two values: validate_sidecar checks a mel fmax against its sample rate.
+SIDECAR_SCHEMA: dict = {"$schema": "https://json-schema.org/draft/2020-12/schema", **_object("a model sidecar", {
+    "model_file": _value("a plain file name ending in .keras, in the sidecar's folder", "string",
+                         pattern=r"^[^/\\\x00]+\.keras$(?!\n)"),  # (?!\n): Python's $ also matches before a final newline
+    "genres": {**_value("a list of distinct genre names (texts)", "array", items={"type": "string", "pattern": r"\S"}, minItems=1),
+               "if": {"items": {"type": "string"}}, "then": {"uniqueItems": True}},  # comparing nested lists could overflow the stack
+    "input_shape": _value("a list of whole numbers (or null)", "array", items={"type": ["integer", "null"]}),
+    "preprocessing": {**_object("an object describing the input (helpers.models.artifacts.preprocessing)",
+                                {"input": _one_of(INPUT_KINDS), **_INPUT}, required=("input",), closed=True),
+                      "allOf": [{"if": {"properties": {"input": {"const": kind}}, "required": ["input"]},
+                                 "then": {"title": f"the {kind} preprocessing", "required": list(needed),
+                                          "properties": {key: _INPUT[key] for key in needed}}} for kind, needed in _NEEDED.items()]},
+    "dataset": _TEXT, "protocol": _TEXT, "profile": _one_of(RUN_PROFILES),
+    "metrics": _value("an object of metrics", "object", additionalProperties=_value(
+        "a number, or an object of numbers value, ci_low, ci_high", "number", "object", "null",
+        properties=dict.fromkeys(("value", "ci_low", "ci_high"), {"type": ["number", "null"]}))),
+    "versions": _value("an object of library versions", "object"),
+    "card": _object("an object (the model card)", {
+        "summary": _TEXT, "training_data": _TEXT,
+        "sizes": _value("an object of clip counts (whole numbers)", "object",
+                        additionalProperties={"type": ["integer", "null"], "minimum": 0}),
+        "limitations": _value("a list of sentences", "array", items={"type": "string"}),
+        "validation": _value("an object of numbers", "object", additionalProperties={"type": ["number", "null"]}),
+        "per_genre_test_recall": _value("an object of numbers from 0 to 1", "object",
+                                        additionalProperties={"type": ["number", "null"], "minimum": 0, "maximum": 1}),
+        "multi_label": _object("an object with the multi-genre threshold", {
+            "threshold": _value("a probability between 0 and 1 (exclusive), as predict's --threshold", "number",
+                                exclusiveMinimum=0, exclusiveMaximum=1),
+            "threshold_source": _TEXT, "test_mode": _TEXT, "chance_exact_set_accuracy": _number(0, 1)}, required=("threshold",)),
+    }),
+}, required=SIDECAR_KEYS)}
 
 
-def _check(values: dict, rules: dict[str, Rule], where: str, *, closed: bool = False, required: Sequence[str] = ()) -> None:
-    """Every value of ``values`` that has a rule passes it (``None``: not recorded, unless ``required``); ``closed``:
-    no key without a rule."""
-    for key in required:
-        if values.get(key) is None:
-            raise _Invalid(f"{where}{key} is missing; it needs {rules[key][1]}")
-    for key, value in values.items():
-        if key not in rules:
-            if closed:
-                raise _Invalid(f"{where}{key} is not a key of {where.rstrip('.')}; valid keys: {', '.join(rules)}")
-            continue
-        test, valid = rules[key]
-        if value is not None and not test(value):
-            raise _refuse(f"{where}{key}", value, valid)
+@functools.cache
+def _validator():
+    """A Draft 2020-12 validator of :data:`SIDECAR_SCHEMA` whose numbers are finite (Python's json reads NaN and
+    Infinity) and whose whole numbers are ints (JSON Schema takes 3.0 for one)."""
+    from jsonschema import Draft202012Validator, validators  # here: importing jsonschema takes about a second
+
+    def is_number(checker, value) -> bool:
+        return not isinstance(value, bool) and (isinstance(value, int) or isinstance(value, float) and math.isfinite(value))
+
+    types = Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"number": is_number, "integer": lambda checker, value: isinstance(value, int) and not isinstance(value, bool)})
+    return validators.extend(Draft202012Validator, type_checker=types)(SIDECAR_SCHEMA)
 
 
-def _refuse(key: str, value: object, valid: str) -> _Invalid:
+def _refuse(key: str, value: object, valid: str) -> ValueError:
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-    return _Invalid(f"{key} {shown} is not {valid}")
+    return ValueError(f"{key} is missing; it needs {valid}" if value is None else f"{key} {shown} is not {valid}")
+
+
+def _problem(error, sidecar: dict) -> ValueError:
+    """``error`` (a jsonschema ``ValidationError``) as one sentence: the key path, the value and its valid values, those
+    of the deepest schema on the error's path that says them (a list of genres, not its item 3)."""
+    path = list(error.absolute_path)
+    where = ".".join(map(str, path))
+    if error.validator == "additionalProperties":  # a closed object
+        extra = next(key for key in error.instance if key not in error.schema["properties"])
+        return ValueError(f"{where}.{extra} is not a key of {where}; valid keys: {', '.join(error.schema['properties'])}")
+    # Down the error's schema path: ``depth`` counts the keys of the sidecar gone into, ``described`` is the deepest
+    # description and its depth, ``title`` names the object of an input kind's keys.
+    node, depth, described, title = SIDECAR_SCHEMA, 0, (0, SIDECAR_SCHEMA["description"]), ""
+    parts = iter(error.absolute_schema_path)
+    for keyword in parts:
+        node = node[keyword][next(parts)] if keyword in ("properties", "allOf") else node[keyword]
+        if keyword in ("properties", "additionalProperties", "items"):
+            depth, title = depth + 1, ""
+        if isinstance(node, dict):
+            title = node.get("title", title)
+            described = (depth, node["description"]) if "description" in node else described
+    if error.validator == "required":
+        missing = [key for key in error.validator_value if key not in error.instance]
+        if title or not path:  # an input kind's keys, the sidecar's keys
+            return ValueError(f"{title or 'the sidecar'} lacks {', '.join(map(repr, missing))}")
+        return _refuse(f"{where}.{missing[0]}", None, error.schema["properties"][missing[0]]["description"])
+    value = sidecar
+    for key in path[:described[0]]:
+        value = value[key]
+    return _refuse(".".join(map(str, path[:described[0]])), value, described[1])
 
 
 def validate_sidecar(sidecar: dict) -> None:
-    """Check every value ``helpers.predict`` reads (types, sane ranges, the input kind's keys); raises ``ValueError``
-    naming the key and its valid values."""
-    _check(sidecar, _SIDECAR, "", required=SIDECAR_KEYS)
-    prep = sidecar["preprocessing"]
-    _check(prep, _PREPROCESSING, "preprocessing.", closed=True, required=("input",))
-    missing = [key for key in _NEEDED[prep["input"]] if prep.get(key) is None]
-    if missing:
-        raise _Invalid(f"the {prep['input']} preprocessing lacks {', '.join(map(repr, missing))}")
-    if prep.get("mel") is not None:
-        _check(prep["mel"], _MEL, "preprocessing.mel.", closed=True, required=tuple(_MEL))
-        if prep["mel"]["fmax"] > prep["mel"]["sample_rate"] / 2:
-            raise _refuse("preprocessing.mel.fmax", prep["mel"]["fmax"],
-                          f"at most half the sample rate ({prep['mel']['sample_rate']} Hz)")
-    for name, metric in (sidecar.get("metrics") or {}).items():
-        if metric is not None and not _is_metric(metric):
-            raise _refuse(f"metrics.{name}", metric, "a number, or an object of numbers value, ci_low, ci_high")
-    card = sidecar.get("card") or {}
-    _check(card, _CARD, "card.")
-    if card.get("multi_label") is not None:
-        _check(card["multi_label"], _MULTI_LABEL, "card.multi_label.", required=("threshold",))
+    """Check a sidecar against :data:`SIDECAR_SCHEMA` and a mel ``fmax`` against its sample rate; raises
+    ``ValueError`` naming the key and its valid values."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator().iter_errors(sidecar))
+    if error is not None:
+        raise _problem(error, sidecar)
+    mel = sidecar["preprocessing"].get("mel")
+    if mel is not None and mel["fmax"] > mel["sample_rate"] / 2:
+        raise _refuse("preprocessing.mel.fmax", mel["fmax"], f"at most half the sample rate ({mel['sample_rate']} Hz)")
 
 
 def smoke_or_synthetic(model_path: str | os.PathLike, sidecar: dict) -> str | None:
@@ -295,9 +279,9 @@ def read_sidecar(path: str | os.PathLike) -> tuple[Path, dict]:
 
     ``path`` is the ``.keras`` file or its ``.json`` sidecar. Raises
     :class:`ArtifactError` when either file is missing, the ``.keras`` file is no zip
-    archive, the sidecar is not valid JSON, lacks one of ``SIDECAR_KEYS`` or holds a
-    value :func:`validate_sidecar` refuses (the message names the file, the key and
-    the valid values).
+    archive, the sidecar is not valid JSON or :func:`validate_sidecar` refuses it (it
+    lacks one of ``SIDECAR_KEYS``, or a value is damaged: the message names the file,
+    the key and the valid values).
     """
     path = Path(path)
     if path.suffix not in (".keras", ".json"):
@@ -314,10 +298,6 @@ def read_sidecar(path: str | os.PathLike) -> tuple[Path, dict]:
         raise ArtifactError(f"{sidecar_path} is not valid JSON ({error}); save the model again") from None
     if not isinstance(sidecar, dict):
         raise ArtifactError(f"{sidecar_path} is not a model sidecar (it holds a {type(sidecar).__name__}, not an object)")
-    missing = [key for key in SIDECAR_KEYS if key not in sidecar]
-    if missing:
-        raise ArtifactError(f"{sidecar_path} lacks {', '.join(repr(k) for k in missing)}: not a complete model sidecar; "
-                            f"save the model again")
     try:
         validate_sidecar(sidecar)
     except ValueError as problem:

@@ -7,7 +7,8 @@ networks, Keras fitting with early stopping on validation clips), :mod:`.tuning`
 :mod:`.pretrained_port` (the musicnn checkpoints as Keras 3 models), :mod:`.pretrained` (their outputs per clip,
 cached; the parity check), :mod:`.transfer` (classifiers on pretrained embeddings), :mod:`.heads` (a head on a
 frozen checkpoint, fine-tuning, the default model), :mod:`.multigenre` (several genres per song) and
-:mod:`.artifacts` (a saved model with its sidecar and card).
+:mod:`.artifacts` (a saved model with its sidecar and card), :mod:`.wav2vec2` (wav2vec 2.0 / HuBERT ported to
+Keras 3, checked against transformers; where their weights come from).
 
 May import: ``helpers.runtime``, ``helpers.cli``, ``helpers.data``, ``helpers.inputs``, ``helpers.results``
 and ``helpers.plots``; never a study, ``config`` or ``predict``.

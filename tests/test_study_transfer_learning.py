@@ -115,3 +115,17 @@ def test_the_head_file_of_a_fine_tuning_run_is_named_with_the_results_slug():
     assert not hasattr(study, "_slug")
     assert evaluate.slug("vgg16-imagenet · fine-tuned") == "vgg16-imagenet-fine-tuned"
     assert evaluate.slug("random-70/10/20") == "random-70-10-20" and evaluate.slug("fault-filtered@100") == "fault-filtered-n100"
+
+
+def test_the_best_run_is_chosen_by_validation_and_a_failed_one_only_when_none_learned(capsys):
+    def run(model, valid, failure=None, protocol="fault-filtered"):
+        return {"model": model, "protocol": protocol, "failure": failure, "extra": {"valid_accuracy": valid}}
+
+    records = [run("a", 0.4), run("b", 0.6, failure="did not learn"), run("c", 0.5), run("d", 0.9, protocol="other")]
+    assert study.best_by_validation(records, "fault-filtered")["model"] == "c"  # the failed b is never preferred
+    assert capsys.readouterr().out == ""
+    failed = [run("a", 0.4, failure="did not learn"), run("b", 0.6, failure="did not learn")]
+    assert study.best_by_validation(failed, "fault-filtered")["model"] == "b"
+    assert "No run under fault-filtered learned" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="no run under 'other' has a validation accuracy"):
+        study.best_by_validation([run("a", None, protocol="other")], "other")

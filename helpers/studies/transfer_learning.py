@@ -258,12 +258,20 @@ def test_clips_text(split_by_protocol: dict[str, pd.Series]) -> str:
 
 
 def best_by_validation(records: Sequence[dict], protocol: str) -> dict:
-    """The run under ``protocol`` with the best clip-level validation accuracy (never chosen by a test score)."""
-    runs = [r for r in records if r["protocol"] == protocol and not evaluate.is_baseline(r) and not evaluate.failure(r)
-            and r.get("extra", {}).get("valid_accuracy") is not None]
-    if not runs:
-        raise ValueError(f"no run under {protocol!r} learned and has a validation accuracy")
-    return max(runs, key=lambda r: (r["extra"]["valid_accuracy"], r["extra"].get("train_accuracy", 0)))
+    """The run under ``protocol`` with the best clip-level validation accuracy (never chosen by a test score).
+
+    When no run learned (a smoke run's few epochs), the best failed run is shown instead and one printed line says
+    so: its tables carry its FAILED status. Raises ``ValueError`` when no run has a validation accuracy at all."""
+    scored = [r for r in records if r["protocol"] == protocol and not evaluate.is_baseline(r)
+              and r.get("extra", {}).get("valid_accuracy") is not None]
+    learned = [r for r in scored if not evaluate.failure(r)]
+    if not scored:
+        raise ValueError(f"no run under {protocol!r} has a validation accuracy")
+    best = max(learned or scored, key=lambda r: (r["extra"]["valid_accuracy"], r["extra"].get("train_accuracy", 0)))
+    if not learned:
+        print(f"No run under {protocol} learned; shown is the failed run with the best validation accuracy, "
+              f"{best['model']} ({evaluate.failure(best)}).")
+    return best
 
 
 # ----------------------------------------------------------------------------- several genres per song

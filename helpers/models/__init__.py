@@ -8,7 +8,9 @@ networks, Keras fitting with early stopping on validation clips), :mod:`.tuning`
 cached; the parity check), :mod:`.transfer` (classifiers on pretrained embeddings), :mod:`.heads` (a head on a
 frozen checkpoint, fine-tuning, the default model), :mod:`.multigenre` (several genres per song) and
 :mod:`.artifacts` (a saved model with its sidecar and card), :mod:`.wav2vec2` (wav2vec 2.0 / HuBERT ported to
-Keras 3, checked against transformers; where their weights come from).
+Keras 3, checked against transformers; where their weights come from), :mod:`.crops` (random training and mid-track
+test crops of raw audio, their inputs, the PyDataset), :mod:`.waveform_nets` (NNET1, NNET2, MixNet, late fusion) and
+:mod:`.optuna_search` (Optuna studies kept in SQLite; their figures).
 
 May import: ``helpers.runtime``, ``helpers.cli``, ``helpers.data``, ``helpers.inputs``, ``helpers.results``
 and ``helpers.plots``; never a study, ``config`` or ``predict``.

@@ -23,8 +23,8 @@ import pandas as pd
 
 from ..data import splits
 from ..results import evaluate
+from ..runtime import install_quiet_tensorflow, quiet_tensorflow
 from ..runtime import progress as progress_bar
-from ..runtime import quiet_tensorflow
 from . import zoo
 from .network_splits import (  # noqa: F401 (re-exported: notebooks and tests use them from here)
     NETWORK_PROTOCOLS,
@@ -86,7 +86,7 @@ def train_valid_datasets(X_train, y_train, X_valid, y_valid, n_classes: int, bat
 
 def epoch_progress(epochs: int, desc: str):
     """A Keras callback that shows epochs as a progress bar (see ``runtime.progress``)."""
-    quiet_tensorflow()
+    install_quiet_tensorflow()  # any Keras backend: TensorFlow only when it is the one in use
     import keras
 
     class EpochProgress(keras.callbacks.Callback):

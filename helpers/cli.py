@@ -83,17 +83,22 @@ def positive_float(text: str) -> float:
 # ---------------------------------------------------------------------------- outputs and workers
 
 def check_output(path: Path, folder: bool = False, example: str = "out", option: str = "--out",
-                 replaces: Callable[[Path], bool] | None = None, holds: str = "") -> None:
+                 replaces: Callable[[Path], bool] | None = None, holds: str = "", overwrite: bool = False) -> None:
     """Refuse, before any work, an output ``path`` that cannot be written: a folder given for a file (or, with
     ``folder``, a file given for a folder), a file among its parents, or a first existing folder that is not writable.
     ``example``: a file name to suggest inside a folder given for a file.
 
-    An existing file is replaced only when ``replaces(path)`` says it holds what the command writes (``holds``, in
-    words: "a features CSV"), such as its own earlier output; anything else (a song, someone's table) is refused.
+    An existing file is replaced only with ``overwrite`` (the user's ``--overwrite``, see :func:`add_overwrite`) and
+    only when ``replaces(path)`` says it holds what the command writes (``holds``, in words: "a features CSV");
+    anything else (a song, someone's table) is never replaced.
     """
-    if replaces is not None and path.is_file() and not replaces(path):
-        raise UserError(f"{option} {path} already exists and is not {holds or 'what this command writes'}: it is left as "
-                        f"it is; give another file name, or move that file away first")
+    if path.is_file() and not folder:
+        if replaces is not None and not replaces(path):
+            raise UserError(f"{option} {path} already exists and is not {holds or 'what this command writes'}: it is left "
+                            f"as it is; give another file name, or move that file away first")
+        if not overwrite:
+            raise UserError(f"{option} {path} already exists{f' (it holds {holds})' if holds else ''}: give --overwrite to "
+                            f"replace it, or another file name")
     if path.is_dir() and not folder:
         raise UserError(f"{option} {path} is a folder; give a file name in it, e.g. {option} {path / example}")
     if path.exists() and not path.is_dir() and folder:
@@ -126,6 +131,12 @@ def worker_count(jobs: int | None, clips: int, cores: int | None = None) -> int:
         print(f"--jobs {jobs}: using {used} worker{'s' * (used != 1)} ({cores} core{'s' * (cores != 1)}, "
               f"{clips} clip{'s' * (clips != 1)})", file=sys.stderr)
     return used
+
+
+def add_overwrite(parser: argparse.ArgumentParser) -> None:
+    """The ``--overwrite`` option of a command that writes ``--out`` (see :func:`check_output`)."""
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing --out file of the same kind (an earlier run's); never any other file")
 
 
 def csv_with_header(*columns: str) -> Callable[[Path], bool]:

@@ -175,7 +175,7 @@ def test_embed_gives_every_file_its_own_id(tmp_path, monkeypatch, layout, given,
     assert cli.run(pretrained.main, ["embed", *(str(tmp_path / g) for g in given), "--out", str(out)]) == 0
     with np.load(out) as written:
         assert written["IDS"].tolist() == expected and len(written["X"]) == len(expected)
-    assert cli.run(pretrained.main, ["taggram", *(str(tmp_path / g) for g in given), "--out", str(out)]) == 0
+    assert cli.run(pretrained.main, ["taggram", *(str(tmp_path / g) for g in given), "--out", str(out), "--overwrite"]) == 0
     with np.load(out) as written:
         assert written["IDS"].tolist() == [i for i in expected for _ in range(2)]
 
@@ -221,13 +221,14 @@ def test_augment_never_replaces_a_file_it_did_not_write(tmp_path, capsys):
 # ----------------------------------------------------------------------------- an existing --out holding something else
 
 
-def test_an_existing_out_file_is_replaced_only_when_it_holds_this_commands_output(tmp_path, capsys, monkeypatch):
+def test_an_existing_out_file_is_replaced_only_with_overwrite_and_only_when_it_holds_this_commands_output(
+        tmp_path, capsys, monkeypatch):
     write_tone(tmp_path / "data" / "blues" / "blues.00000.wav", seconds=1.0)
     song = write_tone(tmp_path / "song.wav", seconds=1.0)
     before = song.read_bytes()
     monkeypatch.setattr(representations, "compute", never)
-    argv = ["extract", str(tmp_path / "data"), "--out", str(song), "--no-cache"]
-    assert cli.run(features_package.main, argv) == 2
+    argv = ["extract", str(tmp_path / "data"), "--out", str(song), "--no-cache", "--overwrite"]
+    assert cli.run(features_package.main, argv) == 2  # --overwrite never replaces another kind of file
     assert "already exists and is not a features CSV" in one_error_line(capsys) and song.read_bytes() == before
     table = tmp_path / "mine.csv"
     table.write_text("name,score\nalice,3\n")
@@ -235,8 +236,26 @@ def test_an_existing_out_file_is_replaced_only_when_it_holds_this_commands_outpu
     assert "not an eda CSV" in one_error_line(capsys) and table.read_text() == "name,score\nalice,3\n"
     other = tmp_path / "other.npz"
     np.savez(other, weights=np.zeros(3))
-    assert cli.run(pretrained.main, ["embed", str(song), "--out", str(other)]) == 2
+    assert cli.run(pretrained.main, ["embed", str(song), "--out", str(other), "--overwrite"]) == 2
     assert "not an embed archive" in one_error_line(capsys) and sorted(np.load(other)) == ["weights"]
-    earlier = tmp_path / "earlier.csv"
-    earlier.write_text("filename,length,chroma_stft_mean\n")
-    cli.check_output(earlier, replaces=cli.csv_with_header("filename", "length"))  # its own kind: replaced later
+    kaggle = tmp_path / "features_30_sec.csv"  # a features CSV someone else made: the same kind, kept without --overwrite
+    kaggle.write_text("filename,length,chroma_stft_mean\nblues.00000.wav,661794,0.35\n")
+    argv = ["extract", str(tmp_path / "data"), "--out", str(kaggle), "--no-cache"]
+    assert cli.run(features_package.main, argv) == 2
+    assert "give --overwrite to replace it" in one_error_line(capsys) and "blues.00000.wav,661794" in kaggle.read_text()
+    cli.check_output(kaggle, replaces=cli.csv_with_header("filename", "length"), overwrite=True)  # then it may go
+
+
+@pytest.mark.parametrize("arrays, words", [
+    (dict(X=np.array([object(), 1], dtype=object), IDS=np.array(["a", "b"])), "cannot be read as plain arrays"),
+    (dict(X=np.zeros((2, 3), np.float32), IDS=np.array(["a", "b"])), "not windows x 50 numbers"),
+    (dict(X=np.array([["x"] * 50] * 2), IDS=np.array(["a", "b"])), "not windows x 50 numbers"),
+    (dict(X=np.zeros((3, 50), np.float32), IDS=np.array(["a", "b"])), "2 IDS"),
+], ids=["object-array", "three-wide", "strings", "ids-length"])
+def test_parity_names_a_reference_whose_arrays_are_not_taggrams(tmp_path, capsys, monkeypatch, arrays, words):
+    reference = tmp_path / "gtzan" / "reference"
+    reference.mkdir(parents=True)
+    np.savez(reference / pretrained.REFERENCE_FILES[0], **arrays)
+    monkeypatch.setattr(pretrained, "parity", never)
+    assert cli.run(pretrained.main, ["parity", str(tmp_path / "gtzan")]) == 2
+    assert words in one_error_line(capsys)

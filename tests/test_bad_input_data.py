@@ -353,3 +353,24 @@ def test_find_audio_files_lists_files_and_says_why_it_left_others_out(tmp_path):
                        "music/rock/up": "a symlink loop", "missing.wav": "no such file or folder"}
     pngs, _ = audio.find_audio_files([music], wanted=lambda p: p.suffix.lower() == ".png")
     assert pngs == [picture]
+
+
+def test_an_unreadable_file_and_a_one_hertz_header_are_named_with_the_reason(tmp_path):
+    import soundfile as sf
+
+    from helpers.data import audio
+
+    slow = tmp_path / "slow.wav"
+    sf.write(slow, np.zeros(200_000, np.float32), 1)  # 200,000 frames at 1 Hz: a 55-hour "clip"
+    with pytest.raises(audio.AudioError, match="sample rate of 1 Hz"):
+        audio.info(slow)
+    locked = tmp_path / "locked.wav"
+    sf.write(locked, np.zeros(2205, np.float32), 22050)
+    locked.chmod(0)
+    try:
+        if os.access(locked, os.R_OK):  # running as root: permissions do not apply
+            pytest.skip("this user reads files whatever their permissions")
+        with pytest.raises(audio.AudioError, match="no permission to read it"):
+            audio.info(locked)
+    finally:
+        locked.chmod(0o644)

@@ -112,16 +112,23 @@ def test_damaged_png_is_not_up_to_date(small_tracks, tmp_path, damage):
     assert target.read_bytes() == whole and spectrograms.is_complete_png(target, 128)
 
 
-def test_corrupt_params_manifest_rerenders_the_variant_with_one_warning(small_tracks, tmp_path):
+def test_a_folder_this_renderer_did_not_write_is_left_as_it_is(small_tracks, tmp_path):
+    from helpers import cli
+
     out = tmp_path / "png"
     _render(small_tracks.head(2), out)
-    (out / "3s" / "params.json").write_text('{"n_mels": 12')  # truncated JSON
-    with pytest.warns(cache.CacheWarning) as caught:
-        again = _render(small_tracks.head(2), out)
-    (warning,) = _cache_warnings(caught)
-    assert "params.json" in str(warning.message)
-    assert (again.rendered, again.up_to_date) == (4, 2)  # the 3-s images again; the clip images stay
-    assert json.loads((out / "3s" / "params.json").read_text()) == json.loads((out / "clip" / "params.json").read_text())
+    manifest = out / "3s" / "params.json"
+    manifest.write_text('{"n_mels": 12')  # not a params.json this renderer writes (it writes them atomically)
+    before = sorted(p.read_bytes() for p in out.rglob("*.png"))
+    with pytest.raises(cli.UserError, match="did not write"):
+        _render(small_tracks.head(2), out)
+    assert manifest.read_text() == '{"n_mels": 12' and sorted(p.read_bytes() for p in out.rglob("*.png")) == before
+    photos = tmp_path / "photos"
+    (photos / "3s" / "holiday").mkdir(parents=True)
+    (photos / "3s" / "holiday" / "beach.png").write_bytes(b"a photo")
+    with pytest.raises(cli.UserError, match="holiday/beach.png"):
+        _render(small_tracks.head(2), photos)
+    assert (photos / "3s" / "holiday" / "beach.png").read_bytes() == b"a photo"
 
 
 def test_one_decode_per_clip_for_pngs_and_segments(small_tracks, tmp_path, decodes):

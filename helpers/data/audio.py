@@ -27,6 +27,7 @@ import numpy as np
 import soundfile as sf
 
 DEFAULT_SAMPLE_RATE = 22050
+MIN_SAMPLE_RATE = 1000  # Hz; telephone audio has 8000
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (".wav", ".au", ".flac", ".ogg", ".mp3")
 # A decoded stream may be this much shorter than its header says (mp3 frame padding); more is truncation.
 TRUNCATION_TOLERANCE = 0.01
@@ -134,6 +135,8 @@ def info(path: str | Path) -> AudioInfo:
         raise AudioError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: empty file (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise AudioError(f"{path}: no permission to read it")
     if not is_audio_file(path):
         raise AudioError(
             f"{path}: unsupported extension {path.suffix!r}; "
@@ -146,6 +149,9 @@ def info(path: str | Path) -> AudioInfo:
     frames = int(header.frames)
     if frames <= 0 or header.samplerate <= 0:
         raise AudioError(f"{path}: header announces no audio samples")
+    if header.samplerate < MIN_SAMPLE_RATE:  # a damaged header: 200,000 frames at 1 Hz would be a 55-hour clip
+        raise AudioError(f"{path}: header announces a sample rate of {header.samplerate} Hz, below the "
+                         f"{MIN_SAMPLE_RATE} Hz of any audio this code reads")
     shortfall = _TRUNCATED.search(header.extra_info or "")
     if shortfall and int(shortfall["present"]) < int(shortfall["announced"]) * (1 - TRUNCATION_TOLERANCE):
         # libsndfile: "data : 220500 (should be 110228)" for a WAV/AU cut short

@@ -22,6 +22,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -205,9 +206,10 @@ def mel_images(out_dir: str | Path, segment_seconds: Sequence[float] = (), inclu
                params: MelParams = MelParams()) -> MelImages:
     """The :class:`MelImages` of the variants, after making their folders agree with ``params``.
 
-    Each variant folder keeps a ``params.json``; when it names other parameters, or
-    cannot be read (then with one ``CacheWarning``), the folder's PNGs are deleted so
-    that every image is drawn again with ``params``.
+    Each variant folder keeps a ``params.json``; when it names other parameters, the
+    folder's PNGs are deleted so that every image is drawn again with ``params``. A
+    folder with PNGs but without such a ``params.json``, or with a ``params.json`` that is
+    not one, was not written here: ``cli.UserError`` then says so and nothing is changed.
     """
     for seconds in segment_seconds:
         if not (math.isfinite(seconds) and seconds > 0):
@@ -218,11 +220,27 @@ def mel_images(out_dir: str | Path, segment_seconds: Sequence[float] = (), inclu
     for seconds in variants:
         folder = out_dir / variant_name(seconds)
         manifest = folder / "params.json"
-        if cache.read_json(manifest, check=lambda value: isinstance(value, dict)) != wanted:
-            for stale in folder.glob("*/*.png"):
+        stored = _own_manifest(manifest, wanted)
+        if stored != wanted:
+            drawn = sorted(folder.glob("*/*.png"))
+            if manifest.exists() and stored is None or drawn and stored is None:  # someone else's folder
+                example = manifest if manifest.exists() else drawn[0]
+                raise cli.UserError(f"{folder} holds files this renderer did not write (e.g. {example.relative_to(folder)}, "
+                                    f"without a params.json of its own): nothing was changed; give another output folder")
+            for stale in drawn:  # drawn here with other parameters: drawn again
                 stale.unlink()
             cache.write_json(manifest, wanted)
     return MelImages(out_dir, variants, params)
+
+
+def _own_manifest(path: Path, wanted: dict) -> dict | None:
+    """The mel parameters a variant folder's ``params.json`` names, or ``None`` when there is none or it is not one
+    that :func:`mel_images` wrote (the file is left as it is)."""
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return stored if isinstance(stored, dict) and set(stored) == set(wanted) else None
 
 
 @dataclass(frozen=True, eq=False)

@@ -447,19 +447,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         sub.add_argument("--hop-seconds", type=float, default=DEFAULT_HOP_SECONDS,
                          help="window hop (1 s: musicnn's 61 frames)")
         sub.add_argument("--out", type=Path, required=True, help="the .npz to write")
+        cli.add_overwrite(sub)
         if command == "embed":
             sub.add_argument("--embedding", default="taggram-stats", choices=list(EMBEDDINGS))
     sub = commands.add_parser("parity", help="compare the port with the reference taggrams of a GTZAN folder")
     sub.add_argument("root", type=Path, help="a GTZAN folder with reference/musicnn_msd_taggram_*.npz")
     sub.add_argument("--out", type=Path, help="also write the per-clip table as CSV")
+    cli.add_overwrite(sub)
     args = parser.parse_args(argv)
 
     if args.command == "parity":
-        return _parity_command(args.root, args.out)
+        return _parity_command(args.root, args.out, args.overwrite)
     if args.out.suffix != ".npz":
         raise cli.UserError(f"--out {args.out}: give a .npz file name")
     cli.check_output(args.out, example=f"{args.command}.npz", replaces=cli.npz_with("X", "IDS"),
-                     holds=f"{'an' if args.command == 'embed' else 'a'} {args.command} archive (arrays X and IDS)")
+                     holds=f"{'an' if args.command == 'embed' else 'a'} {args.command} archive (arrays X and IDS)",
+                     overwrite=args.overwrite)
     try:
         hop_frames(args.hop_seconds)
     except ValueError as error:
@@ -488,14 +491,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _parity_command(root: Path, out: Path | None) -> int:
+def _parity_command(root: Path, out: Path | None, overwrite: bool = False) -> int:
     from .. import data
 
     if not root.is_dir():
         raise cli.UserError(f"no such folder: {root}")
     if out:
         cli.check_output(out, example="parity.csv", replaces=cli.csv_with_header("track_id", "genre", "format"),
-                         holds="a parity table (track_id,genre,format,...)")
+                         holds="a parity table (track_id,genre,format,...)", overwrite=overwrite)
     _check_reference(root / "reference")
     reference = reference_taggrams(root / "reference")
     if not reference:
@@ -516,23 +519,33 @@ def _parity_command(root: Path, out: Path | None) -> int:
 
 
 def _check_reference(folder: Path) -> None:
-    """Refuse a reference file that is not an .npz archive holding ``X`` and ``IDS``, before any clip is decoded."""
+    """Refuse a reference file that is not an .npz archive holding ``X`` (windows x 50 tag activations) and ``IDS``
+    (one track id per row), before any clip is decoded."""
     for path in (folder / name for name in REFERENCE_FILES):
-        if not path.is_file():
-            continue
-        if not zipfile.is_zipfile(path):
-            problem = "is not a NumPy .npz archive"
-        else:
-            with np.load(path) as data:
-                missing = [key for key in ("X", "IDS") if key not in data.files]
-            problem = f"holds no {' or '.join(missing)} array" if missing else ""
-        if problem:
-            raise cli.UserError(f"{path} {problem}; replace it with the file of the same name from the repository "
-                                "jordipons/sklearn-audio-transfer-learning")
+        if path.is_file():
+            problem = _reference_problem(path)
+            if problem:
+                raise cli.UserError(f"{path} {problem}; replace it with the file of the same name from the repository "
+                                    "jordipons/sklearn-audio-transfer-learning")
 
 
-if __name__ == "__main__":
-    sys.exit(cli.run(main))
+def _reference_problem(path: Path) -> str:
+    """What keeps ``path`` from being a reference taggram file, or ``""``."""
+    if not zipfile.is_zipfile(path):
+        return "is not a NumPy .npz archive"
+    try:
+        with np.load(path) as data:
+            missing = [key for key in ("X", "IDS") if key not in data.files]
+            if missing:
+                return f"holds no {' or '.join(missing)} array"
+            X, ids = data["X"], data["IDS"]
+    except (ValueError, OSError, zipfile.BadZipFile) as error:  # object arrays (pickles are never loaded), damage
+        return f"cannot be read as plain arrays ({error})"
+    if not (np.issubdtype(X.dtype, np.number) and X.ndim == 2 and X.shape[1] == len(CHECKPOINTS["msd-musicnn"].tags)):
+        return f"holds an X of shape {X.shape} and type {X.dtype}, not windows x {len(CHECKPOINTS['msd-musicnn'].tags)} numbers"
+    if not (ids.ndim == 1 and ids.dtype.kind in "US" and len(ids) == len(X)):
+        return f"holds {len(ids)} IDS of type {ids.dtype} for {len(X)} rows of X, not one track id (text) per row"
+    return ""
 
 
 def musicnn_preprocessing(checkpoint: str, hop_seconds: float = DEFAULT_HOP_SECONDS) -> dict:
@@ -541,3 +554,7 @@ def musicnn_preprocessing(checkpoint: str, hop_seconds: float = DEFAULT_HOP_SECO
     hop_frames(hop_seconds)  # a usable hop
     return {"input": "musicnn-mel", "checkpoint": checkpoint, "sample_rate": SAMPLE_RATE,
             "window_seconds": 3.0, "hop_seconds": float(hop_seconds), "resampler": RESAMPLER}
+
+
+if __name__ == "__main__":
+    sys.exit(cli.run(main))

@@ -138,8 +138,8 @@ def log_mel_window_batches(blocks: Iterable[np.ndarray], hop: int, frames_per_bl
 
 def hop_frames(hop_seconds: float) -> int:
     """Window hop in mel frames, as musicnn's extractor converts ``input_overlap`` (1 s -> 61 frames)."""
-    if not (np.isfinite(hop_seconds) and hop_seconds > 0):
-        raise ValueError(f"hop must be a positive number of seconds, got {hop_seconds!r}")
+    if not (np.isfinite(hop_seconds) and 0 < hop_seconds <= 3600):
+        raise ValueError(f"hop must be a positive number of seconds up to an hour, got {hop_seconds!r}")
     frames = int(np.floor((hop_seconds * SAMPLE_RATE - N_FFT // 2) / HOP_LENGTH))  # librosa.time_to_frames
     if frames < 1:
         shortest = (N_FFT // 2 + HOP_LENGTH) / SAMPLE_RATE

@@ -608,11 +608,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="hidden state to pool, as transformers' hidden_states[N]: 0 is the encoder input after the "
                           "positional embedding, N is layer N's output (default: the last layer)")
     sub.add_argument("--out", type=Path, required=True, help="the .npz to write")
+    cli.add_overwrite(sub)
     args = parser.parse_args(argv)
     try:
         if args.command == "compare":
             return _compare_command(args.model_dir)
-        return _embed_command(args.paths, args.model, args.layer, args.out)
+        return _embed_command(args.paths, args.model, args.layer, args.out, args.overwrite)
     except Wav2Vec2Error as error:
         raise cli.UserError(str(error)) from None
 
@@ -653,12 +654,13 @@ def _describe(encoder: Encoder) -> None:
         print(f"training-only settings not built: {', '.join(config.not_applied)}")
 
 
-def _embed_command(paths: Sequence[Path], model: str | None, layer: int | None, out: Path) -> int:
+def _embed_command(paths: Sequence[Path], model: str | None, layer: int | None, out: Path, overwrite: bool = False) -> int:
     from .pretrained import file_ids
 
     if out.suffix != ".npz":
         raise cli.UserError(f"--out {out}: give a .npz file name")
-    cli.check_output(out, example="embed.npz", replaces=cli.npz_with("X", "IDS"), holds="an embed archive (arrays X and IDS)")
+    cli.check_output(out, example="embed.npz", replaces=cli.npz_with("X", "IDS"), holds="an embed archive (arrays X and IDS)",
+                     overwrite=overwrite)
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise cli.UserError(f"no such file or folder: {', '.join(missing)}")

@@ -37,6 +37,9 @@ SEQUENCE_FEATURES: tuple[str, ...] = (
 )
 
 
+MAX_SEGMENT_SECONDS = 24 * 3600.0  # a day: longer segments are a typing mistake (1e308 would overflow)
+
+
 def _whole(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
@@ -62,6 +65,9 @@ class FeatureParams:
             seconds = self.segment_seconds
             if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
                 raise ValueError(f"segment length must be a finite number of seconds above 0, got {seconds!r}")
+            if seconds > MAX_SEGMENT_SECONDS:
+                raise ValueError(f"segments of {seconds:g} s are longer than any file read here; give at most "
+                                 f"{MAX_SEGMENT_SECONDS:g} s")
             if self.segment_samples < self.n_fft:
                 raise ValueError(f"segments of {seconds:g} s hold {self.segment_samples} samples, fewer than one "
                                  f"analysis frame ({self.n_fft}); give at least {self.n_fft / self.sample_rate:.3f} s")

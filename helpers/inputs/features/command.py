@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...cli import UserError, check_output, csv_with_header, positive_float, positive_int, worker_count
+from ...cli import UserError, add_overwrite, check_output, csv_with_header, positive_float, positive_int, worker_count
 from ...data import audio, cache
 from ...runtime import CACHE_DIR, display_path
 from .clip import FEATURE_COLUMNS, KAGGLE_COLUMNS, FeatureParams
@@ -67,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_extract = sub.add_parser("extract", help="57 features per clip or segment, Kaggle CSV format")
     p_extract.add_argument("root", type=Path, help="dataset folder")
     p_extract.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    add_overwrite(p_extract)
     p_extract.add_argument("--segment-seconds", type=positive_float, default=None, help="one row per segment of this length")
     p_extract.add_argument("--jobs", **jobs)
     p_extract.add_argument("--no-cache", action="store_true", help="recompute everything and cache nothing")
@@ -78,12 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_eda = sub.add_parser("eda", help="spectral centroid mean and tempo per clip")
     p_eda.add_argument("root", type=Path, help="dataset folder")
     p_eda.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    add_overwrite(p_eda)
     p_eda.add_argument("--jobs", **jobs)
     args = parser.parse_args(argv)
 
     if args.command == "extract":
         check_output(args.out, example="features.csv", replaces=csv_with_header(*KAGGLE_COLUMNS[:2]),
-                     holds="a features CSV (filename,length,...)")
+                     holds="a features CSV (filename,length,...)", overwrite=args.overwrite)
         try:
             params = FeatureParams(segment_seconds=args.segment_seconds)
         except ValueError as error:
@@ -131,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     check_output(args.out, example="eda.csv", replaces=csv_with_header("track_id", "genre", *EDA_COLUMNS),
-                 holds="an eda CSV (track_id,genre,...)")
+                 holds="an eda CSV (track_id,genre,...)", overwrite=args.overwrite)
     tracks = _tracks(args.root)
     eda = eda_table(tracks, jobs=worker_count(args.jobs, int(tracks["ok"].sum())))
     _write(args.out, lambda out: cache.write_text(out, eda.table.to_csv(index=False)))

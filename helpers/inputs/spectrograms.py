@@ -220,7 +220,11 @@ def mel_images(out_dir: str | Path, segment_seconds: Sequence[float] = (), inclu
     for seconds in variants:
         folder = out_dir / variant_name(seconds)
         manifest = folder / "params.json"
-        stored = _own_manifest(manifest, wanted)
+        try:  # the parameters in a params.json this function wrote (a file of another kind is left alone)
+            stored = json.loads(manifest.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            stored = None
+        stored = stored if isinstance(stored, dict) and set(stored) == set(wanted) else None
         if stored != wanted:
             drawn = sorted(folder.glob("*/*.png"))
             if manifest.exists() and stored is None or drawn and stored is None:  # someone else's folder
@@ -231,16 +235,6 @@ def mel_images(out_dir: str | Path, segment_seconds: Sequence[float] = (), inclu
                 stale.unlink()
             cache.write_json(manifest, wanted)
     return MelImages(out_dir, variants, params)
-
-
-def _own_manifest(path: Path, wanted: dict) -> dict | None:
-    """The mel parameters a variant folder's ``params.json`` names, or ``None`` when there is none or it is not one
-    that :func:`mel_images` wrote (the file is left as it is)."""
-    try:
-        stored = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return stored if isinstance(stored, dict) and set(stored) == set(wanted) else None
 
 
 @dataclass(frozen=True, eq=False)

@@ -40,9 +40,9 @@ def write_official_tracks_csv(path: Path, rows=FIXTURE, extra_medium: bool = Tru
     return path
 
 
-@pytest.fixture(scope="module")
-def fma_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("fma")
+def write_fma_fixture(root: Path, seconds: float = 6.0) -> Path:
+    """An FMA-layout folder at ``root``: the official tracks.csv of :data:`FIXTURE` and an mp3 per track, generated
+    by the synthetic recipes (track 099134 empty, as in the real archive)."""
     write_official_tracks_csv(root / "fma_metadata" / "tracks.csv")
     for track, _, _, recipe in FIXTURE:
         path = fma.audio_path(root / "fma_small", f"{track:06d}")
@@ -50,8 +50,13 @@ def fma_dir(tmp_path_factory) -> Path:
         if track in (99134,):
             path.write_bytes(b"")  # as in the real archive: no audio
             continue
-        sf.write(str(path), synth.render_clip(recipe, track % 7, seconds=6.0, seed=0), synth.SAMPLE_RATE, format="MP3")
+        sf.write(str(path), synth.render_clip(recipe, track % 7, seconds=seconds, seed=0), synth.SAMPLE_RATE, format="MP3")
     return root
+
+
+@pytest.fixture(scope="module")
+def fma_dir(tmp_path_factory) -> Path:
+    return write_fma_fixture(tmp_path_factory.mktemp("fma"))
 
 
 def test_official_header_is_read():

@@ -6,17 +6,25 @@ import pytest
 from helpers.models import transfer_nets, zoo
 from helpers.results import evaluate, seed_reports
 from helpers.studies import transfer_learning as study
+from helpers.studies import waveform_fusion
 
 # The values the issue tracker restates (all GTZAN test accuracy), by our model key.
 KEYED = {"xgboost-tuned": 0.79, "xgboost": 0.775, "random-forest": 0.755, "dense-net": 0.755, "knn": 0.645, "lstm": 0.54,
          "base-cnn": 0.585, "tuned-cnn": 0.62, "small-cnn": 0.48, "crnn": 0.455,
-         "vgg16-imagenet · frozen base + head": 0.665}
+         "vgg16-imagenet · frozen base + head": 0.665, "nnet1": 0.47, "nnet2-mfcc": 0.51, "mixnet": 0.55}
+# The FMA report's test loss and F1 beside its accuracy, by our model key.
+FMA_OTHER = {("nnet1", "test_loss"): 1.73, ("nnet2-mfcc", "test_loss"): 1.70, ("mixnet", "test_loss"): 1.65,
+             ("nnet1", "f1"): 0.33, ("nnet2-mfcc", "f1"): 0.38, ("mixnet", "f1"): 0.35}
 
 
 def test_every_keyed_value_is_the_restated_one():
     assert {key: seed_reports.value(key) for key in KEYED} == KEYED
     keyed = {row.model_key for row in seed_reports.SEED_RESULTS if row.model_key}
     assert keyed == set(KEYED)
+    assert {key: seed_reports.value(*key) for key in FMA_OTHER} == FMA_OTHER
+    fma = seed_reports.report_metrics("FMA report")
+    assert fma[["model", "accuracy", "test_loss", "f1"]].values.tolist() == [["NNET1", 0.47, 1.73, 0.33], ["NNET2", 0.51, 1.70, 0.38],
+                                                                             ["MixNet", 0.55, 1.65, 0.35]]
 
 
 def test_values_without_a_model_of_ours_are_kept_with_their_report():
@@ -41,10 +49,10 @@ def test_values_without_a_model_of_ours_are_kept_with_their_report():
 def test_rows_cite_without_inventing_table_numbers():
     assert "issue tracker" in seed_reports.__doc__
     for row in seed_reports.SEED_RESULTS:
-        assert row.report and row.where and row.protocol and row.input and row.dataset == "gtzan"
-        assert row.metric in ("accuracy", "exact_set_accuracy")
+        assert row.report and row.where and row.protocol and row.input and row.dataset in ("gtzan", "fma-small")
+        assert row.metric in ("accuracy", "exact_set_accuracy", "test_loss", "f1")
         assert not re.search(r"\d", row.where), row  # "results table", never "Table 3"
-        assert 0 < row.value <= 1
+        assert 0 < row.value <= (10 if row.metric == "test_loss" else 1)
 
 
 def test_model_keys_and_protocols_are_ours():
@@ -52,6 +60,7 @@ def test_model_keys_and_protocols_are_ours():
     # transfer networks: the labels notebook 06 gives its runs with ImageNet weights
     ours |= {study.run_label(transfer_nets.WeightSource(n, "imagenet", "x.h5", "test"), recipe)
              for n in transfer_nets.IMAGENET_NETWORKS for recipe in transfer_nets.RECIPES}
+    ours |= set(waveform_fusion.RUNS)
     assert {row.model_key for row in seed_reports.SEED_RESULTS if row.model_key} <= ours
     assert {row.our_protocol for row in seed_reports.SEED_RESULTS if row.our_protocol} <= set(evaluate.PROTOCOL_ORDER)
     assert all(row.our_protocol is None for row in seed_reports.SEED_RESULTS if row.model_key is None)

@@ -1,4 +1,4 @@
-"""Notebook 08's study as its cells call it: the records loaded, one table per experiment under its heading, one
+"""Notebook 09's study as its cells call it: the records loaded, one table per experiment under its heading, one
 figure per experiment, and the reading (or the line saying there is nothing to read yet)."""
 
 import json
@@ -76,9 +76,9 @@ def test_experiment_figures_draw_the_most_accurate_runs_of_each_experiment(recor
     assert drawn == [("features_ml: balanced accuracy", 2, "balanced_accuracy"),
                      ("pretrained_music: balanced accuracy", study.FIGURE_RUNS, "balanced_accuracy"),
                      ("cnn_gridsearch (smoke profile): balanced accuracy", 1, "balanced_accuracy")]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["08_cnn_gridsearch (smoke profile)_balanced_accuracy.png",
-                                                          "08_features_ml_balanced_accuracy.png",
-                                                          "08_pretrained_music_balanced_accuracy.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["09_cnn_gridsearch (smoke profile)_balanced_accuracy.png",
+                                                          "09_features_ml_balanced_accuracy.png",
+                                                          "09_pretrained_music_balanced_accuracy.png"]
 
 
 def test_reading_joins_each_experiments_reading_or_says_there_is_none(records):

@@ -588,7 +588,7 @@ def profile_note(profile: str, results_dir: Path, experiment: str) -> str:
         return "* This render used the `paper` profile: the seed reports' image size, epochs and full grid."
     if paper:
         return (f"* This render used the `{profile}` profile; {len(paper)} results records of the `paper` profile (the "
-                f"seed's image size, epochs and full grid) are under `results/paper/{experiment}/` and in notebook 08.")
+                f"seed's image size, epochs and full grid) are under `results/paper/{experiment}/` and in notebook 09.")
     return (f"* This render used the `{profile}` profile (smaller images, fewer epochs, a reduced grid, to fit a CPU). The "
             f"`paper` profile (the seed's 128 x 128 images, 50 epochs, the full grid) has not been run for these records: "
             f"it needs a GPU with TensorFlow (`./run_all.sh --profile paper --only 04`, or Colab).")

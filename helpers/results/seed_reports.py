@@ -43,6 +43,19 @@ AUGMENTATION = dict(report="augmentation report", where="reported results", prot
                     dataset="gtzan", input="not restated", metric="accuracy", model_key=None)
 AUGMENTED = "six-fold augmentation: time stretch 0.81 / 0.93 / 1.07 / 1.23 and a 5-s shift"
 
+FMA_REPORT = dict(report="FMA report", where="test results table", protocol="official 80/10/10 split of FMA-small",
+                  our_protocol="official", dataset="fma-small")
+FMA_CROPS = "random 6-s crops (2^18 samples at 44.1 kHz) for training, the mid-track crop for test"
+
+
+def _fma_rows(model: str, model_key: str, input_: str, accuracy: float, loss: float, f1: float) -> tuple[SeedResult, ...]:
+    """A network's three numbers in the FMA report's table: test accuracy, test loss and F1."""
+    return tuple(SeedResult(model=model, model_key=model_key, input=f"{input_}; {FMA_CROPS}", metric=metric, value=value,
+                            note=note, **FMA_REPORT)
+                 for metric, value, note in (("accuracy", accuracy, ""), ("test_loss", loss, "cross-entropy"),
+                                             ("f1", f1, "F1 as the report states it (its averaging is not restated)")))
+
+
 SEED_RESULTS: tuple[SeedResult, ...] = (
     SeedResult(model="tuned XGBoost", model_key="xgboost-tuned", value=0.79, **FEATURES),
     SeedResult(model="XGBoost", model_key="xgboost", value=0.775, **FEATURES),
@@ -85,6 +98,9 @@ SEED_RESULTS: tuple[SeedResult, ...] = (
     SeedResult(report="segment-length report", where="reported results", model="ResNet18 from ImageNet", model_key=None,
                protocol="not restated", our_protocol=None, dataset="gtzan", input="5-s segments", metric="accuracy", value=0.80,
                note="worse with 10-s segments"),
+    *_fma_rows("NNET1", "nnet1", "raw waveform", 0.47, 1.73, 0.33),
+    *_fma_rows("NNET2", "nnet2-mfcc", "20 MFCCs per frame (256 x 20)", 0.51, 1.70, 0.38),
+    *_fma_rows("MixNet", "mixnet", "the encoders of NNET1 and NNET2", 0.55, 1.65, 0.35),
 )
 
 
@@ -109,3 +125,11 @@ def value(model_key: str, metric: str = "accuracy") -> float:
         raise KeyError(f"{len(found)} seed-report values of {metric} for {model_key!r}; "
                        f"models with one: {', '.join(sorted({r.model_key for r in SEED_RESULTS if r.model_key}))}")
     return found[0]
+
+
+def report_metrics(report: str) -> pd.DataFrame:
+    """One report's numbers with one column per metric it states (its results table as it reads), one row per model."""
+    report_rows(report)  # an unknown report names the valid ones
+    found = table().loc[table()["report"] == report]
+    wide = found.pivot_table(index=["model", "input", "protocol"], columns="metric", values="value", sort=False).reset_index()
+    return wide[["model", *dict.fromkeys(found["metric"]), "protocol", "input"]].rename_axis(columns=None)

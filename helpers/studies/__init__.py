@@ -10,7 +10,8 @@ Owns:
 * :mod:`.pretrained_music` (05);
 * :mod:`.transfer_learning` (06);
 * :mod:`.augmentation_segments` (07);
-* :mod:`.results_overview` (08).
+* :mod:`.waveform_fusion` (08);
+* :mod:`.results_overview` (09).
 
 A notebook imports its study as ``study``. May import every layer below and ``helpers.config`` (not ``predict``
 or ``colab``); nothing below imports a study.

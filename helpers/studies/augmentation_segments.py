@@ -34,7 +34,8 @@ from ..data import audio, cache
 from ..inputs import augment, network_inputs, representations
 from ..inputs.spectrograms import LIBRARIES, MelParams, log_mel, normalize
 from ..models import networks
-from ..results import evaluate, metrics
+from ..results import comparisons, evaluate
+from ..results.comparisons import paired_difference  # noqa: F401 (its readers and tests call it from here too)
 
 EXPERIMENT = "augmentation_segments"
 SEGMENT_MEL = MelParams(n_mels=64)
@@ -454,8 +455,7 @@ def _cluster_draws(sources: np.ndarray, resamples: int, seed: int) -> list[np.nd
     return [np.concatenate([members[i] for i in rng.integers(0, len(names), len(names))]) for _ in range(resamples)]
 
 
-SEGMENT_METRICS = {"accuracy": lambda t, p, labels: metrics.accuracy(t, p),
-                   "macro_f1": lambda t, p, labels: metrics.macro_f1(t, p, labels)}
+SEGMENT_METRICS = comparisons.CLIP_METRICS
 
 
 def segment_score(record: dict, metric: str = "accuracy", resamples: int = 1000, seed: int = 42) -> tuple[float, float, float]:
@@ -478,26 +478,6 @@ def leakage_effect(leaky: dict, honest: dict, resamples: int = 1000, seed: int =
     draws_b = _cluster_draws(b["source"].to_numpy(), resamples, seed + 1)
     diffs = [hit_a[i].mean() - hit_b[j].mean() for i, j in zip(draws_a, draws_b)]
     return float(hit_a.mean() - hit_b.mean()), float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
-
-
-def paired_difference(record: dict, reference: dict, metric: str = "accuracy", resamples: int = 1000,
-                      seed: int = 42) -> tuple[float, float, float]:
-    """Clip-level ``metric`` of ``record`` minus ``reference`` on the same test clips (asserted), paired bootstrap."""
-    a, b = record["extra"]["test_clips"], reference["extra"]["test_clips"]
-    if sorted(a["id"]) != sorted(b["id"]):
-        raise ValueError(f"{record['model']} and {reference['model']} were not tested on the same clips")
-    order = {clip: i for i, clip in enumerate(b["id"])}
-    index = [order[c] for c in a["id"]]
-    truth = np.asarray(a["truth"])
-    pa, pb = np.asarray(a["predicted"]), np.asarray(b["predicted"])[index]
-    labels = record["confusion"]["labels"]
-    score = SEGMENT_METRICS[metric]
-    rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(resamples):
-        i = rng.integers(0, len(truth), len(truth))
-        draws.append(score(truth[i], pa[i], labels) - score(truth[i], pb[i], labels))
-    return (score(truth, pa, labels) - score(truth, pb, labels), float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5)))
 
 
 def _cell(value: float, low: float, high: float) -> str:

@@ -1,4 +1,4 @@
-"""What notebook 08 runs: every results record that notebooks 03 to 07 wrote, per experiment, as tables, figures
+"""What notebook 09 runs: every results record that notebooks 03 to 07 wrote, per experiment, as tables, figures
 and a reading. Nothing here trains or reads audio.
 
 * :func:`load_records`: the records of one genre per clip and those of several genres per item;
@@ -56,10 +56,10 @@ def show_experiment_tables(records: Sequence[dict], show: Callable[[pd.DataFrame
 
 def experiment_figures(records: Sequence[dict], figures_dir: str | Path, runs: int = FIGURE_RUNS) -> None:
     """One balanced-accuracy figure per experiment (``plots.experiment_overview`` of its ``runs`` most accurate runs
-    per dataset and protocol), saved as ``08_<experiment>_balanced_accuracy``."""
+    per dataset and protocol), saved as ``09_<experiment>_balanced_accuracy``."""
     for experiment, part in report.by_experiment(records).items():
         fig = plots.experiment_overview(report.top(part, runs), f"{experiment}: balanced accuracy", metric="balanced_accuracy")
-        plots.save(fig, figures_dir, f"08_{experiment}_balanced_accuracy")
+        plots.save(fig, figures_dir, f"09_{experiment}_balanced_accuracy")
 
 
 def reading(records: Sequence[dict]) -> str:

@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 08 · Results: every experiment, the seed reports beside them
+# # 09 · Results: every experiment, the seed reports beside them
 #
-# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/08_results.ipynb)
+# [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/09_results.ipynb)
 #
 # Built only from the results records (`results/**/*.json`) that notebooks 03 to 07 wrote:
 # nothing here trains or reads audio. Every table shows accuracy, balanced accuracy and

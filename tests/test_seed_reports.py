@@ -11,7 +11,8 @@ from helpers.studies import waveform_fusion
 # The values the issue tracker restates (all GTZAN test accuracy), by our model key.
 KEYED = {"xgboost-tuned": 0.79, "xgboost": 0.775, "random-forest": 0.755, "dense-net": 0.755, "knn": 0.645, "lstm": 0.54,
          "base-cnn": 0.585, "tuned-cnn": 0.62, "small-cnn": 0.48, "crnn": 0.455,
-         "vgg16-imagenet · frozen base + head": 0.665, "nnet1": 0.47, "nnet2-mfcc": 0.51, "mixnet": 0.55}
+         "vgg16-imagenet · frozen base + head": 0.665, "nnet1": 0.47, "nnet2-mfcc": 0.51, "mixnet": 0.55,
+         "wav2vec2-frozen": 0.61, "wav2vec2-fine-tune": 0.68}
 # The FMA report's test loss and F1 beside its accuracy, by our model key.
 FMA_OTHER = {("nnet1", "test_loss"): 1.73, ("nnet2-mfcc", "test_loss"): 1.70, ("mixnet", "test_loss"): 1.65,
              ("nnet1", "f1"): 0.33, ("nnet2-mfcc", "f1"): 0.38, ("mixnet", "f1"): 0.35}
@@ -60,7 +61,7 @@ def test_model_keys_and_protocols_are_ours():
     # transfer networks: the labels notebook 06 gives its runs with ImageNet weights
     ours |= {study.run_label(transfer_nets.WeightSource(n, "imagenet", "x.h5", "test"), recipe)
              for n in transfer_nets.IMAGENET_NETWORKS for recipe in transfer_nets.RECIPES}
-    ours |= set(waveform_fusion.RUNS)
+    ours |= set(waveform_fusion.RUNS) | set(waveform_fusion.WAV2VEC2_RUNS)
     assert {row.model_key for row in seed_reports.SEED_RESULTS if row.model_key} <= ours
     assert {row.our_protocol for row in seed_reports.SEED_RESULTS if row.our_protocol} <= set(evaluate.PROTOCOL_ORDER)
     assert all(row.our_protocol is None for row in seed_reports.SEED_RESULTS if row.model_key is None)

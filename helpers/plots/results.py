@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import matplotlib
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.container import ErrorbarContainer
@@ -183,9 +184,18 @@ def training_curves(histories: dict[str, pd.DataFrame], title: str) -> matplotli
     for ax, metric in zip(axes, ("accuracy", "loss")):
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
-    axes[0].legend()
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     set_suptitle(fig, title)
-    fig.tight_layout()
+    if len(histories) <= 3:
+        axes[0].legend()
+        fig.tight_layout()
+        return fig
+    # more fits than a legend inside the axes can hold without covering curves: one row per fit below the plots
+    handles, labels = axes[0].get_legend_handles_labels()
+    rows = -(-len(labels) // 4)
+    fig.set_size_inches(11.5, 4.2 + 0.25 * rows)
+    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    fig.tight_layout(rect=(0, 0.3 * rows / (4.2 + 0.25 * rows) + 0.02, 1, 1))
     return fig
 
 

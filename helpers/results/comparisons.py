@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import metrics
+from .records import training_seed
 
 MIN_SEEDS = 3
 CLIP_METRICS = {"accuracy": lambda t, p, labels: metrics.accuracy(t, p),
@@ -83,6 +84,9 @@ def seeded_difference(records: Sequence[dict], references: Sequence[dict], resam
     resamples the clips once for every seed (each clip's correctness averaged over the seeds)."""
     if not records or len(records) != len(references):
         raise ValueError(f"pair each run with its reference seed by seed; got {len(records)} and {len(references)} runs")
+    unpaired = [(training_seed(r), training_seed(ref)) for r, ref in zip(records, references) if training_seed(r) != training_seed(ref)]
+    if unpaired:
+        raise ValueError(f"pair each run with its reference trained with the same seed; got seeds {unpaired[0]}")
     rows = [_aligned(r, ref) for r, ref in zip(records, references)]
     ids = sorted(records[0]["extra"]["test_clips"]["id"])
     if any(sorted(r["extra"]["test_clips"]["id"]) != ids for r in records):

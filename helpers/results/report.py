@@ -133,7 +133,17 @@ def _value(record: dict, metric: str) -> float:
 
 def failed_runs(records: Sequence[dict]) -> str:
     """Bullets naming every failed run and why (empty when none failed)."""
-    return "\n".join(f"- {r['model']}, {r['protocol']} ({_what(r)}): {evaluate.failure(r)}" for r in records if evaluate.failure(r))
+    # a run repeated with other training seeds names its seed, so that its lines are told apart
+    seeds: dict[tuple, set] = {}
+    for r in records:
+        seeds.setdefault((r["experiment"], r["dataset"], r["model"], r["protocol"], r.get("representation", "")), set()).add(
+            evaluate.identity(r).get("seed"))
+
+    def name(r: dict) -> str:
+        key = (r["experiment"], r["dataset"], r["model"], r["protocol"], r.get("representation", ""))
+        return f"{r['model']}, {r['protocol']}" + (f", training seed {evaluate.identity(r)['seed']}" if len(seeds[key]) > 1 else "")
+
+    return "\n".join(f"- {name(r)} ({_what(r)}): {evaluate.failure(r)}" for r in records if evaluate.failure(r))
 
 
 def _difference(a: dict, b: dict) -> str:
@@ -271,7 +281,8 @@ def readme_table(records: Sequence[dict]) -> str:
 def readme_section(records: Sequence[dict]) -> str:
     """What goes between the README's markers: how the table was made, the table, the failed runs."""
     datasets = ", ".join(sorted({r["dataset"] for r in records}))
-    metric_names = ", ".join(sorted({s.metric.replace("_", " ") for s in seed_reports.SEED_RESULTS}))
+    shown = seed_comparison(records)  # the metrics of the rows the table shows, not of every seed number
+    metric_names = ", ".join(sorted({m.replace("_", " ") for m in shown["metric"]})) if not shown.empty else "accuracy"
     intro = (f"Test {metric_names} of the recorded runs (dataset: {datasets}) with 95 % bootstrap intervals over test clips, "
              "beside the number each seed report states (as restated in `helpers/results/seed_reports.py`; their own splits and "
              "settings), and our balanced accuracy (mean recall over the genres in the test set), which an unbalanced "

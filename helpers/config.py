@@ -323,8 +323,14 @@ class RunConfig:
 
     @property
     def models_dir(self) -> Path:
-        """Trained networks (``.keras`` + JSON sidecar); not committed."""
-        return self.output_dir / "models"
+        """Trained networks (``.keras`` + JSON sidecar). In place (``./run_all.sh --in-place``), the report profile on
+        a real dataset writes ``models/``, where the shipped default and multi-genre models live (committed); any other
+        profile or the synthetic set writes ``models/<profile>-<dataset>/``, so that it never replaces them."""
+        base = self.output_dir / "models"
+        in_place = self.output_dir.resolve() == REPO_ROOT.resolve()
+        if in_place and (self.profile.name != "report" or self.dataset.name == "synthetic"):
+            return base / f"{self.profile.name}-{self.dataset.run_label}"
+        return base
 
     @property
     def tuner_dir(self) -> Path:

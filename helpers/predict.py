@@ -149,7 +149,7 @@ def _is_long(path: str | Path, prep: dict) -> bool:
         return False
 
 
-class _Peak:
+class Peak:
     """The largest absolute sample of the blocks passed through :meth:`track`."""
 
     def __init__(self) -> None:
@@ -162,7 +162,7 @@ class _Peak:
             yield block
 
 
-def _long_file_batches(path: str | Path, prep: dict, peak: _Peak) -> Iterator[np.ndarray]:
+def long_file_batches(path: str | Path, prep: dict, peak: Peak) -> Iterator[np.ndarray]:
     """:func:`prepare_file`'s inputs of a long file, in batches, from its waveform read block by block: memory
     bounded by a block, not by the file's length (a long file needs no padding, so there is nothing else to do)."""
     if prep["input"] == "musicnn-mel":
@@ -182,9 +182,9 @@ def _long_file_batches(path: str | Path, prep: dict, peak: _Peak) -> Iterator[np
 
 
 def _long_file_probabilities(path: str | Path, model, prep: dict) -> tuple[np.ndarray, int, list[str]]:
-    """``(mean window probabilities, windows, notes)`` of a long file (:func:`_long_file_batches`)."""
-    peak, total, windows = _Peak(), None, 0
-    for batch in _long_file_batches(path, prep, peak):
+    """``(mean window probabilities, windows, notes)`` of a long file (:func:`long_file_batches`)."""
+    peak, total, windows = Peak(), None, 0
+    for batch in long_file_batches(path, prep, peak):
         probabilities = model.predict(batch, verbose=0).astype(np.float64)
         total = probabilities.sum(axis=0) + (0.0 if total is None else total)
         windows += len(batch)

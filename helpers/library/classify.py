@@ -1,0 +1,187 @@
+"""``classify``: walk a library, skip what the catalogue holds, classify the rest in batches, merge the parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import predict
+from ..cli import UserError
+from ..data import audio
+from ..models import artifacts
+from ..models.artifacts import DEFAULT_MODEL, MULTI_MODEL
+from ..runtime import progress
+from . import engine
+from .catalog import STATUSES, Catalog, Stat, model_id, rows_table, same_content_rows
+
+HASH_THREADS = 4  # files hashed at once (reading is I/O bound; hashlib releases the GIL)
+
+
+@dataclass
+class Plan:
+    """What a run will do: the files to classify (with their stat and hash), those it copies from a catalogued file
+    of the same content, and what it leaves alone."""
+
+    todo: list[tuple[str, str, Stat, str | None]] = field(default_factory=list)
+    same_content: list[dict] = field(default_factory=list)
+    catalogued: int = 0
+    unlisted: list[tuple[Path, str]] = field(default_factory=list)  # audio names that are no readable file
+    not_audio: set[Path] = field(default_factory=set)  # other files
+
+    @property
+    def audio_files(self) -> int:
+        return len(self.todo) + len(self.same_content) + self.catalogued
+
+
+def resolve_models(model: str | None, multi_model: str | None, no_multi: bool) -> tuple[Path, Path | None]:
+    """The single-genre and multi-genre model files (``helpers.predict.default_model`` when not named), checked
+    without TensorFlow; a model trained on the synthetic set or the smoke profile is refused for a library."""
+    files = [Path(model) if model else predict.default_model(name=DEFAULT_MODEL)]
+    if not no_multi:
+        files.append(Path(multi_model) if multi_model else predict.default_model(name=MULTI_MODEL))
+    checked = []
+    for file in files:
+        try:
+            path, sidecar = artifacts.read_sidecar(file)
+        except artifacts.ArtifactError as error:
+            raise UserError(str(error)) from None
+        toy = artifacts.smoke_or_synthetic(path, sidecar)
+        if toy:
+            print(f"warning: {file} was {toy}: its predictions mean nothing for real music", file=sys.stderr)
+        checked.append(path.absolute())
+    single, multi = checked[0], (checked[1] if len(checked) > 1 else None)
+    if predict.multi_label(artifacts.read_sidecar(single)[1]) is not None:
+        raise UserError(f"{single} is a multi-genre model; --model takes a single-genre model (--multi-model the other)")
+    if multi is not None and predict.multi_label(artifacts.read_sidecar(multi)[1]) is None:
+        raise UserError(f"{multi} gives one genre per file; --multi-model takes a multi-genre model (or give --no-multi)")
+    return single, multi
+
+
+def plan(library: Path, catalog: Catalog, model: str) -> Plan:
+    """Walk ``library``: each audio file is catalogued (same path, size and modification time), a copy of a catalogued
+    file (same content hash), or to classify."""
+    result = Plan()
+    known = catalog.read()
+    by_path = {p: Stat(s, m) for p, s, m in zip(*(known.column(c).to_pylist() for c in ("path", "size", "mtime_ns")))}
+    rows = known.filter(known.column("status").to_numpy(zero_copy_only=False) == "ok").to_pylist() if known.num_rows else []
+    by_hash = {row["sha256"]: row for row in rows if row["sha256"]}
+
+    def wanted(path: Path) -> bool:
+        if audio.is_audio_file(path):
+            return True
+        if path.is_file():
+            result.not_audio.add(path)
+        return False
+
+    files, result.unlisted = audio.find_audio_files([library], wanted)
+    unhashed = []
+    for file in files:
+        path = str(file.absolute())
+        stat = Stat.of(file)
+        if by_path.get(path) == stat:
+            result.catalogued += 1
+        else:
+            unhashed.append((path, os.path.relpath(path, library), stat))
+    with ThreadPoolExecutor(HASH_THREADS) as pool:
+        hashes = list(pool.map(_hash_or_none, [path for path, _, _ in unhashed]))
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    copies = []
+    for (path, relpath, stat), digest in zip(unhashed, hashes):
+        if digest in by_hash:
+            copies.append(dict(path=path, relpath=relpath, size=stat.size, mtime_ns=stat.mtime_ns, sha256=digest,
+                               classified_at=now))
+        else:
+            result.todo.append((path, relpath, stat, digest))
+    result.same_content = same_content_rows(copies, by_hash, model)
+    return result
+
+
+def _hash_or_none(path: str) -> str | None:
+    from .catalog import file_hash
+
+    try:
+        return file_hash(path)
+    except OSError:  # the decode reports why it cannot be read
+        return None
+
+
+def classify_library(library: str | os.PathLike, catalog_path: str | os.PathLike, *, model: str | None = None,
+                     multi_model: str | None = None, no_multi: bool = False, workers: int | None = None,
+                     scheduler: str | None = None, batch_size: int = 16, dry_run: bool = False) -> dict:
+    """Classify every audio file under ``library`` into the catalogue at ``catalog_path`` (resuming it); returns the
+    run's counts. ``workers``: a Dask ``LocalCluster`` of that many processes; ``scheduler``: a running cluster's
+    address (``tcp://host:8786``); neither: this process."""
+    library = Path(library).absolute()
+    if not library.is_dir():
+        raise UserError(f"no library folder at {library}" if not library.exists() else
+                        f"{library} is a file; give the folder that holds the music")
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers {workers} is not allowed: give 1 or more")
+    catalog = Catalog(catalog_path)
+    if catalog.path.is_relative_to(library) and audio.is_audio_file(catalog.path):
+        raise UserError("the catalogue must not be an audio file name inside the library")
+    model_file, multi_file = resolve_models(model, multi_model, no_multi)
+    models_id = model_id([f for f in (model_file, multi_file) if f])
+    catalog.check_model(models_id)
+    work = plan(library, catalog, models_id)
+    print(f"{work.audio_files} audio files under {library}: {work.catalogued} in the catalogue already, "
+          f"{len(work.same_content)} with the content of a catalogued file, {len(work.todo)} to classify"
+          + (f"; {len(work.not_audio)} other files left out ({_suffixes(work.not_audio)})" if work.not_audio else ""))
+    for path, reason in work.unlisted:
+        print(f"skipped: {path}: {reason}", file=sys.stderr)
+    counts = {"files": work.audio_files, "catalogued": work.catalogued, "same_content": len(work.same_content),
+              "classified": 0, **dict.fromkeys(STATUSES, 0)}
+    if dry_run:
+        print("dry run: nothing classified, nothing written")
+        return counts
+    library_text = str(library)
+    if work.same_content:
+        catalog.write_part(rows_table(work.same_content), model=models_id, library=library_text)
+    batches = [work.todo[i:i + batch_size] for i in range(0, len(work.todo), batch_size)]
+    start = time.perf_counter()
+    bar = progress(total=len(work.todo), desc="classify", unit="file")
+    seconds = dict.fromkeys(engine.STAGES, 0.0)
+
+    def write(result: engine.BatchResult) -> None:
+        catalog.write_part(rows_table(result.rows), model=models_id, library=library_text)
+        for row in result.rows:
+            counts[row["status"]] += 1
+        for stage, value in result.seconds.items():
+            seconds[stage] += value
+        counts["classified"] += len(result.rows)
+        bar.update(len(result.rows))
+
+    try:
+        engine.run_batches(batches, write, model_file=str(model_file), multi_file=str(multi_file) if multi_file else None,
+                           model=models_id, workers=workers, scheduler=scheduler)
+    finally:  # an interruption keeps every finished batch: merged now, or by the next run
+        bar.close()
+        rows = catalog.merge(model=models_id, library=library_text)
+    elapsed = time.perf_counter() - start
+    rate = counts["classified"] / elapsed if elapsed > 0 and counts["classified"] else 0.0
+    print(f"classified {counts['classified']} files in {elapsed:.1f} s ({rate:.2f} files/s): {counts['ok']} ok, "
+          f"{counts['unreadable']} unreadable; catalogue {catalog.path} holds {rows} rows")
+    counts.update(seconds={k: round(v, 3) for k, v in seconds.items()}, elapsed=elapsed, rows=rows)
+    return counts
+
+
+def _suffixes(paths: set[Path]) -> str:
+    counter = Counter(p.suffix.lower() or "(no suffix)" for p in paths)
+    return ", ".join(f"{suffix} {n}" for suffix, n in counter.most_common(5)) + (", ..." if len(counter) > 5 else "")
+
+
+def read_rows(catalog_path: str | os.PathLike, columns: Sequence[str] | None = None):
+    """The catalogue's rows as a DataFrame (``UserError`` when there is none)."""
+    catalog = Catalog(catalog_path)
+    if not catalog.exists:
+        raise UserError(f"no catalogue at {catalog_path}: make one with "
+                        f"python -m helpers.library classify LIBRARY --catalog {catalog_path}")
+    table = catalog.read()
+    return (table.select(list(columns)) if columns else table).to_pandas(), catalog.metadata()

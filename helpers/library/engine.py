@@ -1,0 +1,245 @@
+"""Classifying a batch of files with the shipped models, in this process or on the workers of a Dask cluster.
+
+:func:`classify_batch` is one task: it decodes each file once, cuts it into the models'
+input windows, runs the single-genre model (whose ``taggram`` layer gives the clip
+embedding) and the multi-genre model on every window of the batch at once, and returns
+the catalogue rows (``helpers.library.catalog.SCHEMA``) with the seconds spent decoding,
+computing mel windows and in the networks. The models are loaded once per process
+(:func:`_models`), so a Dask worker loads them on its first task and keeps them.
+
+:func:`run_batches` sends the batches to a Dask cluster (``LocalCluster`` for
+``--workers N``, a running scheduler for ``--scheduler ADDRESS``) or runs them here,
+with at most two batches per worker in flight, so neither the client's nor a
+worker's memory grows with the library; each result is handed to ``on_result``
+(which writes it as a catalogue part) as soon as it arrives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import predict
+from ..cli import UserError
+from ..data import audio, stream
+from ..models import artifacts, pretrained
+from .catalog import TOP, Stat
+
+EMBEDDING_LAYER = "taggram"  # musicnn's 50 tag probabilities per window: their mean over a file is its embedding
+NETWORK_BATCH = 256  # windows per forward pass
+STAGES = ("decode", "mel", "network")
+SCHEDULER_TIMEOUT_S = 10
+
+
+@dataclass
+class BatchResult:
+    """One task's catalogue rows and the seconds it spent per stage (:data:`STAGES`)."""
+
+    rows: list[dict]
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+
+class Models:
+    """The single-genre model (with its embedding layer as a second output) and the optional multi-genre model."""
+
+    def __init__(self, model_file: str, multi_file: str | None, threads: int | None = None) -> None:
+        if threads:
+            _limit_threads(threads)
+        import keras
+
+        model, self.sidecar = artifacts.load_artifact(model_file)
+        self.prep = self.sidecar["preprocessing"]
+        if self.prep["input"] == "kaggle-image":
+            raise UserError(f"{model_file} classifies Kaggle PNG images, not audio: give a model trained on audio")
+        self.multi, self.multi_sidecar, self.threshold = None, None, None
+        if multi_file:
+            multi, self.multi_sidecar = artifacts.load_artifact(multi_file)
+            settings = (self.multi_sidecar.get("card") or {}).get("multi_label") or {}
+            if "threshold" not in settings:
+                raise UserError(f"{multi_file} is not a multi-genre model (no threshold in its card)")
+            self.threshold = float(settings["threshold"])
+        # The embedding comes from whichever model computes the taggram on its way (the single-genre one first);
+        # a model whose head reads another layer leaves that layer out of its graph.
+        self.embedding_in = "model" if _has_layer(model) else "multi" if multi_file and _has_layer(multi) else None
+        self.model = keras.Model(model.input, [model.output, *([model.get_layer(EMBEDDING_LAYER).output]
+                                                                 if self.embedding_in == "model" else [])])
+        if multi_file:
+            self.multi = keras.Model(multi.input, [multi.output, *([multi.get_layer(EMBEDDING_LAYER).output]
+                                                                   if self.embedding_in == "multi" else [])])
+
+    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """``(genre probabilities, taggram or None, multi-genre probabilities or None)`` per window."""
+        single = _forward(self.model, inputs)
+        multi = _forward(self.multi, inputs) if self.multi is not None else [None]
+        embedding = single[1] if self.embedding_in == "model" else multi[1] if self.embedding_in == "multi" else None
+        return single[0], embedding, multi[0]
+
+
+def _has_layer(model) -> bool:
+    return any(layer.name == EMBEDDING_LAYER for layer in model.layers)
+
+
+def _forward(model, inputs: np.ndarray) -> list[np.ndarray]:
+    """The model's outputs on ``inputs``, in passes of :data:`NETWORK_BATCH` windows (one graph call each, no
+    ``predict`` loop: its per-call overhead dominates for short files)."""
+    chunks = [model(inputs[i:i + NETWORK_BATCH], training=False) for i in range(0, len(inputs), NETWORK_BATCH)]
+    chunks = [c if isinstance(c, (list, tuple)) else [c] for c in chunks]
+    return [np.concatenate([np.asarray(c[k]) for c in chunks]) for k in range(len(chunks[0]))]
+
+
+def _limit_threads(threads: int) -> None:
+    """TensorFlow's thread pools sized to a worker's share of the machine (before TensorFlow starts its runtime)."""
+    from ..runtime import quiet_tensorflow
+
+    quiet_tensorflow()
+    import tensorflow as tf
+
+    with contextlib.suppress(RuntimeError):  # the runtime started already: its pools stay as they are
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+@functools.cache
+def _models(model_file: str, multi_file: str | None, threads: int | None) -> Models:
+    """The models of this process, loaded once (a Dask worker keeps them between tasks)."""
+    return Models(model_file, multi_file, threads)
+
+
+def _decode(path: str, prep: dict) -> tuple[np.ndarray, float]:
+    """The file's samples at the model's rate and its duration in seconds."""
+    if prep["input"] == "musicnn-mel":
+        samples, sr = audio.load(path, sr=None)
+        return pretrained.resample(samples, sr), len(samples) / sr
+    samples, sr = audio.load(path, sr=predict.sample_rate(prep))
+    return samples, len(samples) / sr
+
+
+def _file_inputs(path: str, prep: dict, seconds: dict[str, float]) -> Iterator[tuple[np.ndarray, float, list[str]]]:
+    """The network inputs of one file (``(windows, duration, notes)``): a long file in several batches read block by
+    block (``helpers.predict.long_file_batches``), any other in one."""
+    info = audio.info(path)
+    if info.duration > stream.LONG_FILE_SECONDS:
+        peak = predict.Peak()
+        start = time.perf_counter()
+        for batch in predict.long_file_batches(path, prep, peak):
+            seconds["mel"] += time.perf_counter() - start
+            notes = ["digital silence: the prediction means nothing"] if peak.value <= predict.SILENCE_PEAK else []
+            yield batch, info.duration, notes
+            start = time.perf_counter()
+        return
+    start = time.perf_counter()
+    samples, duration = _decode(path, prep)
+    seconds["decode"] += time.perf_counter() - start
+    start = time.perf_counter()
+    inputs = predict.prepare_audio(samples, prep)
+    seconds["mel"] += time.perf_counter() - start
+    yield inputs, duration, predict.audio_notes(samples, prep)
+
+
+def classify_batch(files: Sequence[tuple[str, str, Stat, str | None]], model_file: str, multi_file: str | None, model: str,
+                   threads: int | None = None) -> BatchResult:
+    """Catalogue rows of ``files`` (``(path, relpath, stat, sha256)``): a Dask task, or a call in this process."""
+    models = _models(model_file, multi_file, threads)
+    result = BatchResult(rows=[])
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    genres = models.sidecar["genres"]
+    multi_genres = models.multi_sidecar["genres"] if models.multi_sidecar else None
+    pending: list[tuple[dict, list[np.ndarray]]] = []
+    for path, relpath, stat, digest in files:
+        row = dict(path=path, relpath=relpath, size=stat.size, mtime_ns=stat.mtime_ns, sha256=digest, model=model,
+                   classified_at=now)
+        try:
+            batches = list(_file_inputs(path, models.prep, result.seconds))
+            parts = [inputs for inputs, _, _ in batches]
+            _, duration, notes = batches[-1]  # the last batch's notes: the whole file's peak
+        except (audio.AudioError, OSError, ValueError) as error:
+            result.rows.append({**row, "status": "unreadable", "reason": str(error).removeprefix(f"{path}: ")})
+            continue
+        row.update(duration=duration, status="ok", note="; ".join(notes) or None)
+        pending.append((row, parts))
+    if pending:
+        _predict_rows(models, pending, genres, multi_genres, result.seconds)
+    result.rows += [row for row, _ in pending]
+    result.rows.sort(key=lambda r: r["path"])
+    return result
+
+
+def _predict_rows(models: Models, pending: list[tuple[dict, list[np.ndarray]]], genres: list[str], multi_genres: list[str] | None,
+                  seconds: dict[str, float]) -> None:
+    """Every window of the batch through the networks at once, then each file's mean over its windows."""
+    arrays = [np.concatenate(parts) for _, parts in pending]
+    bounds = np.cumsum([0, *map(len, arrays)])
+    start = time.perf_counter()
+    probabilities, embedding, multi = models.predict(np.concatenate(arrays))
+    seconds["network"] += time.perf_counter() - start
+    for k, (row, _) in enumerate(pending):
+        window = slice(bounds[k], bounds[k + 1])
+        mean = probabilities[window].mean(axis=0)
+        order = np.argsort(mean, kind="stable")[::-1]
+        row.update(genre=genres[order[0]], probability=float(mean[order[0]]), windows=int(bounds[k + 1] - bounds[k]),
+                   top=[{"genre": genres[i], "probability": float(mean[i])} for i in order[:TOP]])
+        if embedding is not None:
+            row["embedding"] = embedding[window].mean(axis=0).astype(np.float32).tolist()
+        if multi is not None:
+            means = multi[window].mean(axis=0)
+            row["genres"] = [multi_genres[i] for i in np.argsort(means, kind="stable")[::-1] if means[i] >= models.threshold]
+
+
+def run_batches(batches: Sequence[list], on_result: Callable[[BatchResult], None], *, model_file: str, multi_file: str | None,
+                model: str, workers: int | None = None, scheduler: str | None = None) -> None:
+    """Each batch through :func:`classify_batch`: here, on ``workers`` local Dask worker processes, or on the cluster
+    whose scheduler is at ``scheduler``; ``on_result`` gets each result as it arrives."""
+    if not workers and not scheduler:
+        for batch in batches:
+            on_result(classify_batch(batch, model_file, multi_file, model))
+        return
+    with _client(workers, scheduler) as client:
+        threads = 1 if workers else None  # a LocalCluster worker per core; a remote worker keeps its own setting
+        in_flight = 2 * max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+        queue = iter(batches)
+        from distributed import as_completed
+
+        def submit(batch):
+            return client.submit(classify_batch, batch, model_file, multi_file, model, threads, pure=False)
+
+        running = as_completed([submit(b) for b in _take(queue, in_flight)])
+        for future in running:
+            on_result(future.result())
+            future.release()
+            for batch in _take(queue, 1):
+                running.add(submit(batch))
+
+
+def _take(iterator: Iterator, n: int) -> list:
+    return [item for _, item in zip(range(n), iterator)]
+
+
+@contextlib.contextmanager
+def _client(workers: int | None, scheduler: str | None):
+    """A Dask client of a new ``LocalCluster`` (``workers`` processes, one thread each) or of a running scheduler."""
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines would bury the progress bar
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S}s")
+        except (OSError, TimeoutError, ValueError) as error:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise UserError(f"cannot reach the Dask scheduler at {scheduler} within {SCHEDULER_TIMEOUT_S} s ({reason}); "
+                            f"start one with `dask scheduler` and give its tcp://HOST:PORT address") from None
+        with client:
+            if not client.scheduler_info(n_workers=-1)["workers"]:
+                client.wait_for_workers(1, timeout=60)
+            yield client
+        return
+    env = {"OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR, env=env) as cluster, Client(cluster) as client:
+        yield client

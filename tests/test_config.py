@@ -107,3 +107,15 @@ def test_unknown_profile_from_the_environment_is_one_line(monkeypatch, capsys):
     assert cli.run(config.main, ["dataset"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: unknown profile 'fast'") and "Traceback" not in err
+
+
+def test_in_place_runs_never_replace_the_shipped_models(monkeypatch, synthetic_dir):
+    """An in-place run writes models/ (the shipped, committed models) only in the report profile on a real dataset."""
+    monkeypatch.setenv("MGC_OUTPUT_DIR", str(config.REPO_ROOT))
+    shipped = (config.REPO_ROOT / "models").resolve()
+    smoke = config.setup("smoke", synthetic_dir)
+    assert smoke.models_dir.resolve().parent == shipped and smoke.models_dir.name.startswith("smoke-synthetic")
+    report_synthetic = config.setup("report", synthetic_dir)
+    assert report_synthetic.models_dir.resolve() != shipped
+    monkeypatch.setenv("MGC_OUTPUT_DIR", str(synthetic_dir.parent / "elsewhere"))
+    assert config.setup("smoke", synthetic_dir).models_dir.name == "models"  # a runs/ folder keeps its own models/

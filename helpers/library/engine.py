@@ -33,7 +33,7 @@ from ..models import artifacts, pretrained
 from .catalog import TOP, Stat
 
 EMBEDDING_LAYER = "taggram"  # musicnn's 50 tag probabilities per window: their mean over a file is its embedding
-NETWORK_BATCH = 256  # windows per forward pass
+NETWORK_BATCH = 32  # windows per forward pass (a 30-s clip has 28 at a 1-s hop; a short file 1)
 STAGES = ("decode", "mel", "network")
 SCHEDULER_TIMEOUT_S = 10
 
@@ -47,51 +47,85 @@ class BatchResult:
 
 
 class Models:
-    """The single-genre model (with its embedding layer as a second output) and the optional multi-genre model."""
+    """The single-genre model, the optional multi-genre model and the embedding layer, as few networks as possible.
+
+    When the multi-genre model's head reads a layer that the single-genre model computes with the same weights
+    (both frozen on one checkpoint, as the shipped models are), its head is attached to the single-genre model's
+    graph, so a window goes through the checkpoint once, not twice (:func:`_shared_trunk`)."""
 
     def __init__(self, model_file: str, multi_file: str | None, threads: int | None = None) -> None:
         if threads:
             _limit_threads(threads)
         import keras
 
-        model, self.sidecar = artifacts.load_artifact(model_file)
+        single, self.sidecar = artifacts.load_artifact(model_file)
         self.prep = self.sidecar["preprocessing"]
         if self.prep["input"] == "kaggle-image":
             raise UserError(f"{model_file} classifies Kaggle PNG images, not audio: give a model trained on audio")
-        self.multi, self.multi_sidecar, self.threshold = None, None, None
+        self.multi_sidecar, self.threshold, multi = None, None, None
         if multi_file:
             multi, self.multi_sidecar = artifacts.load_artifact(multi_file)
             settings = (self.multi_sidecar.get("card") or {}).get("multi_label") or {}
             if "threshold" not in settings:
                 raise UserError(f"{multi_file} is not a multi-genre model (no threshold in its card)")
+            if self.multi_sidecar["preprocessing"] != self.prep:
+                raise UserError(f"{multi_file} reads other inputs than {model_file}; give two models of one preprocessing")
             self.threshold = float(settings["threshold"])
-        # The embedding comes from whichever model computes the taggram on its way (the single-genre one first);
-        # a model whose head reads another layer leaves that layer out of its graph.
-        self.embedding_in = "model" if _has_layer(model) else "multi" if multi_file and _has_layer(multi) else None
-        self.model = keras.Model(model.input, [model.output, *([model.get_layer(EMBEDDING_LAYER).output]
-                                                                 if self.embedding_in == "model" else [])])
-        if multi_file:
-            self.multi = keras.Model(multi.input, [multi.output, *([multi.get_layer(EMBEDDING_LAYER).output]
-                                                                   if self.embedding_in == "multi" else [])])
+        outputs = {"genre": single.output}
+        self.networks = []
+        trunk = _shared_trunk(single, multi) if multi is not None else None
+        if trunk:
+            outputs["multi"] = keras.Model(multi.get_layer(trunk).output, multi.output)(single.get_layer(trunk).output)
+        # The embedding comes from whichever model computes the taggram on its way (a head that reads another layer
+        # leaves the taggram out of its model's graph).
+        if _has_layer(single):
+            outputs["embedding"] = single.get_layer(EMBEDDING_LAYER).output
+        self.networks.append(keras.Model(single.input, outputs))
+        if multi is not None and not trunk:
+            extra = {"multi": multi.output}
+            if "embedding" not in outputs and _has_layer(multi):
+                extra["embedding"] = multi.get_layer(EMBEDDING_LAYER).output
+            self.networks.append(keras.Model(multi.input, extra))
 
-    def predict(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """``(genre probabilities, taggram or None, multi-genre probabilities or None)`` per window."""
-        single = _forward(self.model, inputs)
-        multi = _forward(self.multi, inputs) if self.multi is not None else [None]
-        embedding = single[1] if self.embedding_in == "model" else multi[1] if self.embedding_in == "multi" else None
-        return single[0], embedding, multi[0]
+    def predict(self, inputs: np.ndarray) -> dict[str, np.ndarray]:
+        """Per window: ``genre`` probabilities, and ``multi`` (multi-genre probabilities) and ``embedding`` (taggram)
+        when there are such models and layers."""
+        result: dict[str, np.ndarray] = {}
+        for network in self.networks:
+            result.update(_forward(network, inputs))
+        return result
 
 
 def _has_layer(model) -> bool:
     return any(layer.name == EMBEDDING_LAYER for layer in model.layers)
 
 
-def _forward(model, inputs: np.ndarray) -> list[np.ndarray]:
-    """The model's outputs on ``inputs``, in passes of :data:`NETWORK_BATCH` windows (one graph call each, no
-    ``predict`` loop: its per-call overhead dominates for short files)."""
-    chunks = [model(inputs[i:i + NETWORK_BATCH], training=False) for i in range(0, len(inputs), NETWORK_BATCH)]
-    chunks = [c if isinstance(c, (list, tuple)) else [c] for c in chunks]
-    return [np.concatenate([np.asarray(c[k]) for c in chunks]) for k in range(len(chunks[0]))]
+def _shared_trunk(single, multi) -> str | None:
+    """The layer ``multi``'s head reads when ``single`` computes it too, with the same result on a probe input (the
+    same checkpoint, frozen in both); else ``None``."""
+    import keras
+
+    try:
+        head_input = multi.get_layer("standardise").input._keras_history[0].name  # multigenre.deployable_multi's layers
+        single.get_layer(head_input)
+    except (ValueError, AttributeError, IndexError):
+        return None
+    probe = np.random.default_rng(0).standard_normal((2, *multi.input_shape[1:])).astype(np.float32)
+    a = keras.Model(single.input, single.get_layer(head_input).output)(probe, training=False)
+    b = keras.Model(multi.input, multi.get_layer(head_input).output)(probe, training=False)
+    return head_input if np.allclose(np.asarray(a), np.asarray(b), atol=1e-5) else None
+
+
+def _forward(model, inputs: np.ndarray) -> dict[str, np.ndarray]:
+    """The model's outputs (a dict) on ``inputs``, in passes of exactly :data:`NETWORK_BATCH` windows (the last one
+    padded): one graph call each, no ``predict`` loop (its per-call overhead dominates for short files), and one
+    input shape only (TensorFlow's CPU kernels are set up again for every new shape, which costs seconds)."""
+    outputs: list[dict[str, np.ndarray]] = []
+    for i in range(0, len(inputs), NETWORK_BATCH):
+        chunk = inputs[i:i + NETWORK_BATCH]
+        padded = np.concatenate([chunk, np.zeros((NETWORK_BATCH - len(chunk), *chunk.shape[1:]), chunk.dtype)])
+        outputs.append({k: np.asarray(v)[:len(chunk)] for k, v in model(padded, training=False).items()})
+    return {k: np.concatenate([o[k] for o in outputs]) for k in outputs[0]}
 
 
 def _limit_threads(threads: int) -> None:
@@ -177,8 +211,9 @@ def _predict_rows(models: Models, pending: list[tuple[dict, list[np.ndarray]]], 
     arrays = [np.concatenate(parts) for _, parts in pending]
     bounds = np.cumsum([0, *map(len, arrays)])
     start = time.perf_counter()
-    probabilities, embedding, multi = models.predict(np.concatenate(arrays))
+    outputs = models.predict(np.concatenate(arrays))
     seconds["network"] += time.perf_counter() - start
+    probabilities, embedding, multi = outputs["genre"], outputs.get("embedding"), outputs.get("multi")
     for k, (row, _) in enumerate(pending):
         window = slice(bounds[k], bounds[k + 1])
         mean = probabilities[window].mean(axis=0)

@@ -13,7 +13,8 @@ layer and those below it; ``tests/test_project.py`` checks it, and that the pack
 
 Top level: ``runtime`` and ``cli`` (what every layer needs: folders, progress bars, versions, seeds;
 one-line errors), ``config`` (profiles, dataset resolution, output folders: a notebook's first cell),
-``colab`` (the Colab badge and set-up cell) and ``predict`` (what a user calls on their own music).
+``colab`` (the Colab badge and set-up cell) and ``predict`` (what a user calls on their own music);
+``library/`` runs ``predict``'s models over a whole music library (a Parquet catalogue, Dask, organising).
 Each subpackage's ``__init__`` says what it owns and what it may import.
 """
 

@@ -135,13 +135,15 @@ def test_an_interrupted_run_resumes_and_loses_nothing(library, reference, tmp_pa
     path = tmp_path / "interrupted.parquet"
     command = [sys.executable, "-m", "helpers.library", "classify", str(library), "--catalog", str(path), "--batch-size", "8",
                *MODEL_ARGS]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C in a terminal: SIGINT to the whole process group, the Dask workers included (they must stay quiet)
+    process = subprocess.Popen([*command, "--workers", "2"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
     parts = path.with_name(path.name + ".parts")
     deadline = time.monotonic() + 300
     while not (parts.is_dir() and len(list(parts.glob("part-*.parquet"))) >= 2) and time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert "Traceback" not in err and "run the same command again" in err

@@ -32,6 +32,7 @@ class Plan:
     todo: list[tuple[str, str, Stat, str | None]] = field(default_factory=list)
     same_content: list[dict] = field(default_factory=list)
     catalogued: int = 0
+    gone: int = 0  # rows of files no longer under the library (kept)
     unlisted: list[tuple[Path, str]] = field(default_factory=list)  # audio names that are no readable file
     not_audio: set[Path] = field(default_factory=set)  # other files
 
@@ -81,6 +82,8 @@ def plan(library: Path, catalog: Catalog, model: str) -> Plan:
         return False
 
     files, result.unlisted = audio.find_audio_files([library], wanted)
+    walked = {str(f.absolute()) for f in files}
+    result.gone = sum(1 for path in by_path if path not in walked)
     unhashed = []
     for file in files:
         path = str(file.absolute())
@@ -134,6 +137,8 @@ def classify_library(library: str | os.PathLike, catalog_path: str | os.PathLike
     print(f"{work.audio_files} audio files under {library}: {work.catalogued} in the catalogue already, "
           f"{len(work.same_content)} with the content of a catalogued file, {len(work.todo)} to classify"
           + (f"; {len(work.not_audio)} other files left out ({_suffixes(work.not_audio)})" if work.not_audio else ""))
+    if work.gone:
+        print(f"{work.gone} catalogued files are no longer under {library}: their rows are kept")
     for path, reason in work.unlisted:
         print(f"skipped: {path}: {reason}", file=sys.stderr)
     counts = {"files": work.audio_files, "catalogued": work.catalogued, "same_content": len(work.same_content),

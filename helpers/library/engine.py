@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import functools
 import logging
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -275,6 +276,13 @@ def _client(workers: int | None, scheduler: str | None):
             yield client
         return
     env = {"OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR, env=env) as cluster, Client(cluster) as client:
+    # The worker processes start with Ctrl-C ignored (an ignored signal stays ignored in a child): Ctrl-C in a
+    # terminal reaches the whole process group, and this client, not each worker, is what stops and says so.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR, env=env)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with cluster, Client(cluster) as client:
         yield client

@@ -31,6 +31,7 @@ from .. import predict
 from ..cli import UserError
 from ..data import audio, stream
 from ..models import artifacts, pretrained
+from ..models.pretrained_port import WINDOW_FRAMES
 from .catalog import TOP, Stat
 
 EMBEDDING_LAYER = "taggram"  # musicnn's 50 tag probabilities per window: their mean over a file is its embedding
@@ -111,7 +112,8 @@ def _shared_trunk(single, multi) -> str | None:
         single.get_layer(head_input)
     except (ValueError, AttributeError, IndexError):
         return None
-    probe = np.random.default_rng(0).standard_normal((2, *multi.input_shape[1:])).astype(np.float32)
+    shape = [WINDOW_FRAMES if d is None else d for d in multi.input_shape[1:]]  # musicnn's window length is not fixed
+    probe = np.random.default_rng(0).standard_normal((2, *shape)).astype(np.float32)
     a = keras.Model(single.input, single.get_layer(head_input).output)(probe, training=False)
     b = keras.Model(multi.input, multi.get_layer(head_input).output)(probe, training=False)
     return head_input if np.allclose(np.asarray(a), np.asarray(b), atol=1e-5) else None

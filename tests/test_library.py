@@ -232,3 +232,46 @@ def test_bad_input_is_one_line_and_exit_2(library, reference, tmp_path, capsys):
     assert "no catalogue" in _bad(["summary", "--catalog", str(tmp_path / "none.parquet")], capsys)
     assert "inside the library" in _bad(["organize", "--catalog", str(reference), "--into", str(library / "sorted")], capsys)
     assert not (library / "sorted").exists()
+
+
+def test_a_renamed_copy_reuses_its_row_and_a_removed_file_leaves_the_catalogue(library, tmp_path, capsys):
+    small = tmp_path / "small"
+    small.mkdir()
+    originals = sorted(p for p in library.rglob("*.flac"))[:3]
+    for k, path in enumerate(originals):
+        (small / f"{k}.flac").write_bytes(path.read_bytes())
+    os.symlink(small, tmp_path / "link-to-small")
+    weird = os.fsencode(small) + b"/caf\xe9.wav"  # Latin-1 bytes: not UTF-8
+    with open(weird, "wb") as handle:
+        handle.write(b"RIFF")
+    path = tmp_path / "small.parquet"
+    assert main(["classify", str(small), "--catalog", str(path), *MODEL_ARGS]) == 0
+    assert "not valid UTF-8" in capsys.readouterr().err
+    before = _rows(path)
+    (small / "0.flac").rename(small / "renamed.flac")
+    (small / "1.flac").unlink()
+    assert main(["classify", str(tmp_path / "link-to-small"), "--catalog", str(path), *MODEL_ARGS]) == 0  # same library
+    out = capsys.readouterr().out
+    assert "1 in the catalogue already, 1 with the content of a catalogued file, 0 to classify" in out
+    assert "2 catalogued files are no longer under" in out
+    after = _rows(path)
+    assert sorted(after.index) == ["2.flac", "renamed.flac"]
+    assert after.loc["renamed.flac", "genre"] == before.loc["0.flac", "genre"]
+    assert "same content as 0.flac" in after.loc["renamed.flac", "note"]
+
+
+def test_one_catalogue_per_library_and_one_run_at_a_time(library, reference, tmp_path, capsys):
+    import fcntl
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.wav").write_bytes(next(library.rglob("*.wav")).read_bytes())
+    assert "catalogues" in _bad(["classify", str(other), "--catalog", str(reference), *MODEL_ARGS], capsys)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "cover.jpg").write_bytes(b"\xff")
+    assert "no audio files" in _bad(["classify", str(empty), "--catalog", str(tmp_path / "e.parquet"), *MODEL_ARGS], capsys)
+    assert not (tmp_path / "e.parquet").exists()
+    with open(reference.with_name(f".{reference.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        assert "another run" in _bad(["classify", str(library), "--catalog", str(reference), *MODEL_ARGS], capsys)

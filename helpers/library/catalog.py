@@ -16,10 +16,12 @@ that row's prediction without being classified again.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,17 +137,35 @@ class Catalog:
         parts = self._part_files()
         return self._read_metadata(parts[0]) if parts else {}
 
-    def check_model(self, model: str) -> None:
-        """A :class:`UserError` when the catalogue was made by other models than ``model``."""
-        made_by = self.metadata().get("model")
+    def check(self, model: str, library: str) -> None:
+        """A :class:`UserError` when the catalogue was made by other models than ``model`` or for another library."""
+        metadata = self.metadata()
+        made_by, made_for = metadata.get("model"), metadata.get("library")
         if made_by and made_by != model:
             raise UserError(f"{self.path.name} was made with {made_by}; this run uses {model}: classify into another "
-                            f"--catalog file, or name the catalogue's models with --model and --multi-model")
+                            f"--catalog file, or name the catalogue's models with --model and --multi-model "
+                            f"(or --no-multi, if it was made without a multi-genre model)")
+        if made_for and made_for != library:
+            raise UserError(f"{self.path.name} catalogues {made_for}, not {library}: give each library its own --catalog file")
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold ``.FILE.parquet.lock`` for a run: a second run on the same catalogue is refused, not interleaved."""
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        with open(lock, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UserError(f"another run is writing {self.path.name} (it holds {lock.name}); wait for it to end") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def read(self) -> pa.Table:
         """Every row: the catalogue file's, then the parts' (a later row for a path replaces an earlier one)."""
-        tables = ([pq.read_table(self.path, schema=SCHEMA)] if self._metadata is not None else [])
-        tables += [pq.read_table(part, schema=SCHEMA) for part in self._part_files()]
+        tables = ([_read(self.path)] if self._metadata is not None else [])
+        tables += [_read(part) for part in self._part_files()]
         if not tables:
             return empty_table()
         table = pa.concat_tables(tables)
@@ -156,26 +176,42 @@ class Catalog:
         self.parts_dir.mkdir(exist_ok=True)
         name = f"part-{time.time_ns():020d}-{os.getpid()}.parquet"
         final = self.parts_dir / name
-        partial = self.parts_dir / f".{name}.partial"
-        pq.write_table(table.replace_schema_metadata(_metadata(model, library)), partial)
-        os.replace(partial, final)
+        _write(table.replace_schema_metadata(_metadata(model, library)), final)
         return final
 
-    def merge(self, *, model: str, library: str) -> int:
-        """Fold the parts into the catalogue file (atomically) and remove them; returns the rows it holds."""
-        parts = self._part_files()
-        if not parts and self._metadata is not None:
-            return pq.read_metadata(self.path).num_rows
+    def merge(self, *, model: str, library: str, drop: Iterable[str] = ()) -> int:
+        """Fold the parts into the catalogue file (atomically) without the rows of the paths in ``drop``, and remove
+        the parts; returns the rows it holds (0, and nothing written, when there is neither a file nor a part)."""
+        parts, drop = self._part_files(), set(drop)
+        if not parts and not drop:
+            return pq.read_metadata(self.path).num_rows if self._metadata is not None else 0
         table = self.read()
-        partial = self.path.with_name(f".{self.path.name}.partial")
-        pq.write_table(table.replace_schema_metadata(_metadata(model, library)), partial)
-        os.replace(partial, self.path)
+        if drop:
+            table = table.filter(pa.array([path not in drop for path in table.column("path").to_pylist()], pa.bool_()))
+        _write(table.replace_schema_metadata(_metadata(model, library)), self.path)
         self._metadata = _metadata_text(model, library)
         for part in parts:
             part.unlink()
         if self.parts_dir.is_dir() and not any(self.parts_dir.iterdir()):
             self.parts_dir.rmdir()
         return table.num_rows
+
+
+def _write(table: pa.Table, path: Path) -> None:
+    """``table`` at ``path`` through a temporary file, flushed to disk before the rename: complete or absent."""
+    partial = path.with_name(f".{path.name}.partial")
+    pq.write_table(table, partial)
+    with open(partial, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+
+
+def _read(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path, schema=SCHEMA)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise UserError(f"{path} is not a readable catalogue part or file ({str(error).splitlines()[0]}); move it "
+                        f"elsewhere and run again (the files it held are classified again)") from None
 
 
 def _metadata_text(model: str, library: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -32,7 +33,7 @@ class Plan:
     todo: list[tuple[str, str, Stat, str | None]] = field(default_factory=list)
     same_content: list[dict] = field(default_factory=list)
     catalogued: int = 0
-    gone: int = 0  # rows of files no longer under the library (kept)
+    gone: set[str] = field(default_factory=set)  # catalogued paths no longer under the library (their rows are dropped)
     unlisted: list[tuple[Path, str]] = field(default_factory=list)  # audio names that are no readable file
     not_audio: set[Path] = field(default_factory=set)  # other files
 
@@ -81,9 +82,17 @@ def plan(library: Path, catalog: Catalog, model: str) -> Plan:
             result.not_audio.add(path)
         return False
 
-    files, result.unlisted = audio.find_audio_files([library], wanted)
+    found, result.unlisted = audio.find_audio_files([library], wanted)
+    files = []
+    for file in found:
+        try:
+            str(file).encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 (old Latin-1 names): Parquet text must be UTF-8
+            result.unlisted.append((file, "its name is not valid UTF-8; rename it (convmv converts whole trees)"))
+            continue
+        files.append(file)
     walked = {str(f.absolute()) for f in files}
-    result.gone = sum(1 for path in by_path if path not in walked)
+    result.gone = {path for path in by_path if path not in walked}
     unhashed = []
     for file in files:
         path = str(file.absolute())
@@ -92,8 +101,9 @@ def plan(library: Path, catalog: Catalog, model: str) -> Plan:
             result.catalogued += 1
         else:
             unhashed.append((path, os.path.relpath(path, library), stat))
-    with ThreadPoolExecutor(HASH_THREADS) as pool:
-        hashes = list(pool.map(_hash_or_none, [path for path, _, _ in unhashed]))
+    with ThreadPoolExecutor(HASH_THREADS) as pool:  # every new or changed file is read once here, for its hash
+        hashes = list(progress(pool.map(_hash_or_none, [path for path, _, _ in unhashed]), total=len(unhashed),
+                               desc="hash", unit="file", disable=None if unhashed else True))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     copies = []
     for (path, relpath, stat), digest in zip(unhashed, hashes):
@@ -121,38 +131,54 @@ def classify_library(library: str | os.PathLike, catalog_path: str | os.PathLike
     """Classify every audio file under ``library`` into the catalogue at ``catalog_path`` (resuming it); returns the
     run's counts. ``workers``: a Dask ``LocalCluster`` of that many processes; ``scheduler``: a running cluster's
     address (``tcp://host:8786``); neither: this process."""
-    library = Path(library).absolute()
+    given = Path(library)
+    library = Path(os.path.realpath(given))  # one library, one name: links and .. resolved
     if not library.is_dir():
-        raise UserError(f"no library folder at {library}" if not library.exists() else
-                        f"{library} is a file; give the folder that holds the music")
+        raise UserError(f"no library folder at {given}" if not library.exists() else
+                        f"{given} is a file; give the folder that holds the music")
     if workers is not None and workers < 1:
         raise UserError(f"--workers {workers} is not allowed: give 1 or more")
     catalog = Catalog(catalog_path)
-    if catalog.path.is_relative_to(library) and audio.is_audio_file(catalog.path):
-        raise UserError("the catalogue must not be an audio file name inside the library")
     model_file, multi_file = resolve_models(model, multi_model, no_multi)
-    models_id = model_id([f for f in (model_file, multi_file) if f])
-    catalog.check_model(models_id)
-    work = plan(library, catalog, models_id)
-    print(f"{work.audio_files} audio files under {library}: {work.catalogued} in the catalogue already, "
-          f"{len(work.same_content)} with the content of a catalogued file, {len(work.todo)} to classify"
-          + (f"; {len(work.not_audio)} other files left out ({_suffixes(work.not_audio)})" if work.not_audio else ""))
-    if work.gone:
-        print(f"{work.gone} catalogued files are no longer under {library}: their rows are kept")
-    for path, reason in work.unlisted:
-        print(f"skipped: {path}: {reason}", file=sys.stderr)
-    counts = {"files": work.audio_files, "catalogued": work.catalogued, "same_content": len(work.same_content),
-              "classified": 0, **dict.fromkeys(STATUSES, 0)}
-    if dry_run:
-        print("dry run: nothing classified, nothing written")
-        return counts
-    library_text = str(library)
-    if work.same_content:
-        catalog.write_part(rows_table(work.same_content), model=models_id, library=library_text)
+    models_id, library_text = model_id([f for f in (model_file, multi_file) if f]), str(library)
+    catalog.check(models_id, library_text)
+    # a dry run writes nothing (not even the lock) and starts no cluster
+    lock = contextlib.nullcontext() if dry_run else catalog.locked()
+    with lock, engine.connect(None if dry_run else workers, None if dry_run else scheduler) as client:
+        work = plan(library, catalog, models_id)
+        if not work.audio_files:
+            raise UserError(f"no audio files ({', '.join(audio.SUPPORTED_EXTENSIONS)}) under {given}"
+                            + (f"; {len(work.not_audio)} other files ({_suffixes(work.not_audio)})" if work.not_audio else ""))
+        print(f"{work.audio_files} audio files under {library}: {work.catalogued} in the catalogue already, "
+              f"{len(work.same_content)} with the content of a catalogued file, {len(work.todo)} to classify"
+              + (f"; {len(work.not_audio)} other files left out ({_suffixes(work.not_audio)})" if work.not_audio else ""))
+        if work.gone:
+            print(f"{len(work.gone)} catalogued files are no longer under {library}: their rows "
+                  + ("would be dropped" if dry_run else "are dropped"))
+        for path, reason in work.unlisted:  # a name of undecodable bytes is shown with escapes, never a crash
+            shown = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+            print(f"skipped: {shown}: {reason}", file=sys.stderr)
+        counts = {"files": work.audio_files, "catalogued": work.catalogued, "same_content": len(work.same_content),
+                  "classified": 0, **dict.fromkeys(STATUSES, 0)}
+        if dry_run:
+            print("dry run: nothing classified, nothing written")
+            return counts
+        if work.same_content:
+            catalog.write_part(rows_table(work.same_content), model=models_id, library=library_text)
+        counts.update(_run(work, catalog, client, model_file, multi_file, models_id, library_text, batch_size,
+                           threads=1 if workers else None))
+    return counts
+
+
+def _run(work: Plan, catalog: Catalog, client, model_file: Path, multi_file: Path | None, models_id: str,
+         library_text: str, batch_size: int, threads: int | None) -> dict:
+    """The batches of ``work.todo`` through the engine, each result written as a part at once; the parts merged at the
+    end or at an interruption (Ctrl-C keeps every finished batch)."""
+    counts = {"classified": 0, **dict.fromkeys(STATUSES, 0)}
+    seconds = dict.fromkeys(engine.STAGES, 0.0)
     batches = [work.todo[i:i + batch_size] for i in range(0, len(work.todo), batch_size)]
     start = time.perf_counter()
-    bar = progress(total=len(work.todo), desc="classify", unit="file")
-    seconds = dict.fromkeys(engine.STAGES, 0.0)
+    bar = progress(total=len(work.todo), desc="classify", unit="file", disable=None if work.todo else True)
 
     def write(result: engine.BatchResult) -> None:
         catalog.write_part(rows_table(result.rows), model=models_id, library=library_text)
@@ -164,17 +190,16 @@ def classify_library(library: str | os.PathLike, catalog_path: str | os.PathLike
         bar.update(len(result.rows))
 
     try:
-        engine.run_batches(batches, write, model_file=str(model_file), multi_file=str(multi_file) if multi_file else None,
-                           model=models_id, workers=workers, scheduler=scheduler)
-    finally:  # an interruption keeps every finished batch: merged now, or by the next run
+        engine.run_batches(batches, write, client, model_file=str(model_file),
+                           multi_file=str(multi_file) if multi_file else None, model=models_id, threads=threads)
+    finally:
         bar.close()
-        rows = catalog.merge(model=models_id, library=library_text)
+        rows = catalog.merge(model=models_id, library=library_text, drop=work.gone)
     elapsed = time.perf_counter() - start
     rate = counts["classified"] / elapsed if elapsed > 0 and counts["classified"] else 0.0
     print(f"classified {counts['classified']} files in {elapsed:.1f} s ({rate:.2f} files/s): {counts['ok']} ok, "
           f"{counts['unreadable']} unreadable; catalogue {catalog.path} holds {rows} rows")
-    counts.update(seconds={k: round(v, 3) for k, v in seconds.items()}, elapsed=elapsed, rows=rows)
-    return counts
+    return {**counts, "seconds": {k: round(v, 3) for k, v in seconds.items()}, "elapsed": elapsed, "rows": rows}
 
 
 def _suffixes(paths: set[Path]) -> str:

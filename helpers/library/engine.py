@@ -7,8 +7,8 @@ the catalogue rows (``helpers.library.catalog.SCHEMA``) with the seconds spent d
 computing mel windows and in the networks. The models are loaded once per process
 (:func:`_models`), so a Dask worker loads them on its first task and keeps them.
 
-:func:`run_batches` sends the batches to a Dask cluster (``LocalCluster`` for
-``--workers N``, a running scheduler for ``--scheduler ADDRESS``) or runs them here,
+:func:`connect` starts or joins a Dask cluster (``LocalCluster`` for ``--workers N``, a
+running scheduler for ``--scheduler ADDRESS``); :func:`run_batches` sends the batches to it or runs them here,
 with at most two batches per worker in flight, so neither the client's nor a
 worker's memory grows with the library; each result is handed to ``on_result``
 (which writes it as a catalogue part) as soon as it arrives.
@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import logging
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ EMBEDDING_LAYER = "taggram"  # musicnn's 50 tag probabilities per window: their 
 NETWORK_BATCH = 32  # windows per forward pass (a 30-s clip has 28 at a 1-s hop; a short file 1)
 STAGES = ("decode", "mel", "network")
 SCHEDULER_TIMEOUT_S = 10
+WORKER_WAIT_S = 60  # how long a run waits for the first worker of a running cluster
 
 
 @dataclass
@@ -144,8 +146,9 @@ def _limit_threads(threads: int) -> None:
 
 
 @functools.cache
-def _models(model_file: str, multi_file: str | None, threads: int | None) -> Models:
-    """The models of this process, loaded once (a Dask worker keeps them between tasks)."""
+def _models(model_file: str, multi_file: str | None, threads: int | None, model: str) -> Models:
+    """The models of this process, loaded once (a Dask worker keeps them between tasks); ``model`` (the files'
+    hashes) is part of the key, so a model retrained at the same path is loaded again."""
     return Models(model_file, multi_file, threads)
 
 
@@ -158,101 +161,109 @@ def _decode(path: str, prep: dict) -> tuple[np.ndarray, float]:
     return samples, len(samples) / sr
 
 
-def _file_inputs(path: str, prep: dict, seconds: dict[str, float]) -> Iterator[tuple[np.ndarray, float, list[str]]]:
-    """The network inputs of one file (``(windows, duration, notes)``): a long file in several batches read block by
-    block (``helpers.predict.long_file_batches``), any other in one."""
-    info = audio.info(path)
-    if info.duration > stream.LONG_FILE_SECONDS:
-        peak = predict.Peak()
-        start = time.perf_counter()
-        for batch in predict.long_file_batches(path, prep, peak):
-            seconds["mel"] += time.perf_counter() - start
-            notes = ["digital silence: the prediction means nothing"] if peak.value <= predict.SILENCE_PEAK else []
-            yield batch, info.duration, notes
-            start = time.perf_counter()
-        return
+def _short_file_inputs(path: str, prep: dict, seconds: dict[str, float]) -> tuple[np.ndarray, float, list[str]]:
+    """The network inputs of a file decoded whole: ``(windows, duration, notes)``."""
     start = time.perf_counter()
     samples, duration = _decode(path, prep)
     seconds["decode"] += time.perf_counter() - start
     start = time.perf_counter()
     inputs = predict.prepare_audio(samples, prep)
     seconds["mel"] += time.perf_counter() - start
-    yield inputs, duration, predict.audio_notes(samples, prep)
+    return inputs, duration, predict.audio_notes(samples, prep)
+
+
+def _long_file_means(path: str, models: Models, seconds: dict[str, float]) -> tuple[dict, int, list[str]]:
+    """The mean of each output over a long file's windows, read block by block and run through the networks block
+    by block (``helpers.predict.long_file_batches``): memory bounded by a block, whatever the file's length."""
+    peak, sums, windows = predict.Peak(), {}, 0
+    start = time.perf_counter()
+    for block in predict.long_file_batches(path, models.prep, peak):
+        seconds["mel"] += time.perf_counter() - start  # decoding included: it happens inside the same generator
+        start = time.perf_counter()
+        for key, values in models.predict(block).items():
+            sums[key] = values.sum(axis=0, dtype=np.float64) + sums.get(key, 0.0)
+        seconds["network"] += time.perf_counter() - start
+        windows += len(block)
+        start = time.perf_counter()
+    notes = ["digital silence: the prediction means nothing"] if peak.value <= predict.SILENCE_PEAK else []
+    return {key: (total / windows).astype(np.float32) for key, total in sums.items()}, windows, notes
 
 
 def classify_batch(files: Sequence[tuple[str, str, Stat, str | None]], model_file: str, multi_file: str | None, model: str,
                    threads: int | None = None) -> BatchResult:
-    """Catalogue rows of ``files`` (``(path, relpath, stat, sha256)``): a Dask task, or a call in this process."""
-    models = _models(model_file, multi_file, threads)
+    """Catalogue rows of ``files`` (``(path, relpath, stat, sha256)``): a Dask task, or a call in this process.
+
+    The windows of the batch's files go through the networks together; a file longer than
+    ``stream.LONG_FILE_SECONDS`` goes through on its own, block by block."""
+    models = _models(model_file, multi_file, threads, model)
     result = BatchResult(rows=[])
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    genres = models.sidecar["genres"]
-    multi_genres = models.multi_sidecar["genres"] if models.multi_sidecar else None
-    pending: list[tuple[dict, list[np.ndarray]]] = []
+    pending: list[tuple[dict, np.ndarray]] = []
     for path, relpath, stat, digest in files:
         row = dict(path=path, relpath=relpath, size=stat.size, mtime_ns=stat.mtime_ns, sha256=digest, model=model,
                    classified_at=now)
         try:
-            batches = list(_file_inputs(path, models.prep, result.seconds))
-            parts = [inputs for inputs, _, _ in batches]
-            _, duration, notes = batches[-1]  # the last batch's notes: the whole file's peak
+            duration = audio.info(path).duration
+            if duration > stream.LONG_FILE_SECONDS:
+                means, windows, notes = _long_file_means(path, models, result.seconds)
+                result.rows.append(_filled({**row, "duration": duration, "status": "ok", "note": "; ".join(notes) or None},
+                                           means, windows, models))
+                continue
+            inputs, duration, notes = _short_file_inputs(path, models.prep, result.seconds)
         except (audio.AudioError, OSError, ValueError) as error:
             result.rows.append({**row, "status": "unreadable", "reason": str(error).removeprefix(f"{path}: ")})
             continue
-        row.update(duration=duration, status="ok", note="; ".join(notes) or None)
-        pending.append((row, parts))
+        pending.append(({**row, "duration": duration, "status": "ok", "note": "; ".join(notes) or None}, inputs))
     if pending:
-        _predict_rows(models, pending, genres, multi_genres, result.seconds)
-    result.rows += [row for row, _ in pending]
+        bounds = np.cumsum([0, *(len(inputs) for _, inputs in pending)])
+        start = time.perf_counter()
+        outputs = models.predict(np.concatenate([inputs for _, inputs in pending]))
+        result.seconds["network"] += time.perf_counter() - start
+        for k, (row, _) in enumerate(pending):
+            window = slice(bounds[k], bounds[k + 1])
+            means = {key: values[window].mean(axis=0) for key, values in outputs.items()}
+            result.rows.append(_filled(row, means, int(bounds[k + 1] - bounds[k]), models))
     result.rows.sort(key=lambda r: r["path"])
     return result
 
 
-def _predict_rows(models: Models, pending: list[tuple[dict, list[np.ndarray]]], genres: list[str], multi_genres: list[str] | None,
-                  seconds: dict[str, float]) -> None:
-    """Every window of the batch through the networks at once, then each file's mean over its windows."""
-    arrays = [np.concatenate(parts) for _, parts in pending]
-    bounds = np.cumsum([0, *map(len, arrays)])
-    start = time.perf_counter()
-    outputs = models.predict(np.concatenate(arrays))
-    seconds["network"] += time.perf_counter() - start
-    probabilities, embedding, multi = outputs["genre"], outputs.get("embedding"), outputs.get("multi")
-    for k, (row, _) in enumerate(pending):
-        window = slice(bounds[k], bounds[k + 1])
-        mean = probabilities[window].mean(axis=0)
-        order = np.argsort(mean, kind="stable")[::-1]
-        row.update(genre=genres[order[0]], probability=float(mean[order[0]]), windows=int(bounds[k + 1] - bounds[k]),
-                   top=[{"genre": genres[i], "probability": float(mean[i])} for i in order[:TOP]])
-        if embedding is not None:
-            row["embedding"] = embedding[window].mean(axis=0).astype(np.float32).tolist()
-        if multi is not None:
-            means = multi[window].mean(axis=0)
-            row["genres"] = [multi_genres[i] for i in np.argsort(means, kind="stable")[::-1] if means[i] >= models.threshold]
+def _filled(row: dict, means: dict[str, np.ndarray], windows: int, models: Models) -> dict:
+    """``row`` with the predictions made from the mean of each output over the file's windows."""
+    genres = models.sidecar["genres"]
+    mean = means["genre"]
+    order = np.argsort(mean, kind="stable")[::-1]
+    row.update(genre=genres[order[0]], probability=float(mean[order[0]]), windows=windows,
+               top=[{"genre": genres[i], "probability": float(mean[i])} for i in order[:TOP]])
+    if "embedding" in means:
+        row["embedding"] = means["embedding"].astype(np.float32).tolist()
+    if "multi" in means:
+        multi_genres, multi = models.multi_sidecar["genres"], means["multi"]
+        row["genres"] = [multi_genres[i] for i in np.argsort(multi, kind="stable")[::-1] if multi[i] >= models.threshold]
+    return row
 
 
-def run_batches(batches: Sequence[list], on_result: Callable[[BatchResult], None], *, model_file: str, multi_file: str | None,
-                model: str, workers: int | None = None, scheduler: str | None = None) -> None:
-    """Each batch through :func:`classify_batch`: here, on ``workers`` local Dask worker processes, or on the cluster
-    whose scheduler is at ``scheduler``; ``on_result`` gets each result as it arrives."""
-    if not workers and not scheduler:
+def run_batches(batches: Sequence[list], on_result: Callable[[BatchResult], None], client, *, model_file: str,
+                multi_file: str | None, model: str, threads: int | None = None) -> None:
+    """Each batch through :func:`classify_batch`, here (``client`` None) or on the Dask cluster of ``client``, at most
+    two batches per worker in flight; ``on_result`` gets each result as it arrives."""
+    if client is None:
         for batch in batches:
             on_result(classify_batch(batch, model_file, multi_file, model))
         return
-    with _client(workers, scheduler) as client:
-        threads = 1 if workers else None  # a LocalCluster worker per core; a remote worker keeps its own setting
-        in_flight = 2 * max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
-        queue = iter(batches)
-        from distributed import as_completed
+    from distributed import as_completed
 
-        def submit(batch):
-            return client.submit(classify_batch, batch, model_file, multi_file, model, threads, pure=False)
+    in_flight = 2 * max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+    queue = iter(batches)
 
-        running = as_completed([submit(b) for b in _take(queue, in_flight)])
-        for future in running:
-            on_result(future.result())
-            future.release()
-            for batch in _take(queue, 1):
-                running.add(submit(batch))
+    def submit(batch):
+        return client.submit(classify_batch, batch, model_file, multi_file, model, threads, pure=False)
+
+    running = as_completed([submit(b) for b in _take(queue, in_flight)])
+    for future in running:
+        on_result(future.result())
+        future.release()
+        for batch in _take(queue, 1):
+            running.add(submit(batch))
 
 
 def _take(iterator: Iterator, n: int) -> list:
@@ -260,8 +271,12 @@ def _take(iterator: Iterator, n: int) -> list:
 
 
 @contextlib.contextmanager
-def _client(workers: int | None, scheduler: str | None):
-    """A Dask client of a new ``LocalCluster`` (``workers`` processes, one thread each) or of a running scheduler."""
+def connect(workers: int | None, scheduler: str | None) -> Iterator:
+    """A Dask client of a new ``LocalCluster`` (``workers`` processes, one thread each) or of a running scheduler;
+    ``None`` (this process does the work) when neither is asked for."""
+    if not workers and not scheduler:
+        yield None
+        return
     from distributed import Client, LocalCluster
 
     logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO lines would bury the progress bar
@@ -274,7 +289,12 @@ def _client(workers: int | None, scheduler: str | None):
                             f"start one with `dask scheduler` and give its tcp://HOST:PORT address") from None
         with client:
             if not client.scheduler_info(n_workers=-1)["workers"]:
-                client.wait_for_workers(1, timeout=60)
+                print(f"waiting up to {WORKER_WAIT_S} s for a worker to join {scheduler} ...", file=sys.stderr)
+                try:
+                    client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+                except TimeoutError:
+                    raise UserError(f"the Dask scheduler at {scheduler} has no worker; start some with "
+                                    f"`dask worker {scheduler} --nthreads 1` and run again") from None
             yield client
         return
     env = {"OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}

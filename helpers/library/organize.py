@@ -40,6 +40,8 @@ def genre_counts(rows: pd.DataFrame) -> pd.DataFrame:
 
 def summary_text(rows: pd.DataFrame, metadata: dict, catalog: Path) -> str:
     """The counts per genre, the multi-genre sets' sizes and the unreadable files with their reasons."""
+    if rows.empty:
+        return f"{catalog}: no rows yet (classify a library into it first)"
     table = genre_counts(rows)
     shown = table.assign(share=table["share"].map(lambda v: "" if pd.isna(v) else f"{v:.1%}"),
                          mean_probability=table["mean_probability"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"))
@@ -101,7 +103,7 @@ def organize_library(rows: pd.DataFrame, metadata: dict, into: str | os.PathLike
     """Fill ``into/<genre>/`` with a link (``mode="link"``) or copy of each readable file and write ``into/<genre>.m3u``."""
     if mode not in MODES:
         raise UserError(f"--mode {mode} is not one of {', '.join(MODES)}")
-    into = Path(into).absolute()
+    into = Path(os.path.realpath(into))  # links and .. resolved, as the library's recorded path is
     library = Path(metadata.get("library") or "/nonexistent")
     if into == library or into.is_relative_to(library):
         raise UserError(f"--into {into} lies inside the library {library}: the next classify run would catalogue its "
@@ -132,19 +134,42 @@ def _place(source: Path, folder: Path, digest: str, mode: str) -> tuple[Path, st
     """Link or copy ``source`` into ``folder`` under its own name, or the first free ``name (k)``; an entry made for
     the same file earlier is kept."""
     stem, suffix = source.stem, source.suffix
-    for k in range(1, 10_000):
-        target = folder / (source.name if k == 1 else f"{stem} ({k}){suffix}")
-        if not os.path.lexists(target):
-            if mode == "link":
-                os.symlink(source, target)
-            else:
-                partial = target.with_name(f".{target.name}.partial")
-                shutil.copy2(source, partial)
-                os.replace(partial, target)
+    partial = None
+    try:
+        for k in range(1, 10_000):
+            target = folder / (source.name if k == 1 else f"{stem} ({k}){suffix}")
+            if os.path.lexists(target):
+                if _same_entry(target, source, digest, mode):
+                    return target, "kept"
+                continue
+            try:  # symlink and link refuse a name that exists: a file made there meanwhile is never replaced
+                if mode == "link":
+                    os.symlink(source, target)
+                else:
+                    if partial is None:
+                        partial = folder / f".{source.name}.{os.getpid()}.partial"
+                        shutil.copy2(source, partial)
+                    _publish(partial, target)
+            except FileExistsError:
+                continue
             return target, "made" if k == 1 else "renamed"
-        if _same_entry(target, source, digest, mode):
-            return target, "kept"
+    finally:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
     raise UserError(f"{folder}: 10,000 names like {source.name} are taken")
+
+
+def _publish(partial: Path, target: Path) -> None:
+    """Give the complete copy ``partial`` the name ``target``, which must not exist (``FileExistsError`` otherwise):
+    a hard link where the file system has them, else an exclusive create and a copy."""
+    try:
+        os.link(partial, target)
+    except FileExistsError:
+        raise
+    except OSError:  # FAT, exFAT, some network shares: no hard links
+        with open(partial, "rb") as source, open(target, "xb") as copy:
+            shutil.copyfileobj(source, copy)
+        shutil.copystat(partial, target)
 
 
 def _same_entry(target: Path, source: Path, digest: str, mode: str) -> bool:

@@ -12,7 +12,8 @@ from ..models.artifacts import DEFAULT_MODEL, MULTI_MODEL
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m helpers.library", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m helpers.library", description="Classify a music library into a Parquet "
+                                     "catalogue with the shipped models, summarise it, organise it by genre (docs/library.md).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{classify,summary,organize}")
     run = commands.add_parser("classify", help="classify every audio file under a folder into a Parquet catalogue (resumes)")
     run.add_argument("library", type=Path, help="the folder that holds the music (searched at any depth)")

@@ -50,7 +50,8 @@ def summary_text(rows: pd.DataFrame, metadata: dict, catalog: Path) -> str:
     ok = rows[rows["status"] == "ok"]
     if "genres" in ok and ok["genres"].notna().any():
         sizes = ok["genres"].map(lambda g: 0 if g is None else len(g)).value_counts().sort_index()
-        lines.append("multi-genre sets: " + ", ".join(f"{n} files with {k} genre{'s' if k != 1 else ''}" for k, n in sizes.items()))
+        lines.append("multi-genre sets: " + ", ".join(f"{n} file{'s' if n != 1 else ''} with {k} genre{'s' if k != 1 else ''}"
+                                                      for k, n in sizes.items()))
     bad = rows[rows["status"] != "ok"]
     if len(bad):
         lines.append(f"unreadable ({len(bad)}):")
@@ -64,11 +65,13 @@ def genre_figure(rows: pd.DataFrame, metadata: dict, path: Path) -> Path:
         raise UserError(f"{path} exists and is not a figure of helpers.library summary; refusing to overwrite it: "
                         f"give another --figure path")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     counts = genre_counts(rows).drop(index="(unreadable)", errors="ignore")
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(counts) + 1.5))
     ax.barh(counts.index[::-1], counts["files"][::-1], color="tab:blue")
     ax.set_xlabel("files (top genre of the single-genre model)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts of files
     ok = int((rows["status"] == "ok").sum())
     ax.set_title(f"{Path(metadata.get('library', '')).name or 'library'}: {ok} readable files by genre\n"
                  f"model {metadata.get('model', '?')}", fontsize=9)

@@ -15,6 +15,8 @@ import pytest
 
 from helpers.models import artifacts
 
+from .conftest import write_tone
+
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "models"
 
@@ -65,8 +67,6 @@ def test_shipped_model_loads_in_safe_mode_and_its_card_matches_its_record(name):
 
 
 def test_predict_uses_the_shipped_model_with_no_notebook_run(tmp_path):
-    from conftest import write_tone
-
     song = write_tone(tmp_path / "song.wav", seconds=4.0)
     env = {k: v for k, v in os.environ.items() if k not in ("MGC_MODEL", "MGC_MULTI_MODEL")}
     run = subprocess.run([sys.executable, "-m", "helpers.predict", str(song)], cwd=tmp_path, env=env, capture_output=True,

@@ -103,11 +103,11 @@ def classify(library: Path, catalog: Path, workers: int | None) -> dict:
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "MGC_BATCH": "1"})
     memory = PeakMemory(process.pid)
-    out, err = process.communicate()
+    _, err = process.communicate()
     peaks = memory.stop()
     if process.returncode != 0:
         raise SystemExit(f"classify failed ({process.returncode}): {err.strip().splitlines()[-1:]}")
-    return {"stdout": out.strip().splitlines()[-1], **peaks}
+    return peaks
 
 
 def throughput(library: Path, catalog: Path, workers: int | None, clips: int) -> dict:

@@ -8,7 +8,6 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from ..models import artifacts
 from ..models.artifacts import DEFAULT_MODEL, MULTI_MODEL
 from ..runtime import progress
 from . import engine
-from .catalog import STATUSES, Catalog, Stat, model_id, rows_table, same_content_rows
+from .catalog import STATUSES, Catalog, Stat, file_hash, model_id, rows_table, same_content_rows
 
 HASH_THREADS = 4  # files hashed at once (reading is I/O bound; hashlib releases the GIL)
 
@@ -49,21 +48,20 @@ def resolve_models(model: str | None, multi_model: str | None, no_multi: bool) -
     if not no_multi:
         files.append(Path(multi_model) if multi_model else predict.default_model(name=MULTI_MODEL))
     checked = []
-    for file in files:
+    for file, wants_multi in zip(files, (False, True)):
         try:
             path, sidecar = artifacts.read_sidecar(file)
         except artifacts.ArtifactError as error:
             raise UserError(str(error)) from None
+        if (predict.multi_label(sidecar) is not None) != wants_multi:
+            raise UserError(f"{file} is a multi-genre model; --model takes a single-genre model (--multi-model the other)"
+                            if not wants_multi else
+                            f"{file} gives one genre per file; --multi-model takes a multi-genre model (or give --no-multi)")
         toy = artifacts.smoke_or_synthetic(path, sidecar)
         if toy:
             print(f"warning: {file} was {toy}: its predictions mean nothing for real music", file=sys.stderr)
         checked.append(path.absolute())
-    single, multi = checked[0], (checked[1] if len(checked) > 1 else None)
-    if predict.multi_label(artifacts.read_sidecar(single)[1]) is not None:
-        raise UserError(f"{single} is a multi-genre model; --model takes a single-genre model (--multi-model the other)")
-    if multi is not None and predict.multi_label(artifacts.read_sidecar(multi)[1]) is None:
-        raise UserError(f"{multi} gives one genre per file; --multi-model takes a multi-genre model (or give --no-multi)")
-    return single, multi
+    return checked[0], (checked[1] if len(checked) > 1 else None)
 
 
 def plan(library: Path, catalog: Catalog, model: str) -> Plan:
@@ -117,8 +115,6 @@ def plan(library: Path, catalog: Catalog, model: str) -> Plan:
 
 
 def _hash_or_none(path: str) -> str | None:
-    from .catalog import file_hash
-
     try:
         return file_hash(path)
     except OSError:  # the decode reports why it cannot be read
@@ -207,11 +203,10 @@ def _suffixes(paths: set[Path]) -> str:
     return ", ".join(f"{suffix} {n}" for suffix, n in counter.most_common(5)) + (", ..." if len(counter) > 5 else "")
 
 
-def read_rows(catalog_path: str | os.PathLike, columns: Sequence[str] | None = None):
-    """The catalogue's rows as a DataFrame (``UserError`` when there is none)."""
+def read_rows(catalog_path: str | os.PathLike):
+    """The catalogue's rows as a DataFrame and its metadata (``UserError`` when there is none)."""
     catalog = Catalog(catalog_path)
     if not catalog.exists:
         raise UserError(f"no catalogue at {catalog_path}: make one with "
                         f"python -m helpers.library classify LIBRARY --catalog {catalog_path}")
-    table = catalog.read()
-    return (table.select(list(columns)) if columns else table).to_pandas(), catalog.metadata()
+    return catalog.read().to_pandas(), catalog.metadata()

@@ -93,17 +93,20 @@ NETWORKS: dict[str, dict] = {
 # helpers.models.zoo.EMBEDDING_MODELS) run; the frozen-base head's ``head_epochs`` and
 # ``head_patience`` (early stopping on validation clips); full fine-tuning of the chosen
 # checkpoint: ``tune_epochs``, ``tune_patience`` and ``tune_hop_seconds`` (its 3-s windows
-# start every so many seconds: 10 s gives 3 windows per 30-s clip, what a CPU affords).
+# start every so many seconds: 10 s gives 3 windows per 30-s clip, what a CPU affords);
+# candidates for the default beyond one head: ``ensemble_groups`` groups of ``ensemble_heads``
+# training seeds (at least 3 groups, so that a candidate's gain over one head can be a finding).
 _ALL_CHECKPOINTS = ("msd-musicnn", "mtt-musicnn", "msd-vgg", "mtt-vgg")
 PRETRAINED: dict[str, dict] = {
     "smoke": dict(checkpoints=("msd-musicnn", "mtt-vgg"), embeddings=("taggram-stats",), methods=("logreg-cv",),
-                  head_epochs=3, head_patience=1, tune_epochs=1, tune_patience=1, tune_hop_seconds=3.0),
+                  head_epochs=3, head_patience=1, tune_epochs=1, tune_patience=1, tune_hop_seconds=3.0,
+                  ensemble_heads=2, ensemble_groups=3),
     "report": dict(checkpoints=_ALL_CHECKPOINTS, embeddings=("taggram-stats", "penultimate", "midlevel"),
                    methods=("logreg-cv", "svm-rbf-cv"), head_epochs=100, head_patience=10, tune_epochs=8, tune_patience=2,
-                   tune_hop_seconds=10.0),
+                   tune_hop_seconds=10.0, ensemble_heads=3, ensemble_groups=3),
     "paper": dict(checkpoints=_ALL_CHECKPOINTS, embeddings=("taggram-stats", "penultimate", "midlevel"),
                   methods=("logreg-cv", "svm-rbf-cv"), head_epochs=200, head_patience=20, tune_epochs=30, tune_patience=5,
-                  tune_hop_seconds=1.0),
+                  tune_hop_seconds=1.0, ensemble_heads=5, ensemble_groups=3),
 }
 
 # Transfer learning per profile (notebook 06): ``image_networks`` (helpers.models.transfer_nets) on the

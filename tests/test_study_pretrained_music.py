@@ -335,28 +335,6 @@ def test_embedding_map_uses_the_reference_only_for_msd_musicnn(monkeypatch, tmp_
     assert (tmp_path / "05_embedding_map.png").is_file()
 
 
-@pytest.mark.parametrize("tuned_better", [True, False], ids=["fine-tuned", "frozen"])
-def test_save_default_keeps_the_better_validation_score_and_marks_its_record(monkeypatch, tmp_path, tuned_better):
-    chosen = _record("msd-musicnn penultimate · frozen head", 3, 4,
-                     extra={"valid_balanced_accuracy": 0.6, "valid_accuracy": 0.6})
-    tuned = _record("msd-musicnn · fine-tuned", 2, 4,  # a worse test score never decides
-                    extra={"valid_balanced_accuracy": 0.7 if tuned_better else 0.5, "valid_accuracy": 0.6})
-    saved = {}
-
-    def fake_save(name, record, head, folder, *, model=None, head_record=None):
-        saved.update(name=name, record=record, head=head, folder=folder, model=model, head_record=head_record)
-        return tmp_path / "models" / "musicnn-default.keras"
-
-    monkeypatch.setattr(heads, "save_default_model", fake_save)
-    best = study.FineTuned("msd-musicnn", chosen, "head", tuned, "tuned model")
-    record, path = study.save_default(best, tmp_path / "models", tmp_path / "results", "smoke")
-    assert record is (tuned if tuned_better else chosen) and record["extra"]["default_model"] is True
-    assert saved["model"] == ("tuned model" if tuned_better else None) and saved["head_record"] is chosen
-    assert path.name == "musicnn-default.keras"
-    [stored] = evaluate.load_all(tmp_path / "results")
-    assert stored["model"] == record["model"] and stored["extra"]["default_model"] is True
-
-
 def test_demo_clips_take_one_test_clip_per_genre():
     tracks = pd.DataFrame({"track_id": list("abcdefg"), "genre": ["jazz", "jazz", "rock", "rock", "pop", "metal", "blues"],
                            "fixed_split": ["train", "test", "test", "test", "test", "test", "train"]})

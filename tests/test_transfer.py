@@ -106,7 +106,7 @@ def test_the_frozen_head_stops_on_validation_clips_and_scores_clips_by_averaged_
 
 def test_a_random_split_holds_out_a_tenth_of_its_training_clips_for_early_stopping():
     table = separable(n_per_genre=20).table
-    split = heads._validation_split(table, "random-80/20", seed=0)
+    split = heads.validation_split(table, "random-80/20", seed=0)
     assert set(split) == {"train", "valid", "test"}
     assert (split == "valid").sum() == max(int((split != "test").sum()) // 10, 3)
     assert not set(table["track_id"][split == "valid"]) & set(table["track_id"][split == "test"])

@@ -69,7 +69,7 @@ def _hold_out_validation(tracks: pd.DataFrame, split: pd.Series, seed: int) -> p
     return split.where(~tracks["track_id"].isin(valid_ids).to_numpy(), "valid")
 
 
-def _validation_split(tracks: pd.DataFrame, protocol: str, seed: int) -> pd.Series:
+def validation_split(tracks: pd.DataFrame, protocol: str, seed: int) -> pd.Series:
     """``train``/``valid``/``test`` per clip: a fixed split's own parts, or 10 % of a random split's training clips."""
     if protocol in splits.FIXED_PROTOCOLS:
         split = training.fixed_protocol_split(tracks, protocol)
@@ -113,11 +113,12 @@ def frozen_head(windows: WindowSet, name: str, protocol: str, *, dataset: str, s
     """
     tracks = windows.tracks
     y, labels = training.encode_labels(tracks["genre"])
-    plans = _fold_splits(tracks, seed) if protocol == "5-fold-cv" else [_validation_split(tracks, protocol, seed)]
-    truths, predictions, fits, seconds = [], [], [], 0.0
+    plans = _fold_splits(tracks, seed) if protocol == "5-fold-cv" else [validation_split(tracks, protocol, seed)]
+    clip_ids, truths, predictions, fits, seconds = [], [], [], [], 0.0
     for split in plans:
-        head, history, fit_seconds, part, X = _train_head(windows, split.to_numpy(), y, labels, seed, epochs, patience)
-        truth, predicted = _clip_predictions(head.net, X, windows, part, "test", labels)
+        head, history, fit_seconds, part, X = train_head(windows, split.to_numpy(), y, labels, seed, epochs, patience)
+        ids, truth, predicted = _clip_predictions(head.net, X, windows, part, "test", labels)
+        clip_ids.append(ids)
         truths.append(truth)
         predictions.append(predicted)
         fits.append({**_fit_summary(history), **_validation_scores(head.net, X, windows, part, labels)})
@@ -134,11 +135,13 @@ def frozen_head(windows: WindowSet, name: str, protocol: str, *, dataset: str, s
                                valid_genres=tracks["genre"][split == "valid"].tolist(),
                                sizes={"test": int(sum(len(t) for t in truths))},
                                extra={**summary, "folds": len(fits), "windows": int(len(windows.X)),
-                                      **_sources_per_part(tracks, split)})
+                                      **sources_per_part(tracks, split),
+                                      "test_clips": test_clips(np.concatenate(clip_ids), np.concatenate(truths),
+                                                              np.concatenate(predictions))})
     return record, head
 
 
-def _train_head(windows: WindowSet, split: np.ndarray, y: np.ndarray, labels: list[str], seed: int, epochs: int,
+def train_head(windows: WindowSet, split: np.ndarray, y: np.ndarray, labels: list[str], seed: int, epochs: int,
                 patience: int):
     """One head trained on the ``train`` clips' windows, early-stopped on the ``valid`` clips' windows."""
     from ..runtime import quiet_tensorflow, seed_everything
@@ -161,20 +164,29 @@ def _train_head(windows: WindowSet, split: np.ndarray, y: np.ndarray, labels: li
     return head, history, time.perf_counter() - start, part, X
 
 
-def _sources_per_part(tracks: pd.DataFrame, split: np.ndarray) -> dict:
+def sources_per_part(tracks: pd.DataFrame, split: np.ndarray) -> dict:
     """Clips per source (port, reference) of the whole table and of its training and test parts."""
     return {"sources": sources(tracks), "train_sources": sources(tracks[split == "train"]),
             "test_sources": sources(tracks[split == "test"])}
 
 
+def clip_truth(windows: WindowSet, ids: np.ndarray) -> np.ndarray:
+    """The genre of each clip in ``ids``."""
+    return windows.tracks.set_index("track_id").loc[ids, "genre"].to_numpy()
+
+
+def test_clips(ids: np.ndarray, truth: np.ndarray, predicted: np.ndarray) -> dict:
+    """A record's ``extra.test_clips`` (what :mod:`helpers.results.comparisons` pairs runs on)."""
+    return dict(id=[str(i) for i in ids], truth=list(map(str, truth)), predicted=list(map(str, predicted)))
+
+
 def _clip_predictions(net, X: np.ndarray, windows: WindowSet, part: np.ndarray, which: str,
-                      labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """True and predicted genre of every ``which`` clip (``valid``/``test``), window probabilities averaged per clip."""
+                      labels: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Id, true and predicted genre of every ``which`` clip (``valid``/``test``), window probabilities averaged per clip."""
     chosen = part == which
     ids, probabilities = evaluate.clip_probabilities(net.predict(X[chosen], verbose=0),
                                                      windows.tracks["track_id"].to_numpy()[windows.rows[chosen]])
-    truth = windows.tracks.set_index("track_id").loc[ids, "genre"].to_numpy()
-    return truth, np.array(labels)[probabilities.argmax(1)]
+    return ids, clip_truth(windows, ids), np.array(labels)[probabilities.argmax(1)]
 
 
 def _fit_summary(history) -> dict:
@@ -189,23 +201,32 @@ def _validation_scores(net, X: np.ndarray, windows: WindowSet, part: np.ndarray,
     because the validation clips of partial audio are as uneven as its training clips)."""
     from ..results.metrics import accuracy, balanced_accuracy
 
-    truth, predicted = _clip_predictions(net, X, windows, part, "valid", labels)
+    _, truth, predicted = _clip_predictions(net, X, windows, part, "valid", labels)
     return {"valid_accuracy": float(accuracy(truth, predicted)), "valid_balanced_accuracy": float(balanced_accuracy(truth, predicted))}
 
 
-def deployable(name: str, head: Head):
+def deployable(name: str, head: Head | Sequence[Head]):
     """One Keras model from a window's log-mel to genre probabilities: the ported checkpoint up to the
-    head's layer, the standardisation, the head. Standard layers only, so it loads in safe mode."""
+    head's layer, the standardisation, the head; with several heads (on one layer), the mean of their
+    probabilities, the checkpoint computed once. Standard layers only, so it loads in safe mode."""
     from ..runtime import quiet_tensorflow
     from .pretrained_port import build
 
     quiet_tensorflow()
     import keras
 
+    members = [head] if isinstance(head, Head) else list(head)
+    if len({m.layer for m in members}) != 1:
+        raise ValueError(f"the heads read different layers: {sorted({m.layer for m in members})}")
     base = build(name)
-    features = base.get_layer(head.layer).output
-    scaled = keras.layers.Normalization(mean=head.mean, variance=head.std ** 2, name="standardise")(features)
-    return keras.Model(base.input, head.net(scaled), name=f"{name}-genre")
+    features = base.get_layer(members[0].layer).output
+    outputs = []
+    for i, member in enumerate(members):
+        scaled = keras.layers.Normalization(mean=member.mean, variance=member.std ** 2,
+                                            name="standardise" + (f"_{i}" if i else ""))(features)
+        outputs.append(member.net(scaled))
+    probabilities = outputs[0] if len(outputs) == 1 else keras.layers.Average(name="mean_of_heads")(outputs)
+    return keras.Model(base.input, probabilities, name=f"{name}-genre")
 
 
 
@@ -274,32 +295,35 @@ def _training_data(record: dict) -> str:
                if "reference" in extra.get("sources", {}) else ""))
 
 
-def save_default_model(name: str, record: dict, head: Head, folder, *, model=None, head_record: dict | None = None,
-                       hop_seconds: float = 1.0):
-    """The checkpoint + head (or the fine-tuned ``model``, whose head came from ``head_record``) as one Keras model
-    with its sidecar and card (``folder/musicnn-default.keras``)."""
+def save_default_model(name: str, record: dict, head: Head | Sequence[Head], folder, *, model=None,
+                       head_record: dict | None = None, hop_seconds: float = 1.0, seeds: Sequence[int] = ()):
+    """The checkpoint + head (or the mean of several ``head``s, trained with ``seeds``; or the fine-tuned ``model``,
+    whose head came from ``head_record``) as one Keras model with its sidecar and card
+    (``folder/musicnn-default.keras``). ``model``, when given, is what is saved (built by :func:`deployable` otherwise)."""
     from . import artifacts, pretrained
 
-    tuned = model is not None
-    model = model if tuned else deployable(name, head)
+    members = [head] if isinstance(head, Head) else list(head)
+    tuned = model is not None and head_record is not None
+    model = model if model is not None else deployable(name, members)
     training_data = _training_data(record)
-    if tuned and head_record is not None:
+    if tuned:
         training_data = f"head: {_training_data(head_record)}; then every weight fine-tuned on {training_data}"
+    heads_text = (f"the mean of {len(members)} dense heads on its {members[0].layer} layer (training seeds "
+                  f"{', '.join(map(str, seeds))}), " if len(members) > 1 else f"a dense head on its {members[0].layer} layer, ")
     card = {
-        "summary": (f"{name} (musicnn checkpoint) and a dense head on its {head.layer} layer, "
+        "summary": (f"{name} (musicnn checkpoint) and {heads_text}"
                     + ("then every weight fine-tuned; " if tuned else "the checkpoint frozen; ")
-                    + "chosen by validation balanced accuracy"),
+                    + "chosen by validation balanced accuracy; test scores are this saved model's own"),
         "training_data": training_data,
         "sizes": record["sizes"],
         "validation": {k: record["extra"][k] for k in ("valid_accuracy", "valid_balanced_accuracy")},
         "limitations": list(LIMITATIONS),
         "per_genre_test_recall": {g: round(v["recall"], 3) for g, v in record["per_genre"].items()},
     }
-    return artifacts.save_artifact(model, folder, name=DEFAULT_MODEL, genres=head.labels,
+    return artifacts.save_artifact(model, folder, name=DEFAULT_MODEL, genres=members[0].labels,
                                    preprocessing=pretrained.musicnn_preprocessing(name, hop_seconds), dataset=record["dataset"],
                                    protocol=record["protocol"], profile=record["profile"], metrics=record["metrics"],
                                    card=card)
-
 
 
 def head_table(records: Sequence[dict]) -> pd.DataFrame:
@@ -345,7 +369,7 @@ def fine_tune(windows: WindowSet, name: str, head: Head, protocol: str, *, datas
     import keras
 
     tracks = windows.tracks
-    split = _validation_split(tracks, protocol, seed).to_numpy()
+    split = validation_split(tracks, protocol, seed).to_numpy()
     y, labels = training.encode_labels(tracks["genre"])
     if labels != head.labels:
         raise ValueError(f"the head was trained on genres {head.labels}, these clips have {labels}")
@@ -361,7 +385,7 @@ def fine_tune(windows: WindowSet, name: str, head: Head, protocol: str, *, datas
     history = model.fit(windows.X[part == "train"], yw[part == "train"], epochs=epochs, batch_size=FINE_TUNE["batch_size"],
                         validation_data=(windows.X[part == "valid"], yw[part == "valid"]), callbacks=[stop], verbose=0)
     seconds = time.perf_counter() - start
-    truth, predicted = _clip_predictions(model, windows.X, windows, part, "test", labels)
+    ids, truth, predicted = _clip_predictions(model, windows.X, windows, part, "test", labels)
     record = evaluate.evaluate(truth, predicted, labels, experiment=EXPERIMENT,
                                model=f"{name} · fine-tuned", dataset=dataset, protocol=protocol,
                                representation=f"{name} log-mel windows", train_seconds=seconds,
@@ -369,6 +393,6 @@ def fine_tune(windows: WindowSet, name: str, head: Head, protocol: str, *, datas
                                resamples=resamples, seed=seed, train_genres=tracks["genre"][split == "train"].tolist(),
                                valid_genres=tracks["genre"][split == "valid"].tolist(),
                                extra={**_fit_summary(history), **_validation_scores(model, windows.X, windows, part, labels),
-                                      "windows": int(len(windows.X)), **_sources_per_part(tracks.assign(source="port"), split),
-                                      "initialised_from": initialised_from})
+                                      "windows": int(len(windows.X)), **sources_per_part(tracks.assign(source="port"), split),
+                                      "initialised_from": initialised_from, "test_clips": test_clips(ids, truth, predicted)})
     return record, model

@@ -233,8 +233,8 @@ def reading(ours: Sequence[dict], everything: Sequence[dict], parity: pd.DataFra
     if default is not None:
         lines.append(f"* The default model (`python -m helpers.predict`) is {default['model']} on {default['dataset']}, chosen by "
                      f"validation balanced accuracy ({default['extra']['valid_balanced_accuracy']:.3f} on "
-                     f"{default['sizes'].get('valid')} validation clips) among the heads and the fine-tuned model (the "
-                     f"embedding classifiers have no validation score); its test accuracy is {_cell(default)} on "
+                     f"{default['sizes'].get('valid')} validation clips) among one head, the mean of heads and the "
+                     f"fine-tuned model (the embedding classifiers have no validation score); its test accuracy is {_cell(default)} on "
                      f"{default['sizes']['test']} clips ({_sources(default, 'test_sources')}).")
     return "\n".join(lines)
 

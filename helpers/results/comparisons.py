@@ -20,6 +20,9 @@ from . import metrics
 from .records import training_seed
 
 MIN_SEEDS = 3
+VERDICT_WORDS = {"finding": "a finding: it holds in every seed and its interval excludes zero",
+                 "not measurable": "not measurable: the seeds disagree or the interval includes zero",
+                 "one run": f"fewer than {MIN_SEEDS} seeds, so one run each, not a finding"}
 CLIP_METRICS = {"accuracy": lambda t, p, labels: metrics.accuracy(t, p),
                 "macro_f1": lambda t, p, labels: metrics.macro_f1(t, p, labels)}
 

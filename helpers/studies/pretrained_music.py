@@ -9,8 +9,16 @@ default model of ``python -m helpers.predict``.
   fine-tuning of the head with the best validation balanced accuracy (``helpers.models.heads``);
 * :func:`test_set_rankings`, :func:`best_record`, :func:`embedding_map`: the rankings per test set, the best
   record and the t-SNE map of the embeddings;
-* :func:`save_default`, :func:`demo_clips`, :func:`demo_table`: the default model chosen by validation, saved,
-  marked in its record, and the clips it classifies for the reader.
+* :func:`default_candidates`, :func:`candidate_table`, :func:`seeded_table`, :func:`candidates_reading`: beyond one
+  head, on the chosen head's windows (``helpers.models.head_ensembles``): heads of more training seeds and their
+  means, regressions on clip statistics with and without the handcrafted features, blends, fewer windows per clip;
+  each against one head over several seeds, paired on the same test clips;
+* :func:`save_default`, :func:`demo_clips`, :func:`demo_table`: the default model chosen by validation among one head,
+  the mean of heads and the fine-tuned model, saved, scored by itself, marked in its record, and the clips it
+  classifies for the reader.
+
+Why this module is long: it is notebook 05's one study module (one per notebook), and the notebook has eight
+sections; each function below is one of its cells, so splitting it would split the notebook's code across modules.
 
 Each function is one cell of the notebook: it saves the records it makes (``helpers.results.evaluate.save``)
 and the figures it draws, and returns what the cell displays. Seeding stays in the notebook, at the top of
@@ -23,12 +31,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import data, plots
 from ..inputs import features
-from ..models import heads, pretrained, transfer
-from ..results import evaluate
+from ..models import head_ensembles, heads, pretrained, transfer
+from ..results import comparisons, evaluate, published
+from ..results.records import metric_cell
 
 EXPERIMENT = transfer.EXPERIMENT
 RANKED_TEST_SETS = 2  # the largest test sets of the headline protocol that get a ranking of their own
@@ -140,7 +150,7 @@ def fine_tune_best(tracks: pd.DataFrame, head_results: Sequence[dict], trained_h
 
 def test_set_rankings(records: Sequence[dict], protocol: str, label: str, figures_dir: Path, *,
                       sets: int = RANKED_TEST_SETS, top: int = RANKED_RUNS) -> list[tuple[str, pd.DataFrame]]:
-    """Section 4: the ``sets`` largest test sets under ``protocol``, each as a heading (Markdown) and its ``top`` most
+    """Section 5: the ``sets`` largest test sets under ``protocol``, each as a heading (Markdown) and its ``top`` most
     accurate runs; each set's bar chart with intervals is saved as ``05_ranking_<n>``. Runs are ranked per test set
     because only runs scored on the same test clips compare directly."""
     shown = []
@@ -166,7 +176,7 @@ def best_record(records: Sequence[dict], protocol: str) -> dict:
 
 def embedding_map(tracks: pd.DataFrame, checkpoint: str, label: str, figures_dir: Path, *, reference: dict,
                   reference_tracks: pd.DataFrame, seed: int) -> pretrained.ClipEmbeddings:
-    """Section 6: a t-SNE map of ``checkpoint``'s taggram statistics, one dot per clip (the reference standing in for
+    """Section 7: a t-SNE map of ``checkpoint``'s taggram statistics, one dot per clip (the reference standing in for
     absent audio when the checkpoint is MSD-musicnn, the only one it holds), saved as ``05_embedding_map``."""
     embedded = pretrained.clip_embeddings(tracks, checkpoint, "taggram-stats",
                                           reference=reference if checkpoint == "msd-musicnn" else None,
@@ -179,16 +189,162 @@ def embedding_map(tracks: pd.DataFrame, checkpoint: str, label: str, figures_dir
     return embedded
 
 
-def save_default(best: FineTuned, models_dir: Path, results_dir: Path, profile: str) -> tuple[dict, Path]:
-    """Section 7: the frozen head or its fine-tuned version, whichever has the better validation balanced accuracy,
-    saved as the default model (``heads.save_default_model``); its record is marked ``extra["default_model"]`` and
-    saved again, because the README names it: the one result chosen without test data. Returns the record and the
-    model's path."""
-    record, model = heads.choose_default([(best.chosen, None), (best.record, best.model)])
-    path = heads.save_default_model(best.name, record, best.head, models_dir, model=model, head_record=best.chosen)
+@dataclass
+class Candidates:
+    """What section 4 trained: every candidate's record (``groups``: per group of seeds its one head, mean of heads,
+    mean on fewer windows and blend; ``regressions``: one per input, seedless), and the windows and split they share."""
+
+    name: str
+    dataset: str
+    protocol: str
+    windows: heads.WindowSet
+    split: np.ndarray
+    groups: list[dict[str, dict]]
+    regressions: dict[str, dict]
+    scored: list[dict[str, head_ensembles.Scored]]
+
+    @property
+    def records(self) -> list[dict]:
+        return [r for group in self.groups for r in group.values()] + list(self.regressions.values())
+
+
+def default_candidates(tracks: pd.DataFrame, best: FineTuned, handcrafted: pd.DataFrame, settings: dict, protocol: str,
+                       *, reference: dict, seed: int, resamples: int = 1000, results_dir: Path | None = None,
+                       profile: str | None = None) -> Candidates:
+    """Section 4: on the windows and split of the head chosen in section 3, ``settings["ensemble_groups"]`` groups of
+    ``settings["ensemble_heads"]`` training seeds from ``seed`` on (``head_ensembles``): each group's first head, the
+    mean of its heads, that mean on one window in three, and its blend with the better regression (chosen on
+    validation) on the clips' window statistics, with and without the handcrafted features. Records saved under
+    ``results_dir`` when given."""
+    chosen, layer = best.chosen, best.head.layer
+    with_reference = chosen["dataset"].endswith(transfer.REFERENCE_SUFFIX)
+    windows = heads.window_embeddings(tracks, best.name, layer=layer, reference=reference if with_reference else None,
+                                      reference_tracks=handcrafted if with_reference else None, progress=False)
+    split = heads.validation_split(windows.tracks, protocol, seed).to_numpy()
+    size, count = settings["ensemble_heads"], settings["ensemble_groups"]
+    trained = head_ensembles.seeded_heads(windows, split, [seed + i for i in range(size * count)],
+                                          epochs=settings["head_epochs"], patience=settings["head_patience"])
+    grouped = head_ensembles.ensembles(windows, split, trained, size)
+    statistics = head_ensembles.clip_statistics(windows)
+    columns = [c for c in features.FEATURE_COLUMNS if c in handcrafted.columns]
+    with_features = statistics.join(handcrafted.drop_duplicates("track_id").set_index("track_id")[columns])
+    regressed = [head_ensembles.regression(statistics, windows, split, "stats regression", grouped[0][0]),
+                 head_ensembles.regression(with_features, windows, split, "stats+features regression", grouped[0][0])]
+    better = max(regressed, key=lambda r: head_ensembles.validation_scores(r, windows)["valid_balanced_accuracy"])
+    common = dict(checkpoint=best.name, dataset=chosen["dataset"], protocol=protocol, resamples=resamples,
+                  epochs=settings["head_epochs"], patience=settings["head_patience"])
+    groups, scored = [], []
+    for one, mean, fewer in grouped:
+        mixed = head_ensembles.blend(mean, better, windows)
+        members = {"one head": one, "mean of heads": mean, "fewer windows": fewer, "blend": mixed}
+        scored.append(members)
+        groups.append({key: head_ensembles.record(c, windows, split, seed=c.seeds[0], **common) for key, c in members.items()})
+    regressions = {r.name: head_ensembles.record(r, windows, split, seed=None, **common) for r in regressed}
+    found = Candidates(best.name, chosen["dataset"], protocol, windows, split, groups, regressions, scored)
+    _save_all(found.records, results_dir, profile)
+    return found
+
+
+def _short(record: dict) -> str:
+    return record["model"].split(" · ", 1)[-1]
+
+
+def candidate_table(found: Candidates) -> pd.DataFrame:
+    """The first group's candidates and the regressions: seeds, validation scores (which choose) and test scores."""
+    rows = []
+    for r in list(found.groups[0].values()) + list(found.regressions.values()):
+        seeds = r["extra"]["seeds"]
+        rows.append({"candidate": _short(r), "seeds": f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else (seeds[0] if seeds else "none"),
+                     "valid bal. acc.": f"{r['extra']['valid_balanced_accuracy']:.3f}",
+                     "valid acc.": f"{r['extra']['valid_accuracy']:.3f}",
+                     "test acc. [95 % CI]": metric_cell(r), "test bal. acc.": f"{r['metrics']['balanced_accuracy']['value']:.3f}"})
+    return pd.DataFrame(rows)
+
+
+def _differences(found: Candidates, resamples: int, seed: int) -> dict[str, comparisons.SeededDifference]:
+    """Each candidate minus one head, group by group (a regression paired with every group's head)."""
+    heads_ = [g["one head"] for g in found.groups]
+    pairs = {_short(found.groups[0][key]): [g[key] for g in found.groups] for key in ("mean of heads", "fewer windows", "blend")}
+    pairs.update({_short(r): [head_ensembles.as_seed(r, h["params"]["seed"]) for h in heads_] for r in found.regressions.values()})
+    return {name: comparisons.seeded_difference(records, heads_, resamples=resamples, seed=seed) for name, records in pairs.items()}
+
+
+def seeded_table(found: Candidates, resamples: int = 1000, seed: int = 42) -> pd.DataFrame:
+    """Each candidate minus one head in test accuracy, group by group of training seeds on the same test clips: each
+    group's difference, the mean with its paired interval over the clips, and the verdict
+    (``helpers.results.comparisons.seeded_difference``)."""
+    rows = []
+    for name, diff in _differences(found, resamples, seed).items():
+        rows.append({"candidate minus one head": name, "seed groups": diff.seeds,
+                     "per group": ", ".join(f"{d:+.3f}" for d in diff.per_seed),
+                     "mean [95 % CI over clips]": f"{diff.mean:+.3f} [{diff.low:+.3f}, {diff.high:+.3f}]",
+                     "verdict": diff.verdict})
+    return pd.DataFrame(rows)
+
+
+def deployable_candidates(found: Candidates, best: FineTuned) -> list[tuple[str, dict]]:
+    """What can become the default (one Keras model on audio windows), simplest first: the first group's one head and
+    mean of heads, and the fine-tuned model."""
+    return [("one head", found.groups[0]["one head"]), ("mean of heads", found.groups[0]["mean of heads"]),
+            ("fine-tuned", best.record)]
+
+
+def choice_table(found: Candidates, best: FineTuned) -> pd.DataFrame:
+    """The deployable candidates' validation scores: what chooses the default."""
+    return pd.DataFrame([{"candidate": key, "valid bal. acc.": f"{r['extra']['valid_balanced_accuracy']:.3f}",
+                          "valid acc.": f"{r['extra']['valid_accuracy']:.3f}", "valid clips": r["sizes"]["valid"],
+                          "dataset": r["dataset"]} for key, r in deployable_candidates(found, best)])
+
+
+def save_default(best: FineTuned, found: Candidates, models_dir: Path, results_dir: Path, profile: str,
+                 resamples: int = 1000) -> tuple[dict, Path]:
+    """Section 8: the deployable candidate with the best validation balanced accuracy (the simplest on a tie; never a
+    test score) saved as the default model (``heads.save_default_model``). A frozen one is scored again by the saved
+    model itself (``head_ensembles.deployed_record``), so the card's test scores are that model's own; its record is
+    marked ``extra["default_model"]`` and saved, because the README names it. Returns the record and the model's path."""
+    options = deployable_candidates(found, best)
+    key, chosen = max(options, key=lambda o: (o[1]["extra"]["valid_balanced_accuracy"], o[1]["extra"]["valid_accuracy"]))
+    if key == "fine-tuned":
+        record = chosen
+        path = heads.save_default_model(best.name, record, best.head, models_dir, model=best.model, head_record=best.chosen)
+    else:
+        members = found.scored[0][key].heads
+        seeds = list(found.scored[0][key].seeds)
+        model = heads.deployable(best.name, members)
+        record = head_ensembles.deployed_record(
+            model, found.windows, found.split, name=f"{best.name} {found.windows.layer} · default ({key})",
+            dataset=found.dataset, protocol=found.protocol, seeds=seeds, resamples=resamples,
+            extra={"candidate": key})
+        path = heads.save_default_model(best.name, record, list(members), models_dir, model=model, seeds=seeds)
     record["extra"]["default_model"] = True  # the same dict the notebook's lists hold, so the reading sees the mark
     evaluate.save(record, results_dir, profile=profile)
     return record, path
+
+
+def candidates_reading(found: Candidates, default: dict, resamples: int = 1000, seed: int = 42) -> str:
+    """The generated reading of section 4: what each candidate added over one head (seed groups, paired interval,
+    verdict), which the validation clips choose, and the gap to the best published result on this split."""
+    first = found.groups[0]
+    test_clips = first["one head"]["sizes"]["test"]
+    lines = [f"- Every candidate is scored on the same {test_clips} test clips of *{found.protocol}* "
+             f"({found.dataset}); the validation part has {first['one head']['sizes']['valid']} clips and chooses."]
+    for name, diff in _differences(found, resamples, seed).items():
+        lines.append(f"- {name} minus one head: {diff.mean:+.3f} on average over {diff.seeds} seed groups (each "
+                     f"{', '.join(f'{d:+.3f}' for d in diff.per_seed)}; paired 95 % interval {diff.low:+.3f} to "
+                     f"{diff.high:+.3f}): {comparisons.VERDICT_WORDS[diff.verdict]}.")
+    everything = list(first.values()) + list(found.regressions.values())
+    top = max(everything, key=lambda r: r["metrics"]["accuracy"]["value"])
+    lines.append(f"- The most accurate candidate on the test clips is {_short(top)} ({metric_cell(top)}); choosing it "
+                 f"that way would be a choice made on test data, so it is a best case, not the default.")
+    system, target = published.best()
+    value = default["metrics"]["accuracy"]["value"]
+    lines.append(f"- The default chosen on validation ({_short(default)}) scores {metric_cell(default)} on "
+                 f"{default['sizes']['test']} test clips. The best published result on this split is {system}'s "
+                 f"{target:.3f} ({published.SOURCE}): "
+                 + (f"the default is {target - value:.3f} below it" if value < target else "the default reaches it")
+                 + (f" and the most accurate candidate {target - top['metrics']['accuracy']['value']:.3f} below"
+                    if top["metrics"]["accuracy"]["value"] < target else "") + ".")
+    return "\n".join(lines)
 
 
 def demo_clips(tracks: pd.DataFrame, n: int = DEMO_CLIPS) -> pd.DataFrame:

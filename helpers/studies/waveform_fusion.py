@@ -479,11 +479,6 @@ def seed_accuracies(study: StudyRuns) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-VERDICT_WORDS = {"finding": "a finding: it holds in every seed and its interval excludes zero",
-                 "not measurable": "not measurable: the seeds disagree or the interval includes zero",
-                 "one run": f"fewer than {comparisons.MIN_SEEDS} seeds, so one run each, not a finding"}
-
-
 def _fma_ranking(records: Mapping[str, dict], protocol: str) -> str | None:
     """The FMA report's order (MixNet above NNET2 above NNET1 in test accuracy) against ours, one run each."""
     names = ("mixnet", "nnet2-mfcc", "nnet1")
@@ -524,7 +519,7 @@ def reading(study: StudyRuns, baselines: Mapping[str, dict], honest: str, label:
         lines.append(ranking or "- The FMA report's ranking (MixNet > NNET2 > NNET1) cannot be checked here: one of the "
                                 "three runs failed.")
     for row in seeded_table(study, resamples, seed).to_dict("records"):
-        words = VERDICT_WORDS.get(row["verdict"], row["verdict"])
+        words = comparisons.VERDICT_WORDS.get(row["verdict"], row["verdict"])
         lines.append(f"- {row['comparison']} on {honest} over {row['seeds']} training seeds: {row['mean [95 % CI over tracks]']} "
                      f"(per seed {row['per seed']}): {words}.")
     return "\n".join(lines).rstrip() + "\n"

@@ -6,7 +6,8 @@
    ``../shared/data/gtzan`` when present, else generated noise-and-tone clips at 22050 Hz), classified into a
    new catalogue by one process and by ``--workers 2`` (a Dask ``LocalCluster``). Files per second exclude the
    start-up (TensorFlow and the models loading, the cluster starting): they come from the time between the
-   first and the last catalogue part. Also the seconds per clip in decoding (and resampling to 16 kHz), musicnn's
+   first and the last catalogue part. Both again with ``--hop-seconds 3`` (3-s windows every 3 s instead of every
+   second: a third of the network passes; its accuracy is measured in notebook 05). Also the seconds per clip in decoding (and resampling to 16 kHz), musicnn's
    mel windows and the two networks, summed over the workers.
 2. **Memory**: generated libraries of ``--small`` short files (2 s each), each classified with ``--workers 2``;
    the peak resident memory of the client process and of the largest worker, sampled every 0.1 s.
@@ -96,10 +97,11 @@ class PeakMemory:
 BATCH = 8  # files per task: a dozen tasks or more per run, so the start-up and the last task weigh little
 
 
-def classify(library: Path, catalog: Path, workers: int | None) -> dict:
+def classify(library: Path, catalog: Path, workers: int | None, hop_seconds: float | None = None) -> dict:
     command = [sys.executable, "-m", "helpers.library", "classify", str(library), "--catalog", str(catalog),
                "--batch-size", str(BATCH)]
     command += ["--workers", str(workers)] if workers else []
+    command += ["--hop-seconds", str(hop_seconds)] if hop_seconds else []
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "MGC_BATCH": "1"})
     memory = PeakMemory(process.pid)
@@ -110,7 +112,7 @@ def classify(library: Path, catalog: Path, workers: int | None) -> dict:
     return peaks
 
 
-def throughput(library: Path, catalog: Path, workers: int | None, clips: int) -> dict:
+def throughput(library: Path, catalog: Path, workers: int | None, clips: int, hop_seconds: float | None = None) -> dict:
     """Files per second once every worker finished its first batch (start-up excluded): the files of the later
     batches over the time from then to the last batch."""
     times: list[float] = []
@@ -130,7 +132,7 @@ def throughput(library: Path, catalog: Path, workers: int | None, clips: int) ->
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
     start = time.monotonic()
-    run = classify(library, catalog, workers)
+    run = classify(library, catalog, workers, hop_seconds)
     watching.set()
     thread.join()
     total = time.monotonic() - start
@@ -139,7 +141,7 @@ def throughput(library: Path, catalog: Path, workers: int | None, clips: int) ->
     table = pq.read_table(catalog).to_pandas()
     ready = workers or 1  # the parts that mark every worker's first finished batch
     steady = (len(times) - ready) * BATCH / (times[-1] - times[ready - 1]) if len(times) > ready else float("nan")
-    return {"workers": workers or 0, "clips": clips, "wall_s": round(total, 1), "first_batch_s": round(times[0] - start, 1),
+    return {"workers": workers or 0, "hop_seconds": hop_seconds or 1.0, "clips": clips, "wall_s": round(total, 1), "first_batch_s": round(times[0] - start, 1),
             "files_per_s_steady": round(steady, 3), "clips_per_hour_steady": round(3600 * steady),
             "ok": int((table["status"] == "ok").sum()), "client_mb": run["client_mb"], "largest_worker_mb": run["largest_worker_mb"]}
 
@@ -165,7 +167,8 @@ def main() -> None:
         tmp = Path(tmp)
         described = clip_library(tmp / "clips", args.clips)
         print(f"library: {described}", flush=True)
-        runs = [throughput(tmp / "clips", tmp / f"clips-{w or 1}.parquet", w, args.clips) for w in (None, 2)]
+        runs = [throughput(tmp / "clips", tmp / f"clips-{w or 1}-{hop or 1}.parquet", w, args.clips, hop)
+                for hop in (None, 3.0) for w in (None, 2)]
         for run in runs:
             print(json.dumps(run), flush=True)
         stages = stage_seconds(tmp / "clips", tmp / "stages.parquet")

@@ -192,13 +192,20 @@ def _long_file_probabilities(path: str | Path, model, prep: dict) -> tuple[np.nd
     return (total / windows).astype(np.float32), windows, notes
 
 
+def decode(path: str | Path, prep: dict) -> tuple[np.ndarray, float]:
+    """An audio file's samples at the model's rate and its duration in seconds (for ``musicnn-mel``, musicnn's
+    resampling, as the training clips had). Raises ``audio.AudioError`` for an unreadable file."""
+    if prep["input"] == "musicnn-mel":
+        samples, sr = audio.load(path, sr=None)
+        return pretrained.resample(samples, sr), len(samples) / sr
+    samples, sr = audio.load(path, sr=sample_rate(prep))
+    return samples, len(samples) / sr
+
+
 def _prepare_with_notes(path: str | Path, prep: dict) -> tuple[np.ndarray, list[str]]:
     if prep["input"] == "kaggle-image":
         return network_inputs.load_image(path, prep["image_size"], prep["color"], crop_border=True)[None], []
-    if prep["input"] == "musicnn-mel":
-        samples = pretrained.waveform(path)  # musicnn's resampling, as the training clips had
-    else:
-        samples, _ = audio.load(path, sr=sample_rate(prep))
+    samples, _ = decode(path, prep)
     return prepare_audio(samples, prep), audio_notes(samples, prep)
 
 

@@ -275,3 +275,24 @@ def test_one_catalogue_per_library_and_one_run_at_a_time(library, reference, tmp
     with open(reference.with_name(f".{reference.name}.lock"), "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         assert "another run" in _bad(["classify", str(library), "--catalog", str(reference), *MODEL_ARGS], capsys)
+
+
+def test_a_coarser_hop_runs_fewer_windows_and_is_another_model(tmp_path, capsys):
+    music = tmp_path / "long"
+    music.mkdir()
+    t = np.arange(16000 * 10) / 16000
+    for i in range(3):
+        sf.write(music / f"{i}.wav", (0.3 * np.sin(2 * np.pi * (220 + 110 * i) * t)).astype(np.float32), 16000)
+    fine, coarse = tmp_path / "fine.parquet", tmp_path / "coarse.parquet"
+    assert main(["classify", str(music), "--catalog", str(fine), "--no-multi", "--model", MODELS[0]]) == 0
+    assert main(["classify", str(music), "--catalog", str(coarse), "--no-multi", "--model", MODELS[0], "--hop-seconds", "3"]) == 0
+    fine_rows, coarse_rows = _rows(fine), _rows(coarse)
+    assert fine_rows["windows"].tolist() == [8, 8, 8] and coarse_rows["windows"].tolist() == [3, 3, 3]  # 10 s: 3-s windows
+    assert coarse_rows["model"].iloc[0] == fine_rows["model"].iloc[0] + "+hop-3s"
+    capsys.readouterr()
+    assert "was made with" in _bad(["classify", str(music), "--catalog", str(coarse), "--no-multi", "--model", MODELS[0]], capsys)
+    assert "less than one mel frame" in _bad(["classify", str(music), "--catalog", str(tmp_path / "h.parquet"), "--no-multi",
+                                              "--model", MODELS[0], "--hop-seconds", "0.01"], capsys)
+    with pytest.raises(SystemExit) as exit_:
+        main(["classify", str(music), "--catalog", str(tmp_path / "z.parquet"), "--hop-seconds", "0"])
+    assert exit_.value.code == 2 and "above 0" in capsys.readouterr().err

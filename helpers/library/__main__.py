@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--model", help=f"a single-genre .keras model (default: the shipped models/{DEFAULT_MODEL}.keras)")
     run.add_argument("--multi-model", help=f"a multi-genre .keras model (default: models/{MULTI_MODEL}.keras)")
     run.add_argument("--no-multi", action="store_true", help="no multi-genre set (one network pass per window, not two)")
+    run.add_argument("--hop-seconds", type=cli.positive_float, metavar="S",
+                     help="3-s windows every S seconds instead of the model's 1 s (3: a third of the network passes; "
+                          "its accuracy on GTZAN: docs/library.md)")
     run.add_argument("--batch-size", type=cli.positive_int, default=16, help="files per task and per catalogue part (16)")
     run.add_argument("--dry-run", action="store_true", help="say what would be classified and skipped; write nothing")
     show = commands.add_parser("summary", help="counts per genre, a figure and the unreadable files of a catalogue")
@@ -42,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .classify import classify_library
 
         classify_library(args.library, args.catalog, model=args.model, multi_model=args.multi_model, no_multi=args.no_multi,
-                         workers=args.workers, scheduler=args.scheduler, batch_size=args.batch_size, dry_run=args.dry_run)
+                         workers=args.workers, scheduler=args.scheduler, batch_size=args.batch_size, dry_run=args.dry_run,
+                         hop_seconds=args.hop_seconds)
         return 0
     from .classify import read_rows
     from .organize import genre_figure, organize_library, summary_text

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..cli import UserError
@@ -64,10 +65,12 @@ def file_hash(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def model_id(model_files: Sequence[str | os.PathLike]) -> str:
+def model_id(model_files: Sequence[str | os.PathLike], hop_seconds: float | None = None) -> str:
     """``musicnn-default@3f2a9c1e0b7d+musicnn-multi@...``: each model's name and the start of its file's SHA-256, so a
-    retrained model (same name, other weights) is another model."""
-    return "+".join(f"{Path(f).stem}@{file_hash(f)[:12]}" for f in model_files)
+    retrained model (same name, other weights) is another model; ``+hop-3s`` when the windows' hop is not the
+    model's own."""
+    return "+".join([f"{Path(f).stem}@{file_hash(f)[:12]}" for f in model_files]
+                    + ([f"hop-{hop_seconds:g}s"] if hop_seconds is not None else []))
 
 
 def empty_table() -> pa.Table:
@@ -162,14 +165,23 @@ class Catalog:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def read(self) -> pa.Table:
-        """Every row: the catalogue file's, then the parts' (a later row for a path replaces an earlier one)."""
-        tables = ([_read(self.path)] if self._metadata is not None else [])
-        tables += [_read(part) for part in self._part_files()]
+    def read(self, columns: Sequence[str] | None = None) -> pa.Table:
+        """Every row: the catalogue file's, then the parts' (a later row for a path replaces an earlier one); only
+        ``columns`` (and ``path``) when given, so that an index of a large catalogue does not read its embeddings."""
+        columns = None if columns is None else list(dict.fromkeys(["path", *columns]))
+        tables = ([_read(self.path, columns)] if self._metadata is not None else [])
+        tables += [_read(part, columns) for part in self._part_files()]
         if not tables:
-            return empty_table()
+            empty = empty_table()
+            return empty if columns is None else empty.select(columns)
         table = pa.concat_tables(tables)
         return _last_per_path(table)
+
+    def rows(self, paths: Iterable[str]) -> dict[str, dict]:
+        """The full rows of ``paths`` (those catalogued), by path."""
+        table = self.read()
+        wanted = pa.array(sorted(set(paths)), pa.string())
+        return {row["path"]: row for row in table.filter(pc.is_in(table.column("path"), value_set=wanted)).to_pylist()}
 
     def write_part(self, table: pa.Table, *, model: str, library: str) -> Path:
         """``table`` as a new part, written under a temporary name and renamed: a part is complete or absent."""
@@ -206,9 +218,9 @@ def _write(table: pa.Table, path: Path) -> None:
     os.replace(partial, path)
 
 
-def _read(path: Path) -> pa.Table:
+def _read(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
     try:
-        return pq.read_table(path, schema=SCHEMA)
+        return pq.read_table(path, schema=SCHEMA, columns=columns)
     except (pa.ArrowInvalid, OSError) as error:
         raise UserError(f"{path} is not a readable catalogue part or file ({str(error).splitlines()[0]}); move it "
                         f"elsewhere and run again (the files it held are classified again)") from None

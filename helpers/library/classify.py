@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import predict
 from ..cli import UserError
 from ..data import audio
-from ..models import artifacts
+from ..models import artifacts, pretrained_port
 from ..models.artifacts import DEFAULT_MODEL, MULTI_MODEL
 from ..runtime import progress
 from . import engine
@@ -68,10 +68,10 @@ def plan(library: Path, catalog: Catalog, model: str) -> Plan:
     """Walk ``library``: each audio file is catalogued (same path, size and modification time), a copy of a catalogued
     file (same content hash), or to classify."""
     result = Plan()
-    known = catalog.read()
+    known = catalog.read(["size", "mtime_ns", "sha256", "status"])  # the index only: no predictions, no embeddings
     by_path = {p: Stat(s, m) for p, s, m in zip(*(known.column(c).to_pylist() for c in ("path", "size", "mtime_ns")))}
-    rows = known.filter(known.column("status").to_numpy(zero_copy_only=False) == "ok").to_pylist() if known.num_rows else []
-    by_hash = {row["sha256"]: row for row in rows if row["sha256"]}
+    by_hash = {digest: path for path, digest, status in zip(*(known.column(c).to_pylist() for c in ("path", "sha256", "status")))
+               if digest and status == "ok"}
 
     def wanted(path: Path) -> bool:
         if audio.is_audio_file(path):
@@ -110,7 +110,10 @@ def plan(library: Path, catalog: Catalog, model: str) -> Plan:
                                classified_at=now))
         else:
             result.todo.append((path, relpath, stat, digest))
-    result.same_content = same_content_rows(copies, by_hash, model)
+    if copies:  # the catalogued rows they copy, read in full
+        rows = catalog.rows(by_hash[row["sha256"]] for row in copies)
+        result.same_content = same_content_rows(copies, {digest: rows[path] for digest, path in by_hash.items()
+                                                          if path in rows}, model)
     return result
 
 
@@ -123,10 +126,12 @@ def _hash_or_none(path: str) -> str | None:
 
 def classify_library(library: str | os.PathLike, catalog_path: str | os.PathLike, *, model: str | None = None,
                      multi_model: str | None = None, no_multi: bool = False, workers: int | None = None,
-                     scheduler: str | None = None, batch_size: int = 16, dry_run: bool = False) -> dict:
+                     scheduler: str | None = None, batch_size: int = 16, dry_run: bool = False,
+                     hop_seconds: float | None = None) -> dict:
     """Classify every audio file under ``library`` into the catalogue at ``catalog_path`` (resuming it); returns the
     run's counts. ``workers``: a Dask ``LocalCluster`` of that many processes; ``scheduler``: a running cluster's
-    address (``tcp://host:8786``); neither: this process."""
+    address (``tcp://host:8786``); neither: this process. ``hop_seconds``: windows every so many seconds instead of
+    the model's hop (fewer network passes; part of the catalogue's model id, since the predictions change)."""
     given = Path(library)
     library = Path(os.path.realpath(given))  # one library, one name: links and .. resolved
     if not library.is_dir():
@@ -136,7 +141,8 @@ def classify_library(library: str | os.PathLike, catalog_path: str | os.PathLike
         raise UserError(f"--workers {workers} is not allowed: give 1 or more")
     catalog = Catalog(catalog_path)
     model_file, multi_file = resolve_models(model, multi_model, no_multi)
-    models_id, library_text = model_id([f for f in (model_file, multi_file) if f]), str(library)
+    check_hop(model_file, hop_seconds)
+    models_id, library_text = model_id([f for f in (model_file, multi_file) if f], hop_seconds), str(library)
     catalog.check(models_id, library_text)
     # a dry run writes nothing (not even the lock) and starts no cluster
     lock = contextlib.nullcontext() if dry_run else catalog.locked()
@@ -162,12 +168,25 @@ def classify_library(library: str | os.PathLike, catalog_path: str | os.PathLike
         if work.same_content:
             catalog.write_part(rows_table(work.same_content), model=models_id, library=library_text)
         counts.update(_run(work, catalog, client, model_file, multi_file, models_id, library_text, batch_size,
-                           threads=1 if workers else None))
+                           threads=1 if workers else None, hop_seconds=hop_seconds))
     return counts
 
 
+def check_hop(model_file: Path, hop_seconds: float | None) -> None:
+    """A hop other than the model's applies to musicnn models only, and must be at least one mel frame."""
+    if hop_seconds is None:
+        return
+    prep = artifacts.read_sidecar(model_file)[1]["preprocessing"]
+    if prep["input"] != "musicnn-mel":
+        raise UserError(f"--hop-seconds applies to models on musicnn's windows; {model_file} reads {prep['input']}")
+    try:
+        pretrained_port.hop_frames(hop_seconds)
+    except ValueError as error:
+        raise UserError(f"--hop-seconds {hop_seconds:g}: {error}") from None
+
+
 def _run(work: Plan, catalog: Catalog, client, model_file: Path, multi_file: Path | None, models_id: str,
-         library_text: str, batch_size: int, threads: int | None) -> dict:
+         library_text: str, batch_size: int, threads: int | None, hop_seconds: float | None = None) -> dict:
     """The batches of ``work.todo`` through the engine, each result written as a part at once; the parts merged at the
     end or at an interruption (Ctrl-C keeps every finished batch)."""
     counts = {"classified": 0, **dict.fromkeys(STATUSES, 0)}
@@ -187,7 +206,8 @@ def _run(work: Plan, catalog: Catalog, client, model_file: Path, multi_file: Pat
 
     try:
         engine.run_batches(batches, write, client, model_file=str(model_file),
-                           multi_file=str(multi_file) if multi_file else None, model=models_id, threads=threads)
+                           multi_file=str(multi_file) if multi_file else None, model=models_id, threads=threads,
+                           hop_seconds=hop_seconds)
     finally:
         bar.close()
         rows = catalog.merge(model=models_id, library=library_text, drop=work.gone)

@@ -31,7 +31,7 @@ import numpy as np
 from .. import predict
 from ..cli import UserError
 from ..data import audio, stream
-from ..models import artifacts, pretrained
+from ..models import artifacts
 from ..models.pretrained_port import WINDOW_FRAMES
 from .catalog import TOP, Stat
 
@@ -57,7 +57,8 @@ class Models:
     (both frozen on one checkpoint, as the shipped models are), its head is attached to the single-genre model's
     graph, so a window goes through the checkpoint once, not twice (:func:`_shared_trunk`)."""
 
-    def __init__(self, model_file: str, multi_file: str | None, threads: int | None = None) -> None:
+    def __init__(self, model_file: str, multi_file: str | None, threads: int | None = None,
+                 hop_seconds: float | None = None) -> None:
         if threads:
             _limit_threads(threads)
         import keras
@@ -75,6 +76,8 @@ class Models:
             if self.multi_sidecar["preprocessing"] != self.prep:
                 raise UserError(f"{multi_file} reads other inputs than {model_file}; give two models of one preprocessing")
             self.threshold = float(settings["threshold"])
+        if hop_seconds is not None:  # windows every hop_seconds instead of the model's hop (checked by classify.check_hop)
+            self.prep = {**self.prep, "hop_seconds": float(hop_seconds)}
         outputs = {"genre": single.output}
         self.networks = []
         trunk = _shared_trunk(single, multi) if multi is not None else None
@@ -147,25 +150,17 @@ def _limit_threads(threads: int) -> None:
 
 
 @functools.cache
-def _models(model_file: str, multi_file: str | None, threads: int | None, model: str) -> Models:
+def _models(model_file: str, multi_file: str | None, threads: int | None, model: str,
+            hop_seconds: float | None = None) -> Models:
     """The models of this process, loaded once (a Dask worker keeps them between tasks); ``model`` (the files'
     hashes) is part of the key, so a model retrained at the same path is loaded again."""
-    return Models(model_file, multi_file, threads)
-
-
-def _decode(path: str, prep: dict) -> tuple[np.ndarray, float]:
-    """The file's samples at the model's rate and its duration in seconds."""
-    if prep["input"] == "musicnn-mel":
-        samples, sr = audio.load(path, sr=None)
-        return pretrained.resample(samples, sr), len(samples) / sr
-    samples, sr = audio.load(path, sr=predict.sample_rate(prep))
-    return samples, len(samples) / sr
+    return Models(model_file, multi_file, threads, hop_seconds)
 
 
 def _short_file_inputs(path: str, prep: dict, seconds: dict[str, float]) -> tuple[np.ndarray, float, list[str]]:
     """The network inputs of a file decoded whole: ``(windows, duration, notes)``."""
     start = time.perf_counter()
-    samples, duration = _decode(path, prep)
+    samples, duration = predict.decode(path, prep)
     seconds["decode"] += time.perf_counter() - start
     start = time.perf_counter()
     inputs = predict.prepare_audio(samples, prep)
@@ -191,12 +186,12 @@ def _long_file_means(path: str, models: Models, seconds: dict[str, float]) -> tu
 
 
 def classify_batch(files: Sequence[tuple[str, str, Stat, str | None]], model_file: str, multi_file: str | None, model: str,
-                   threads: int | None = None) -> BatchResult:
+                   threads: int | None = None, hop_seconds: float | None = None) -> BatchResult:
     """Catalogue rows of ``files`` (``(path, relpath, stat, sha256)``): a Dask task, or a call in this process.
 
     The windows of the batch's files go through the networks together; a file longer than
     ``stream.LONG_FILE_SECONDS`` goes through on its own, block by block."""
-    models = _models(model_file, multi_file, threads, model)
+    models = _models(model_file, multi_file, threads, model, hop_seconds)
     result = BatchResult(rows=[])
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     pending: list[tuple[dict, np.ndarray]] = []
@@ -244,12 +239,12 @@ def _filled(row: dict, means: dict[str, np.ndarray], windows: int, models: Model
 
 
 def run_batches(batches: Sequence[list], on_result: Callable[[BatchResult], None], client, *, model_file: str,
-                multi_file: str | None, model: str, threads: int | None = None) -> None:
+                multi_file: str | None, model: str, threads: int | None = None, hop_seconds: float | None = None) -> None:
     """Each batch through :func:`classify_batch`, here (``client`` None) or on the Dask cluster of ``client``, at most
     two batches per worker in flight; ``on_result`` gets each result as it arrives."""
     if client is None:
         for batch in batches:
-            on_result(classify_batch(batch, model_file, multi_file, model))
+            on_result(classify_batch(batch, model_file, multi_file, model, hop_seconds=hop_seconds))
         return
     from distributed import as_completed
 
@@ -257,7 +252,7 @@ def run_batches(batches: Sequence[list], on_result: Callable[[BatchResult], None
     queue = iter(batches)
 
     def submit(batch):
-        return client.submit(classify_batch, batch, model_file, multi_file, model, threads, pure=False)
+        return client.submit(classify_batch, batch, model_file, multi_file, model, threads, hop_seconds, pure=False)
 
     running = as_completed([submit(b) for b in _take(queue, in_flight)])
     for future in running:

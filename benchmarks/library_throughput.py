@@ -7,8 +7,8 @@
    new catalogue by one process and by ``--workers 2`` (a Dask ``LocalCluster``). Files per second exclude the
    start-up (TensorFlow and the models loading, the cluster starting): they come from the time between the
    first and the last catalogue part. Both again with ``--hop-seconds 3`` (3-s windows every 3 s instead of every
-   second: a third of the network passes; its accuracy is measured in notebook 05). Also the seconds per clip in decoding (and resampling to 16 kHz), musicnn's
-   mel windows and the two networks, summed over the workers.
+   second: a third of the network passes; its accuracy is measured in notebook 05). Also the seconds per clip in
+   decoding (and resampling to 16 kHz), musicnn's mel windows and the two networks, summed over the workers.
 2. **Memory**: generated libraries of ``--small`` short files (2 s each), each classified with ``--workers 2``;
    the peak resident memory of the client process and of the largest worker, sampled every 0.1 s.
 
@@ -141,7 +141,8 @@ def throughput(library: Path, catalog: Path, workers: int | None, clips: int, ho
     table = pq.read_table(catalog).to_pandas()
     ready = workers or 1  # the parts that mark every worker's first finished batch
     steady = (len(times) - ready) * BATCH / (times[-1] - times[ready - 1]) if len(times) > ready else float("nan")
-    return {"workers": workers or 0, "hop_seconds": hop_seconds or 1.0, "clips": clips, "wall_s": round(total, 1), "first_batch_s": round(times[0] - start, 1),
+    return {"workers": workers or 0, "hop_seconds": hop_seconds or 1.0, "clips": clips, "wall_s": round(total, 1),
+            "first_batch_s": round(times[0] - start, 1),
             "files_per_s_steady": round(steady, 3), "clips_per_hour_steady": round(3600 * steady),
             "ok": int((table["status"] == "ok").sum()), "client_mb": run["client_mb"], "largest_worker_mb": run["largest_worker_mb"]}
 

@@ -97,7 +97,7 @@ plots.save(fig, cfg.figures_dir, "07_copies")
 # %% [markdown]
 # ## 2. Leakage: what the seeds' splits add
 #
-# The same base CNN on 3-s segments under five conditions. *Segment-random* splits segments, so a
+# The same base CNN on 3-s segments under each split condition of the table below. *Segment-random* splits segments, so a
 # test segment's neighbours from the same clip are in training; *augment-before-split* copies every
 # clip and splits the copies, so a test copy's siblings are in training. Both are compared with
 # their honest twin (clips split first). Segment accuracy is the one score every condition has; its
@@ -123,11 +123,12 @@ plots.save(fig, cfg.figures_dir, "07_leakage")
 # The same network and segments (the capped number per clip and per copy, as the leakage runs with
 # copies) on the honest split: no augmentation, the six-fold copies, the noise-and-mask copies, and
 # spectrogram masks on training batches. Only training clips are copied. Differences are paired on
-# the same test clips; look at whether an interval leaves zero. The augmentation report's own numbers
-# come first (`helpers.results.seed_reports`; its split and inputs are not restated, so they are quoted, not compared).
+# the same test clips; look at whether an interval leaves zero. The features report's augmentation
+# numbers come first (`helpers.results.seed_reports`: its one random 80/20 split, ImageNet weights we
+# cannot download here, so they are quoted, not compared).
 
 # %%
-display(seed_reports.report_rows("augmentation report"))
+display(seed_reports.report_rows("features report", where="augmentation experiments"))
 
 # %%
 # Without a fixed split the honest split is section 2's random one: its control and six-fold runs are reused.

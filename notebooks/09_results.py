@@ -50,12 +50,15 @@ print(f"{len(records)} results records of one genre per clip and {len(multi_labe
 # ## The seed reports' numbers beside ours
 #
 # Each row is one number a seed report states (`helpers.results.seed_reports` says where), beside this
-# repository's result for the same model on the seed's protocol and on the dataset's fixed
-# split, with intervals and test sizes. Look at the last columns: whether the seed's number lies
-# within our interval, and how much of it survives the fixed split.
+# repository's result for the same model on the seed's split and on the dataset's fixed split,
+# with intervals and test sizes; where we have no such run, the note says why (ImageNet weights
+# cannot be downloaded here, FMA-small's audio is absent, ...). In the figure, look at how far each
+# orange point (the fixed split) sits from the black diamond (the report's number): how much of
+# it survives an honest split.
 
 # %%
-display(Markdown(report.readme_table(records)))
+overview = study.seed_comparison(records, cfg.dataset.label, cfg.figures_dir)
+display(Markdown(report.overview_markdown(overview)))
 
 # %% [markdown]
 # ## Every experiment, per dataset and protocol

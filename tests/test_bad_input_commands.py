@@ -89,6 +89,8 @@ def test_a_record_of_the_wrong_shape_is_named_with_what_is_wrong(tmp_path, capsy
     path.write_text(json.dumps(record))
     readme = tmp_path / "README.md"
     readme.write_text(f"text\n{report.MARKERS[0]}\nold\n{report.MARKERS[1]}\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "results.md").write_text(readme.read_text())
 
     assert cli.run(evaluate.main, ["summary", str(tmp_path / "results")]) == 2
     line = one_error_line(capsys)

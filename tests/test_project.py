@@ -63,12 +63,12 @@ def test_requirements_nodeps_pins_musicnn_and_every_set_up_path_installs_it_with
         assert '"musicnn' not in (REPO / path).read_text() and '"audiomentations' not in (REPO / path).read_text(), path
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     assert not any("nodeps" in line for d in env["dependencies"] if isinstance(d, dict) for line in d["pip"])
-    for path in ("run_all.sh", "helpers/colab.py", "README.md", "environment.yml"):
+    for path in ("run_all.sh", "helpers/colab.py", "docs/running.md", "environment.yml"):
         assert "requirements-nodeps.txt" in (REPO / path).read_text(), f"{path} does not mention requirements-nodeps.txt"
     run_all = (REPO / "run_all.sh").read_text()
     assert "--no-deps -r requirements-nodeps.txt" in run_all
     assert re.search(r"STAMP=\$\(cat [^|]*requirements-nodeps\.txt", run_all), "a change must reinstall an existing venv"
-    for path in ("README.md", "environment.yml"):
+    for path in ("docs/running.md", "environment.yml"):
         assert "pip install --no-deps -r requirements-nodeps.txt" in (REPO / path).read_text(), path
 
 
@@ -278,13 +278,13 @@ def _module_exists(name: str) -> bool:
 
 
 def test_every_module_the_readme_names_exists_and_every_command_runs_as_a_module():
-    """A module that moves takes its `python -m` command with it: the READMEs may name no module that is gone."""
+    """A module that moves takes its `python -m` command with it: the READMEs and docs/ may name no module that is gone."""
     import importlib
     import importlib.util
     import re
     from pathlib import Path
 
-    text = (REPO / "README.md").read_text() + (REPO / "data" / "README.md").read_text()
+    text = "\n".join(p.read_text() for p in [REPO / "README.md", REPO / "data" / "README.md", *(REPO / "docs").glob("*.md")])
     for command in sorted(set(re.findall(r"python -m (helpers(?:\.\w+)*)", text))):
         assert _module_exists(command), f"README: python -m {command}: no such module"
         spec = importlib.util.find_spec(command)

@@ -174,6 +174,9 @@ def test_cli_rewrites_checks_and_reports_mistakes(tmp_path, capsys, records):
     # A smoke record beside them: the README quotes the report profile only.
     evaluate.save({**records[0], "model": "smoke-only-model"}, results / "smoke", profile="smoke")
     readme = write_readme(tmp_path)
+    (tmp_path / "docs").mkdir()
+    details = write_readme(tmp_path / "docs")
+    details = details.rename(tmp_path / "docs" / "results.md")
     args = ["readme", "--results", str(results), "--readme", str(readme)]
     assert cli.run(report.main, [*args, "--check"]) == 1
     assert capsys.readouterr().err == report.STALE + "\n"
@@ -182,9 +185,11 @@ def test_cli_rewrites_checks_and_reports_mistakes(tmp_path, capsys, records):
     text = readme.read_text()
     loaded = report.load_records(results, profile="report")
     assert len(loaded) == len(records) and "smoke-only-model" not in text
-    assert text == report.rewrite_readme(README.format(start=report.MARKERS[0], end=report.MARKERS[1]), report.readme_section(loaded))
-    assert report.readme_table(loaded) in text and "text before" in text and "text after" in text
-    assert "Failed runs among the records (not results):" in text and "- base-cnn, fault-filtered" in text
+    assert text == report.rewrite_readme(README.format(start=report.MARKERS[0], end=report.MARKERS[1]), report.readme_summary(loaded))
+    assert report.overview_markdown(report.seed_overview(loaded)) in text and "text before" in text and "text after" in text
+    full = details.read_text()
+    assert report.readme_table(loaded) in full
+    assert "Failed runs among the records (not results):" in full and "- base-cnn, fault-filtered" in full
     assert cli.run(report.main, [*args, "--check"]) == 0
     capsys.readouterr()
 
@@ -197,10 +202,12 @@ def test_cli_rewrites_checks_and_reports_mistakes(tmp_path, capsys, records):
     empty = tmp_path / "empty"
     empty.mkdir()
     unmarked = write_readme(empty, "no markers")
-    assert "once each and in that order" in error(["readme", "--results", str(results), "--readme", str(unmarked)])
+    assert "once each and in that order" in error(["readme", "--results", str(results), "--readme", str(unmarked),
+                                                   "--details", str(details)])
     assert "no results records" in error(["readme", "--results", str(empty), "--readme", str(readme)])
     assert "is not a folder" in error(["readme", "--results", str(tmp_path / "none"), "--readme", str(readme)])
     assert "is not a file" in error(["readme", "--results", str(results), "--readme", str(tmp_path / "none.md")])
+    assert "is not a file; give the page to rewrite (--details)" in error([*args, "--details", str(tmp_path / "none.md")])
     path = next(results.rglob("*.json"))
     old = json.loads(path.read_text())
     del old["metrics"]["balanced_accuracy"]

@@ -22,6 +22,7 @@ from .results import (
     interval_rows,
     learning_curve,
     parity_bars,
+    seed_comparison,
     threshold_curves,
     training_curves,
     trial_scores,
@@ -32,6 +33,6 @@ __all__ = [
     "DB_LABEL", "DB_RANGE", "DPI", "GENRE_PALETTE", "INTERVAL_LABEL", "METRIC_NAMES", "STYLE", "accuracy_by_protocol",
     "array_grid", "bootstrap_box", "box_by_genre", "clip_overview", "confusion", "embedding_map", "experiment_overview",
     "format_params", "genre_counts", "genre_examples", "image_grid", "interval_rows", "learning_curve", "parity_bars",
-    "port_parity", "ranking", "save", "set_suptitle", "set_title", "styled", "threshold_curves", "training_curves",
+    "port_parity", "ranking", "save", "seed_comparison", "set_suptitle", "set_title", "styled", "threshold_curves", "training_curves",
     "trial_scores",
 ]

@@ -316,3 +316,34 @@ def experiment_overview(records: Sequence[dict], title: str, metric: str = "bala
     largest = max(r["sizes"]["test"] for r in runs)
     best = sorted((r for r in runs if r["sizes"]["test"] == largest), key=lambda r: -r["metrics"][metric]["value"])[:max_models]
     return ranking(best, f"{title}: the {len(best)} best runs under {protocol}, {largest} test clips", metric=metric)
+
+
+@styled
+def seed_comparison(overview: pd.DataFrame, title: str) -> matplotlib.figure.Figure:
+    """One row per seed-report accuracy that has a run of ours (``helpers.results.report.seed_overview``): the
+    report's number (a diamond), ours under the report's split and under the fixed split (points with their 95 %
+    intervals); each label gives our test clips under both (and says when ours has uneven test genres)."""
+    shown = overview[(overview["metric"] == "accuracy") & (overview["ours"].notna() | overview["fixed"].notna())]
+    shown = shown.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(9.5, 1.4 + LEGEND_INCHES + 0.5 * len(shown)))
+    y = np.arange(len(shown))[::-1].astype(float)
+    ax.scatter(shown["seed"], y, marker="D", color="0.15", zorder=3, label="seed report (its split)")
+    for column, offset, name, color in (("ours", 0.17, "ours, the report's split", "C0"),
+                                        ("fixed", -0.17, "ours, fault-filtered split", "C1")):
+        present = shown[column].notna().to_numpy()
+        values, low, high = (shown[c].to_numpy(float)[present] for c in (column, f"{column}_low", f"{column}_high"))
+        ax.errorbar(values, y[present] + offset, xerr=[values - low, high - values], fmt="o", capsize=3, color=color, label=name)
+    sizes = [" / ".join("–" if pd.isna(n) else f"{int(n)}" + (" (failed)" if "(failed)" in text else "")
+                        for n, text in ((ours_n, ours_t), (fixed_n, fixed_t)))
+             for ours_n, ours_t, fixed_n, fixed_t in zip(shown["ours_test"], shown["ours_text"], shown["fixed_test"],
+                                                         shown["fixed_text"])]
+    ax.set_yticks(y, [f"{m} ({r})\n{n} test clips" + ("" if ok or pd.isna(o) else ", uneven genres")
+                      for m, r, n, ok, o in zip(shown["model"], shown["report"].str.replace(" report", ""), sizes,
+                                                shown["comparable"], shown["ours"])], fontsize=8.5)
+    ax.set_xlabel("test accuracy")
+    ax.set_xlim(*data_limits([np.nanmin(shown[["seed", "ours_low", "fixed_low"]].to_numpy(float)),
+                              np.nanmax(shown[["seed", "ours_high", "fixed_high"]].to_numpy(float))], floor=0.0, ceiling=1.0))
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=3, frameon=False, fontsize=8.5)
+    set_title(ax, title)
+    fig.tight_layout(rect=(0, LEGEND_INCHES / fig.get_figheight(), 1, 1))
+    return fig

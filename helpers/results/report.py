@@ -9,10 +9,10 @@ training-size studies (03), the grid search (04). Notebooks show the text with
 ``evaluate.failure``) are named as failed and never quoted as a result; differences
 between protocols are reported as measured, without saying what causes them.
 
-Command line (the README's results section, between ``<!-- results:start -->`` and
-``<!-- results:end -->``)::
+Command line (the results sections between ``<!-- results:start -->`` and ``<!-- results:end -->``: the
+README's comparison of every seed number with ours, and every table in ``docs/results.md``)::
 
-    python -m helpers.results.report readme [--results results] [--readme README.md] [--check]
+    python -m helpers.results.report readme [--results results] [--readme README.md] [--details docs/results.md] [--check]
 
 Why this module is long: every Markdown table and reading built from results records (per
 experiment, the seed comparison, the README section) shares the same grouping of records
@@ -40,7 +40,7 @@ from ..plots.style import format_params
 from . import evaluate, seed_reports
 
 MARKERS = ("<!-- results:start -->", "<!-- results:end -->")
-STALE = "README results section is stale; run python -m helpers.results.report readme"
+STALE = "the results sections of README.md or docs/results.md are stale; run python -m helpers.results.report readme"
 README_PROFILE = "report"  # the README quotes the committed render (CPU settings), never a smoke or paper run
 COMPARISON_COLUMNS = [
     "model", "seed report", "where", "seed protocol", "seed input", "note", "metric", "seed", "dataset", "input", "protocol",
@@ -253,6 +253,96 @@ def seed_comparison(records: Sequence[dict]) -> pd.DataFrame:
     return table.astype({"seed": float, **{c: "Int64" for c in sizes_columns}})  # <NA> where there is no fixed run
 
 
+def _match(records: Sequence[dict], seed: seed_reports.SeedResult, protocols: Sequence[str],
+           representation: str | None = None) -> dict | None:
+    """Our record of ``seed``'s model and dataset under the first of ``protocols`` that has one (the same input when
+    ``representation`` is given and such a record exists)."""
+    for protocol in protocols:
+        found = [r for r in records if (r["model"], r["dataset"], r["protocol"]) == (seed.model_key, seed.dataset, protocol)]
+        same = [r for r in found if representation is None or r.get("representation") == representation]
+        if same or found:
+            return (same or found)[0]
+    return None
+
+
+def _uneven(record: dict) -> bool:
+    counts = [n for n in record.get("sizes_per_genre", {}).get("test", {}).values() if n]
+    return bool(counts) and max(counts) > 2 * min(counts)
+
+
+def _numbers(record: dict | None, metric: str, prefix: str) -> dict:
+    """``record``'s ``metric`` with its interval (NaN when absent or failed), as text with the test size, and the size."""
+    m = record["metrics"].get(metric) if record else None
+    failed = bool(record) and evaluate.failure(record) is not None
+    usable = bool(m) and not failed
+    return {prefix: m["value"] if usable else np.nan, f"{prefix}_low": m["ci_low"] if usable else np.nan,
+            f"{prefix}_high": m["ci_high"] if usable else np.nan,
+            f"{prefix}_text": (evaluate.metric_cell(record, metric) + (" (failed)" if failed else "")
+                               + f" · {record['sizes'].get('test')} test clips") if m else "—",
+            f"{prefix}_test": record["sizes"].get("test") if record else None}
+
+
+def seed_overview(records: Sequence[dict]) -> pd.DataFrame:
+    """Every seed-report number (``seed_reports.SEED_RESULTS``), one row each, beside our run of the same model under
+    the report's split and under the dataset's fixed split where we have one, else the reason we have none. Numeric
+    columns (``seed``, ``ours``/``ours_low``/``ours_high``, ``fixed``/``fixed_low``/``fixed_high``: NaN where absent)
+    for the headline figure, text columns for the README."""
+    rows = []
+    for seed in seed_reports.SEED_RESULTS:
+        ours = _match(records, seed, [seed.our_protocol]) if seed.model_key and seed.our_protocol else None
+        fixed = (_match(records, seed, FIXED_PROTOCOLS, ours.get("representation") if ours else None)
+                 if seed.model_key else None)
+        notes = [seed.note] if seed.note else []
+        if ours is not None and ours.get("representation"):
+            notes.append(f"our input: {ours['representation']}")
+        if ours is None:
+            notes.append(seed.reason or "no run of ours under the report's split")
+        elif _uneven(ours):
+            notes.append("not comparable: our test genres are uneven")
+        trials = (ours or {}).get("extra", {}).get("grid_trials")
+        if trials:
+            notes.append(f"ours: the best of a {trials}-trial grid, chosen on validation")
+
+
+        split = seed.protocol + (f", {seed.test_clips} test clips" if seed.test_clips else "")
+        rows.append({"report": seed.report, "model": seed.model, "metric": seed.metric, "split": split, "seed": seed.value,
+                     "key": seed.model_key or "", "comparable": ours is not None and not _uneven(ours),
+                     **_numbers(ours, seed.metric, "ours"), **_numbers(fixed, seed.metric, "fixed"),
+                     "fixed_protocol": fixed["protocol"] if fixed else "", "note": "; ".join(notes)})
+    return pd.DataFrame(rows)
+
+
+def overview_markdown(overview: pd.DataFrame) -> str:
+    """The README's comparison: every seed number, its split, ours on that split and on the fixed split, a note."""
+    header = ["seed report", "model (its name)", "its split", "seed", "ours, its split [95 % CI]", "ours, fixed split [95 % CI]",
+              "note"]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for row in overview.to_dict("records"):
+        metric = "" if row["metric"] == "accuracy" else f" ({row['metric'].replace('_', ' ')})"
+        cells = [row["report"], row["model"] + metric, row["split"], f"{row['seed']:g}", row["ours_text"],
+                 row["fixed_text"] + (f" ({row['fixed_protocol']})" if row["fixed_protocol"] else ""), row["note"]]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def readme_summary(records: Sequence[dict]) -> str:
+    """What goes between the README's markers: the comparison of every seed number with ours, and the default model."""
+    lines = ["<!-- generated by `python -m helpers.results.report readme` from the results records; do not edit by hand -->", "",
+             textwrap.fill("Every number the seed reports state (as restated in `helpers/results/seed_reports.py`), beside "
+                           "our run of the same model under the report's split and under GTZAN's fault-filtered split "
+                           "(artist-conditional, faulty clips removed), with 95 % bootstrap intervals over test clips; "
+                           "where we have no run, the note says why. All tables: [docs/results.md](docs/results.md).",
+                           100, break_on_hyphens=False, break_long_words=False), "", overview_markdown(seed_overview(records))]
+    default = [r for r in records if r.get("extra", {}).get("default_model")]
+    if default:
+        r = default[0]
+        lines += ["", textwrap.fill(
+            f"The shipped default model (`python -m helpers.predict --about`), chosen on validation clips only: {r['model']} "
+            f"on {r['dataset']}, {r['protocol']} test accuracy {evaluate.metric_cell(r, 'accuracy')} on {r['sizes']['test']} "
+            f"test clips.", 100, break_on_hyphens=False, break_long_words=False)]
+    return "\n".join(lines)
+
+
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|")
 
@@ -372,12 +462,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_readme = sub.add_parser("readme", help="rewrite the README's results section (between its markers) from the records")
     p_readme.add_argument("--results", type=Path, default=Path("results"), help="folder of the results records (default: results)")
     p_readme.add_argument("--readme", type=Path, default=Path("README.md"), help="the file to rewrite (default: README.md)")
-    p_readme.add_argument("--check", action="store_true", help="change nothing; exit 1 when the section is stale")
+    p_readme.add_argument("--details", type=Path, help="the page with every table (default: docs/results.md beside the README)")
+    p_readme.add_argument("--check", action="store_true", help="change nothing; exit 1 when a section is stale")
     args = parser.parse_args(argv)
     if not args.results.is_dir():
         raise cli.UserError(f"{args.results} is not a folder; give the folder that holds the results records (--results)")
-    if not args.readme.is_file():
-        raise cli.UserError(f"{args.readme} is not a file; give the README to rewrite (--readme)")
+    details = args.details or args.readme.parent / "docs" / "results.md"
+    for path, option in ((args.readme, "--readme"), (details, "--details")):
+        if not path.is_file():
+            raise cli.UserError(f"{path} is not a file; give the page to rewrite ({option})")
     try:
         records = load_records(args.results, profile=README_PROFILE)
     except ValueError as error:  # a file that is not a (current) results record
@@ -385,19 +478,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not records:
         raise cli.UserError(f"no results records of the {README_PROFILE} profile (*.json) under {args.results}; "
                             f"render the notebooks first (./run_all.sh --in-place)")
-    text = args.readme.read_text()
-    try:
-        new = rewrite_readme(text, readme_section(records))
-    except ValueError as error:
-        raise cli.UserError(f"{args.readme} {error}") from None
+    pages = []
+    for path, section in ((args.readme, readme_summary(records)), (details, readme_section(records))):
+        text = path.read_text()
+        try:
+            pages.append((path, text, rewrite_readme(text, section)))
+        except ValueError as error:
+            raise cli.UserError(f"{path} {error}") from None
     if args.check:
-        if new != text:
+        if any(new != text for _, text, new in pages):
             print(STALE, file=sys.stderr)
             return 1
         return 0
-    if new != text:
-        write_text(args.readme, new)
-    print(f"{args.readme}: results section {'rewritten' if new != text else 'already current'} ({len(records)} records)")
+    for path, text, new in pages:
+        if new != text:
+            write_text(path, new)
+        print(f"{path}: results section {'rewritten' if new != text else 'already current'} ({len(records)} records)")
     return 0
 
 

@@ -631,9 +631,10 @@ def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: S
         lines.append(f"- **{model}**: highest clip accuracy with {segment_seconds(best):g}-s segments "
                      f"({evaluate.metric_cell(best, 'accuracy')}); paired on the same {best['sizes']['test']} test clips, it minus " +
                      "; minus ".join(f"{segment_seconds(r):g} s {_interval_words(*d)}" for r, d in diffs) + ": " +
-                     ("every interval above zero: a measured difference." if better else
-                      f"{sum(low <= 0 for _, (_, low, _) in diffs)} interval(s) reach zero: not a measured difference from "
-                      "those lengths.") +
+                     ("every interval above zero on these test clips, but from one training run per length: not a "
+                      f"finding (that needs at least {comparisons.MIN_SEEDS} training seeds)." if better else
+                      f"{sum(low <= 0 for _, (_, low, _) in diffs)} interval(s) reach zero: within the noise of these test "
+                      "clips, and one training run per length.") +
                      (f" It saw at most {per_clip} segments per clip (a CPU budget), the others every segment: compare its "
                       "lengths with each other, not with them." if per_clip < most_per_clip else ""))
     if failed:

@@ -191,9 +191,13 @@ def tuned_runs(searches: Mapping[str, tuple[pd.DataFrame, dict]], images: Inputs
     """Each protocol's best setting retrained from scratch under that protocol only (model ``tuned-cnn``), so that
     no setting is scored on test clips of the protocol that chose another one."""
     tuned = {}
-    for protocol, (_, best) in searches.items():
-        tuned.update(network_runs(GRID_MODEL, images, [protocol], label="tuned-cnn", params={**(params or {}), **best},
-                                  **settings))
+    for protocol, (trials, best) in searches.items():
+        runs = network_runs(GRID_MODEL, images, [protocol], label="tuned-cnn", params={**(params or {}), **best}, **settings)
+        for record, _, _ in runs.values():  # how large the search was, for a reader who compares it with the seed's
+            record["extra"]["grid_trials"] = int(len(trials))
+            if settings.get("results_dir") is not None:
+                evaluate.save(record, settings["results_dir"], profile=settings.get("profile"))
+        tuned.update(runs)
     return tuned
 
 

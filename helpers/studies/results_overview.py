@@ -2,6 +2,8 @@
 and a reading. Nothing here trains or reads audio.
 
 * :func:`load_records`: the records of one genre per clip and those of several genres per item;
+* :func:`seed_comparison`: every seed-report number beside ours, as a table and (where ours exist) the headline
+  figure that the README shows;
 * :func:`experiment_tables`, :func:`show_experiment_tables`: one summary table per experiment under a line that
   says how many of its records the table shows;
 * :func:`experiment_figures`: one balanced-accuracy figure per experiment;
@@ -32,6 +34,19 @@ def load_records(results_dir: str | Path) -> tuple[list[dict], list[dict]]:
     if not Path(results_dir).is_dir():
         return [], []
     return report.load_records(results_dir), evaluate.load_all(results_dir, "multi-label")
+
+
+def seed_comparison(records: Sequence[dict], label: str, figures_dir: str | Path) -> pd.DataFrame:
+    """Every seed-report number beside our runs (``report.seed_overview``); its figure saved as ``09_seed_comparison``
+    when at least one of our runs matches a seed number (the README shows it), else one line saying why not."""
+    overview = report.seed_overview(records)
+    if overview[["ours", "fixed"]].notna().to_numpy().any():
+        fig = plots.seed_comparison(overview, f"{label}: each seed report's test accuracy on its own split, beside ours "
+                                              "on that split and on the fixed split (95 % intervals over test clips)")
+        plots.save(fig, figures_dir, "09_seed_comparison")
+    else:
+        print(f"No run of ours matches a seed-report number on {label} (they are GTZAN's): no comparison figure")
+    return overview
 
 
 def experiment_tables(records: Sequence[dict], runs: int = TABLE_RUNS) -> dict[str, pd.DataFrame]:

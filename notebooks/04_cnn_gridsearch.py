@@ -25,6 +25,19 @@
 # images and a reduced grid to fit a CPU budget. What each cell runs is in
 # `helpers/studies/cnn_gridsearch.py` (imported as `study`); the networks, splits and tuner
 # themselves are in `helpers/models/`.
+#
+# ## What you will learn
+#
+# * **Convolution on a spectrogram.** A spectrogram is an image whose axes are time and
+#   frequency. A convolution layer slides small filters (3 x 3 cells here) over it, so a
+#   pattern (a drum onset, a stack of harmonics) is detected wherever it occurs in time; pooling
+#   then keeps the strongest response of each neighbourhood, trading exact position for
+#   robustness. Stacked blocks see ever larger stretches of time and frequency.
+# * **A grid search chooses on validation clips only**: every setting of the grid is trained and
+#   scored on the protocol's validation clips; the winner is retrained and scored once on test
+#   clips it never saw, so its test score stays an honest estimate.
+# * **Why the split matters**: the same network under the seed's random split and under the
+#   fault-filtered (artist-conditional) split, with a majority baseline for each.
 
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
@@ -268,3 +281,16 @@ display(Markdown("\n\n".join([
     report.protocol_reading(audio_records, f"{LABEL}, networks on the audio"),
     report.profile_note(cfg.profile.name, cfg.results_dir, study.EXPERIMENT),
 ])))
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. **A larger grid.** Add a value to one parameter of the `report` grid in
+#    `helpers/models/zoo.py` (`GRIDS`) and run `./run_all.sh --only 04`. *Hint:* the number of
+#    trials is the product of the number of values per parameter (the grid line above prints it);
+#    compare the chosen setting and its validation accuracy with this render's.
+# 2. **The seed's image size.** Run with `--profile paper` (128 x 128 images, 50 epochs; a GPU
+#    helps). *Hint:* read the fault-filtered rows first: does a larger image change the gap to the
+#    random split?
+# 3. **Your own song.** Classify a file with the small CNN saved above. *Solution:* the
+#    `python -m helpers.predict` command in the previous section, with your file's path.

@@ -21,6 +21,17 @@
 # Main evidence: the balanced real subset (the genres with the most clips); second view: every
 # genre. Splits are decided per clip; a test asserts that no validation or test clip, nor a copy
 # of one, is trained on, except in the two leaky conditions that exist to measure it.
+#
+# ## What you will learn
+#
+# * **Augmentation**: training on altered copies (slower, faster, shifted, noisier, with masked
+#   bands) so that a network learns what stays the same across them; only training clips may be
+#   copied.
+# * **Leakage**: when segments or copies of one clip land on both sides of a split, the test
+#   set holds near-duplicates of training data and the score measures memory, not
+#   generalisation. Splitting clips first, then cutting and copying, prevents it.
+# * **Paired comparisons**: two runs scored on the same test clips are compared clip by clip;
+#   one training run per condition is not yet a finding, whatever its interval.
 
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
@@ -198,3 +209,14 @@ else:
 display(Markdown(study.reading(leakage, augmentation, segment_runs, MAIN_LABEL, cfg.profile.ci_resamples)))
 if second:
     display(Markdown(study.reading(second, {}, [], cfg.dataset.label, cfg.profile.ci_resamples)))
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. **Leak on purpose.** In the leakage table, compare *segment-random* with its honest twin.
+#    *Hint:* the gap is what a segment-level split adds; read it against the interval widths.
+# 2. **Hear the copies.** `python -m helpers.inputs.augment FILE --policy six-fold --out augmented/`
+#    writes notebook 07's copies of any audio file. *Hint:* listen for the stretch factors.
+# 3. **More seeds.** Is the best segment length still best with another training seed? Change
+#    `DEFAULT_SEED` in `helpers/runtime.py`, run `./run_all.sh --only 07`, and compare the
+#    per-length table. *Hint:* a difference must hold over at least 3 seeds to be a finding here.

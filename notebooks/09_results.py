@@ -7,6 +7,13 @@
 # nothing here trains or reads audio. Every table shows accuracy, balanced accuracy and
 # macro-F1 with their 95 % bootstrap intervals and the test size, and marks failed runs. The
 # README's results table is made by the same function (`python -m helpers.results.report readme`).
+#
+# ## What you will learn
+#
+# * how far each seed report's number survives: the same model under the report's own split
+#   and under GTZAN's fault-filtered, artist-conditional split;
+# * how to read a table of runs: accuracy beside balanced accuracy and macro-F1, intervals over
+#   test clips, test sizes, a majority baseline, and failed runs marked rather than ranked.
 
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
@@ -100,3 +107,12 @@ display(multigenre.record_table(multi_label) if multi_label else Markdown("No mu
 
 # %%
 display(Markdown(study.reading(records)))
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. **Every metric of every run**: `python -m helpers.results.evaluate summary results/` prints
+#    one line per record. *Hint:* sort by balanced accuracy and compare with accuracy.
+# 2. **Your own run**: render a notebook on another dataset (`./run_all.sh --dataset DIR --only 03`),
+#    then this notebook on that run's records (`./run_all.sh --dataset DIR --only 09`). *Hint:* the
+#    seed comparison shows only GTZAN rows; the experiment tables show yours.

@@ -163,11 +163,13 @@ def test_save_default_takes_the_best_validation_score_and_scores_the_saved_model
     monkeypatch.setattr(head_ensembles, "deployed_record", fake_deployed)
     record, path = study.save_default(best, found, tmp_path / "models", tmp_path / "results", "smoke", resamples=20)
     assert record["extra"]["default_model"] is True and path.name == "musicnn-default.keras"
+    assert saved["record"]["profile"] == "smoke"  # the sidecar copies the record's profile: saved first
     if expected == "fine-tuned":
-        assert record is tuned and saved["model"] == "tuned model" and not deployed
+        assert record is tuned and saved["model"] == "tuned model" and saved["head_record"] is found.groups[0]["one head"]
+        assert not deployed
     else:
         members = ("h42", "h43", "h44") if expected == "mean of heads" else ("h42",)
-        assert deployed["model"] == ("model of", members) and saved["head"] == list(members)
+        assert deployed["model"] == ("model of", members) and saved["head"] == list(members) and saved["head_record"] is None
         assert record["model"] == f"msd-musicnn taggram · default ({expected})"
     [stored] = evaluate.load_all(tmp_path / "results")
     assert stored["model"] == record["model"] and stored["extra"]["default_model"] is True

@@ -305,19 +305,18 @@ def save_default(best: FineTuned, found: Candidates, models_dir: Path, results_d
     options = deployable_candidates(found, best)
     key, chosen = max(options, key=lambda o: (o[1]["extra"]["valid_balanced_accuracy"], o[1]["extra"]["valid_accuracy"]))
     if key == "fine-tuned":
-        record = chosen
-        path = heads.save_default_model(best.name, record, best.head, models_dir, model=best.model, head_record=best.chosen)
+        record, members, model, seeds = chosen, [best.head], best.model, []
     else:
-        members = found.scored[0][key].heads
-        seeds = list(found.scored[0][key].seeds)
+        members, seeds = list(found.scored[0][key].heads), list(found.scored[0][key].seeds)
         model = heads.deployable(best.name, members)
         record = head_ensembles.deployed_record(
             model, found.windows, found.split, name=f"{best.name} {found.windows.layer} · default ({key})",
             dataset=found.dataset, protocol=found.protocol, seeds=seeds, resamples=resamples,
             extra={"candidate": key})
-        path = heads.save_default_model(best.name, record, list(members), models_dir, model=model, seeds=seeds)
     record["extra"]["default_model"] = True  # the same dict the notebook's lists hold, so the reading sees the mark
-    evaluate.save(record, results_dir, profile=profile)
+    evaluate.save(record, results_dir, profile=profile)  # first: it stamps the profile that the model's sidecar copies
+    path = heads.save_default_model(best.name, record, members, models_dir, model=model, seeds=seeds,
+                                    head_record=best.chosen if key == "fine-tuned" else None)
     return record, path
 
 

@@ -82,6 +82,12 @@ def all_figures(tmp_path) -> dict:
         "interval_rows": plots.interval_rows(pd.DataFrame({"label": ["a", "b"], "value": [0.5, 0.7], "low": [0.4, 0.6],
                                                            "high": [0.6, 0.8], "group": ["x", "y"], "note": ["n=1", ""]}),
                                              "t", "accuracy", reference=0.25, reference_label="baseline"),
+        "seed_comparison": plots.seed_comparison(pd.DataFrame({
+            "report": ["features report", "main seed report"], "model": ["KNN", "base CNN"], "metric": ["accuracy"] * 2,
+            "seed": [0.645, 0.585], "ours": [0.665, np.nan], "ours_low": [0.6, np.nan], "ours_high": [0.72, np.nan],
+            "fixed": [0.42, 0.43], "fixed_low": [0.36, 0.38], "fixed_high": [0.48, 0.49], "ours_test": [200, None],
+            "fixed_test": [290, 290], "ours_text": ["0.665", "—"], "fixed_text": ["0.42", "0.43"], "comparable": [True, False]}),
+            "t"),
     }
 
 

@@ -82,9 +82,11 @@ def test_network_runs_add_the_equal_size_control_under_the_seeds_split_only(netw
 
 
 def test_tuned_runs_retrain_each_protocols_own_best_setting_under_that_protocol_only(network_calls):
-    searches = {"random-70/10/20": (pd.DataFrame(), {"dropout": 0.4}), "fault-filtered": (pd.DataFrame(), {"dropout": 0.1})}
+    searches = {"random-70/10/20": (pd.DataFrame({"trial": range(8)}), {"dropout": 0.4}),
+                "fault-filtered": (pd.DataFrame({"trial": range(8)}), {"dropout": 0.1})}
     tuned = study.tuned_runs(searches, _inputs(_clips()), params={"dropout": 0.25, "dense_units": 8}, **FIT)
     assert list(tuned) == ["random-70/10/20", "fault-filtered"]
+    assert [run[0]["extra"]["grid_trials"] for run in tuned.values()] == [8, 8]  # the search's size, for the README
     assert [(c["protocols"], c["label"], c["params"]) for c in network_calls] == [
         (["random-70/10/20"], "tuned-cnn", {"dropout": 0.4, "dense_units": 8}),
         (["fault-filtered"], "tuned-cnn", {"dropout": 0.1, "dense_units": 8})]

@@ -339,7 +339,7 @@ def seed_comparison(overview: pd.DataFrame, title: str) -> matplotlib.figure.Fig
                                                          shown["fixed_text"])]
     ax.set_yticks(y, [f"{m} ({r})\n{n} test clips" + ("" if ok or pd.isna(o) else ", uneven genres")
                       for m, r, n, ok, o in zip(shown["model"], shown["report"].str.replace(" report", ""), sizes,
-                                                shown["comparable"], shown["ours"])], fontsize=8.5)
+                                                shown["comparable"], shown["ours"])])
     ax.set_xlabel("test accuracy")
     ax.set_xlim(*data_limits([np.nanmin(shown[["seed", "ours_low", "fixed_low"]].to_numpy(float)),
                               np.nanmax(shown[["seed", "ours_high", "fixed_high"]].to_numpy(float))], floor=0.0, ceiling=1.0))

@@ -194,7 +194,7 @@ def tuned_runs(searches: Mapping[str, tuple[pd.DataFrame, dict]], images: Inputs
     for protocol, (trials, best) in searches.items():
         runs = network_runs(GRID_MODEL, images, [protocol], label="tuned-cnn", params={**(params or {}), **best}, **settings)
         for record, _, _ in runs.values():  # how large the search was, for a reader who compares it with the seed's
-            record["extra"]["grid_trials"] = int(len(trials))
+            record.setdefault("extra", {})["grid_trials"] = int(len(trials))
             if settings.get("results_dir") is not None:
                 evaluate.save(record, settings["results_dir"], profile=settings.get("profile"))
         tuned.update(runs)

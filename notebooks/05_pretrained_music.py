@@ -216,7 +216,7 @@ for heading, table in study.test_set_rankings(everything, HEADLINE, LABEL, cfg.f
 # ranking above shows all of them.
 
 # %%
-best = study.best_record(records + head_results, HEADLINE)
+best = study.best_record(records + head_results + candidates.records, HEADLINE)
 fig = plots.confusion(best)
 plots.save(fig, cfg.figures_dir, "05_best_confusion")
 display(evaluate.per_genre_table(best))
@@ -241,12 +241,15 @@ embedded = study.embedding_map(tracks, SETTINGS["checkpoints"][0], LABEL, cfg.fi
 # because the validation clips of partial audio are as uneven as its training clips; the simplest
 # on a tie), as one Keras model (standard layers only, so it loads in safe mode). The regressions
 # and blends are not candidates here: they need clip statistics and handcrafted features that one
-# network on audio windows does not compute. The saved model is scored again by itself, so its
+# network on audio windows does not compute. The 3-s hop is not a candidate either: it is a way of
+# running the same model, not another model, and the multi-genre model's threshold was chosen at a
+# 1-s hop; `python -m helpers.library classify --hop-seconds 3` runs the default that way (section
+# 4 gives its scores). The saved model is scored again by itself, so its
 # card's test scores are its own. It is saved with a card that `python -m helpers.predict --about`
 # prints, and reloaded here to classify a clip as a user would.
 
 # %%
-# saved, and marked in its record: the README names it, the one result chosen without test data
+# saved, and marked in its record (the README names it): the model chosen on validation clips only
 record, path = study.save_default(best_head, candidates, cfg.models_dir, cfg.results_dir, cfg.profile.name,
                                   resamples=cfg.profile.ci_resamples)
 display(study.choice_table(candidates, best_head))  # validation scores: what chose it
@@ -270,4 +273,4 @@ display(Markdown(study.candidates_reading(candidates, record, resamples=cfg.prof
 # Written from the results records of this run (`helpers.models.transfer.reading`).
 
 # %%
-display(Markdown(transfer.reading(records + head_results, everything, parity, HEADLINE, record)))
+display(Markdown(transfer.reading(records + head_results + candidates.records, everything, parity, HEADLINE, record)))

@@ -125,7 +125,7 @@ def _found(ensemble_valid: float = 0.8) -> study.Candidates:
                "mean of heads": head_ensembles.Scored("mean of heads", "ensemble", (42, 43, 44), (), (),
                                                       heads=("h42", "h43", "h44"))}]
     windows = heads.WindowSet(pd.DataFrame(), np.zeros((0, 50)), np.array([]), "taggram")
-    return study.Candidates("msd-musicnn", "toy", "fault-filtered", windows, np.array([]), groups,
+    return study.Candidates("msd-musicnn", "gtzan+reference", "fault-filtered", windows, np.array([]), groups,
                             {"regression": regression}, scored)
 
 
@@ -137,7 +137,10 @@ def test_seeded_table_calls_a_gain_in_every_group_a_finding_and_pairs_the_regres
     assert len(table.columns) <= 8
     text = study.candidates_reading(_found(), _found().groups[0]["one head"], resamples=200)
     assert "mean of heads minus one head: +0.200" in text and comparisons.VERDICT_WORDS["finding"] in text
-    assert "MuQ's 0.856" in text and "a choice made on test data" in text
+    assert "MuQ's 0.856" in text and "a choice made on test data" in text and "musicnn + SVM 0.772" in text
+    elsewhere = _found()
+    elsewhere.dataset = "synthetic"
+    assert "do not apply to synthetic" in study.candidates_reading(elsewhere, elsewhere.groups[0]["one head"], resamples=50)
 
 
 @pytest.mark.parametrize("ensemble_valid, tuned_valid, expected", [
@@ -147,11 +150,11 @@ def test_save_default_takes_the_best_validation_score_and_scores_the_saved_model
                                                                                tuned_valid, expected):
     found = _found(ensemble_valid)
     tuned = _candidate("fine-tuned", [True] * 40, 42, tuned_valid)  # a better test score never decides
-    best = study.FineTuned("msd-musicnn", found.groups[0]["one head"], "head", tuned, "tuned model")
+    best = study.FineTuned("msd-musicnn", found.groups[0]["one head"], "head", tuned, "tuned model", hop_seconds=10.0)
     saved, deployed = {}, {}
 
-    def fake_save(name, record, head, folder, *, model=None, head_record=None, seeds=()):
-        saved.update(record=record, head=head, model=model, head_record=head_record, seeds=seeds)
+    def fake_save(name, record, head, folder, *, model=None, head_record=None, seeds=(), hop_seconds=1.0):
+        saved.update(record=record, head=head, model=model, head_record=head_record, seeds=seeds, hop=hop_seconds)
         return tmp_path / "models" / "musicnn-default.keras"
 
     def fake_deployed(model, windows, split, *, name, seeds, extra, **kwargs):
@@ -166,10 +169,12 @@ def test_save_default_takes_the_best_validation_score_and_scores_the_saved_model
     assert saved["record"]["profile"] == "smoke"  # the sidecar copies the record's profile: saved first
     if expected == "fine-tuned":
         assert record is tuned and saved["model"] == "tuned model" and saved["head_record"] is found.groups[0]["one head"]
+        assert saved["hop"] == 10.0  # the hop its scores were measured at
         assert not deployed
     else:
         members = ("h42", "h43", "h44") if expected == "mean of heads" else ("h42",)
         assert deployed["model"] == ("model of", members) and saved["head"] == list(members) and saved["head_record"] is None
+        assert saved["hop"] == 1.0
         assert record["model"] == f"msd-musicnn taggram · default ({expected})"
     [stored] = evaluate.load_all(tmp_path / "results")
     assert stored["model"] == record["model"] and stored["extra"]["default_model"] is True

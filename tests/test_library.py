@@ -291,6 +291,9 @@ def test_a_coarser_hop_runs_fewer_windows_and_is_another_model(tmp_path, capsys)
     assert coarse_rows["model"].iloc[0] == fine_rows["model"].iloc[0] + "+hop-3s"
     capsys.readouterr()
     assert "was made with" in _bad(["classify", str(music), "--catalog", str(coarse), "--no-multi", "--model", MODELS[0]], capsys)
+    same = tmp_path / "same.parquet"  # the model's own hop, named: the same model id as without the option
+    assert main(["classify", str(music), "--catalog", str(same), "--no-multi", "--model", MODELS[0], "--hop-seconds", "1"]) == 0
+    assert _rows(same)["model"].iloc[0] == fine_rows["model"].iloc[0]
     assert "less than one mel frame" in _bad(["classify", str(music), "--catalog", str(tmp_path / "h.parquet"), "--no-multi",
                                               "--model", MODELS[0], "--hop-seconds", "0.01"], capsys)
     with pytest.raises(SystemExit) as exit_:

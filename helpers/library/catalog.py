@@ -147,7 +147,8 @@ class Catalog:
         if made_by and made_by != model:
             raise UserError(f"{self.path.name} was made with {made_by}; this run uses {model}: classify into another "
                             f"--catalog file, or name the catalogue's models with --model and --multi-model "
-                            f"(or --no-multi, if it was made without a multi-genre model)")
+                            f"(or --no-multi, if it was made without a multi-genre model) and its --hop-seconds "
+                            f"(the +hop-Ns in its name; none: the model's own hop)")
         if made_for and made_for != library:
             raise UserError(f"{self.path.name} catalogues {made_for}, not {library}: give each library its own --catalog file")
 

@@ -141,7 +141,7 @@ def classify_library(library: str | os.PathLike, catalog_path: str | os.PathLike
         raise UserError(f"--workers {workers} is not allowed: give 1 or more")
     catalog = Catalog(catalog_path)
     model_file, multi_file = resolve_models(model, multi_model, no_multi)
-    check_hop(model_file, hop_seconds)
+    hop_seconds = check_hop(model_file, hop_seconds)
     models_id, library_text = model_id([f for f in (model_file, multi_file) if f], hop_seconds), str(library)
     catalog.check(models_id, library_text)
     # a dry run writes nothing (not even the lock) and starts no cluster
@@ -172,10 +172,11 @@ def classify_library(library: str | os.PathLike, catalog_path: str | os.PathLike
     return counts
 
 
-def check_hop(model_file: Path, hop_seconds: float | None) -> None:
-    """A hop other than the model's applies to musicnn models only, and must be at least one mel frame."""
+def check_hop(model_file: Path, hop_seconds: float | None) -> float | None:
+    """The hop to run at instead of the model's own: ``None`` when not given or equal to the model's. Only for models
+    on musicnn's windows, and at least one mel frame."""
     if hop_seconds is None:
-        return
+        return None
     prep = artifacts.read_sidecar(model_file)[1]["preprocessing"]
     if prep["input"] != "musicnn-mel":
         raise UserError(f"--hop-seconds applies to models on musicnn's windows; {model_file} reads {prep['input']}")
@@ -183,6 +184,7 @@ def check_hop(model_file: Path, hop_seconds: float | None) -> None:
         pretrained_port.hop_frames(hop_seconds)
     except ValueError as error:
         raise UserError(f"--hop-seconds {hop_seconds:g}: {error}") from None
+    return None if hop_seconds == float(prep["hop_seconds"]) else hop_seconds
 
 
 def _run(work: Plan, catalog: Catalog, client, model_file: Path, multi_file: Path | None, models_id: str,

@@ -188,7 +188,9 @@ def record(scored: Scored, windows: WindowSet, split: np.ndarray, *, checkpoint:
     """The results record of one candidate: test scores, validation scores, test predictions per clip. ``seed``: the
     training seed its comparisons pair it by (its first seed; for a regression, the seed it is paired with)."""
     params = {"seed": seed, **({**HEAD, "epochs": epochs, "patience": patience} if scored.seeds else {}), **scored.params}
-    return _evaluate(scored, windows, split, model=f"{checkpoint} {windows.layer} · {scored.name}", dataset=dataset,
+    seeds = scored.seeds
+    named = scored.name + (f" (seed {seeds[0]})" if len(seeds) == 1 else f" (seeds {seeds[0]}-{seeds[-1]})" if seeds else "")
+    return _evaluate(scored, windows, split, model=f"{checkpoint} {windows.layer} · {named}", dataset=dataset,
                      protocol=protocol, params=params, seed=seed, resamples=resamples,
                      extra={"candidate": scored.kind, "deployable": scored.deployable, "seeds": list(scored.seeds)})
 

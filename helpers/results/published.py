@@ -10,6 +10,7 @@ classifier trained on the frozen representation). Our own test part has the same
 
 from __future__ import annotations
 
+DATASET, PROTOCOL, TEST_CLIPS = "gtzan", "fault-filtered", 290  # where these numbers apply
 SOURCE = "Zhu et al. 2025 (MuQ, arXiv:2501.01108), results table, GTZAN genre column (MARBLE protocol)"
 
 FAULT_FILTERED_ACCURACY = {  # system -> test accuracy (%) on the 290 fault-filtered test clips

@@ -292,36 +292,55 @@ def seed_overview(records: Sequence[dict]) -> pd.DataFrame:
         ours = _match(records, seed, [seed.our_protocol]) if seed.model_key and seed.our_protocol else None
         fixed = (_match(records, seed, FIXED_PROTOCOLS, ours.get("representation") if ours else None)
                  if seed.model_key else None)
-        notes = [seed.note] if seed.note else []
-        if ours is not None and ours.get("representation"):
-            notes.append(f"our input: {ours['representation']}")
-        if ours is None:
-            notes.append(seed.reason or "no run of ours under the report's split")
-        elif _uneven(ours):
+        notes = [f"report: {seed.note}"] if seed.note else []
+        ran = ours or fixed
+        if ran is not None and ran.get("representation"):
+            notes.append(f"ours: {ran['representation']}")
+        if ours is not None and _uneven(ours):
             notes.append("not comparable: our test genres are uneven")
         trials = (ours or {}).get("extra", {}).get("grid_trials")
         if trials:
-            notes.append(f"ours: the best of a {trials}-trial grid, chosen on validation")
+            notes.append(f"ours: the best of a {trials}-trial grid, chosen on validation"
+                         + (", which chose the base CNN's settings" if _same_as_base(ours, records) else ""))
 
 
         split = seed.protocol + (f", {seed.test_clips} test clips" if seed.test_clips else "")
-        rows.append({"report": seed.report, "model": seed.model, "metric": seed.metric, "split": split, "seed": seed.value,
+        reason = "" if ours is not None else (seed.reason or "no run of ours under the report's split")
+        rows.append({"report": seed.report, "model": seed.model, "input": seed.input, "reason": reason, "metric": seed.metric,
+                     "split": split, "seed": seed.value,
                      "key": seed.model_key or "", "comparable": ours is not None and not _uneven(ours),
                      **_numbers(ours, seed.metric, "ours"), **_numbers(fixed, seed.metric, "fixed"),
                      "fixed_protocol": fixed["protocol"] if fixed else "", "note": "; ".join(notes)})
     return pd.DataFrame(rows)
 
 
+def _same_as_base(tuned: dict, records: Sequence[dict]) -> bool:
+    """Whether a tuned CNN's record trained the base CNN's own settings (its grid chose them)."""
+    base = [r for r in records if r["model"] == "base-cnn" and (r["dataset"], r["protocol"], r.get("representation"))
+            == (tuned["dataset"], tuned["protocol"], tuned.get("representation"))]
+    return bool(base) and (base[0].get("params") or {}).get("model") == (tuned.get("params") or {}).get("model")
+
+
 def overview_markdown(overview: pd.DataFrame) -> str:
-    """The README's comparison: every seed number, its split, ours on that split and on the fixed split, a note."""
+    """The README's comparison: every seed number, its split, ours on that split and on the fixed split, a note; the
+    reason we have no run is a numbered footnote under the table (reasons repeat), and a model a report names twice
+    shows its input."""
     header = ["seed report", "model (its name)", "its split", "seed", "ours, its split [95 % CI]", "ours, fixed split [95 % CI]",
               "note"]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    for row in overview.to_dict("records"):
+    twice = overview.duplicated(["report", "model", "metric"], keep=False)
+    reasons: dict[str, int] = {}
+    for row, repeated in zip(overview.to_dict("records"), twice):
         metric = "" if row["metric"] == "accuracy" else f" ({row['metric'].replace('_', ' ')})"
-        cells = [row["report"], row["model"] + metric, row["split"], f"{row['seed']:g}", row["ours_text"],
-                 row["fixed_text"] + (f" ({row['fixed_protocol']})" if row["fixed_protocol"] else ""), row["note"]]
+        note = row["note"]
+        if row["reason"]:
+            mark = f"[{reasons.setdefault(row['reason'], len(reasons) + 1)}]"
+            note = f"{note}; no run of ours: {mark}" if note else f"no run of ours: {mark}"
+        cells = [row["report"], row["model"] + (f", {row['input']}" if repeated else "") + metric, row["split"], f"{row['seed']:g}",
+                 row["ours_text"], row["fixed_text"] + (f" ({row['fixed_protocol']})" if row["fixed_protocol"] else ""), note]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    if reasons:
+        lines += [""] + [f"[{number}] {reason}." for reason, number in reasons.items()]
     return "\n".join(lines)
 
 

@@ -27,6 +27,7 @@ each cell that trains, so that a reader sees where every random stream starts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,13 +124,14 @@ def head_records(tracks: pd.DataFrame, settings: dict, protocols: Sequence[str],
 @dataclass
 class FineTuned:
     """The head chosen by validation (its checkpoint ``name``, record ``chosen`` and ``head``) and its fine-tuned
-    version (``record``, ``model``)."""
+    version (``record``, ``model``, scored on windows every ``hop_seconds``)."""
 
     name: str
     chosen: dict
     head: heads.Head
     record: dict
     model: object
+    hop_seconds: float = 1.0
 
 
 def fine_tune_best(tracks: pd.DataFrame, head_results: Sequence[dict], trained_heads: dict, settings: dict, protocol: str,
@@ -145,7 +147,7 @@ def fine_tune_best(tracks: pd.DataFrame, head_results: Sequence[dict], trained_h
                                    patience=settings["tune_patience"], resamples=resamples,
                                    initialised_from=f"{chosen['model']} ({chosen['dataset']})")
     _save_all([tuned], results_dir, profile)
-    return FineTuned(name, chosen, head, tuned, model)
+    return FineTuned(name, chosen, head, tuned, model, settings["tune_hop_seconds"])
 
 
 def test_set_rankings(records: Sequence[dict], protocol: str, label: str, figures_dir: Path, *,
@@ -246,7 +248,8 @@ def default_candidates(tracks: pd.DataFrame, best: FineTuned, handcrafted: pd.Da
 
 
 def _short(record: dict) -> str:
-    return record["model"].split(" · ", 1)[-1]
+    """The candidate's name without the checkpoint, layer and seeds (``mean of 3 heads``)."""
+    return re.sub(r" \(seeds? [\d-]+\)$", "", record["model"].split(" · ", 1)[-1])
 
 
 def candidate_table(found: Candidates) -> pd.DataFrame:
@@ -293,7 +296,8 @@ def choice_table(found: Candidates, best: FineTuned) -> pd.DataFrame:
     """The deployable candidates' validation scores: what chooses the default."""
     return pd.DataFrame([{"candidate": key, "valid bal. acc.": f"{r['extra']['valid_balanced_accuracy']:.3f}",
                           "valid acc.": f"{r['extra']['valid_accuracy']:.3f}", "valid clips": r["sizes"]["valid"],
-                          "dataset": r["dataset"]} for key, r in deployable_candidates(found, best)])
+                          "windows every": f"{best.hop_seconds if key == 'fine-tuned' else 1.0:g} s", "dataset": r["dataset"]}
+                         for key, r in deployable_candidates(found, best)])
 
 
 def save_default(best: FineTuned, found: Candidates, models_dir: Path, results_dir: Path, profile: str,
@@ -304,6 +308,7 @@ def save_default(best: FineTuned, found: Candidates, models_dir: Path, results_d
     marked ``extra["default_model"]`` and saved, because the README names it. Returns the record and the model's path."""
     options = deployable_candidates(found, best)
     key, chosen = max(options, key=lambda o: (o[1]["extra"]["valid_balanced_accuracy"], o[1]["extra"]["valid_accuracy"]))
+    hop = best.hop_seconds if key == "fine-tuned" else 1.0  # the hop its scores were measured at, written in its sidecar
     if key == "fine-tuned":
         record, members, model, seeds = chosen, [best.head], best.model, []
     else:
@@ -315,7 +320,7 @@ def save_default(best: FineTuned, found: Candidates, models_dir: Path, results_d
             extra={"candidate": key})
     record["extra"]["default_model"] = True  # the same dict the notebook's lists hold, so the reading sees the mark
     evaluate.save(record, results_dir, profile=profile)  # first: it stamps the profile that the model's sidecar copies
-    path = heads.save_default_model(best.name, record, members, models_dir, model=model, seeds=seeds,
+    path = heads.save_default_model(best.name, record, members, models_dir, model=model, seeds=seeds, hop_seconds=hop,
                                     head_record=best.chosen if key == "fine-tuned" else None)
     return record, path
 
@@ -325,24 +330,38 @@ def candidates_reading(found: Candidates, default: dict, resamples: int = 1000, 
     verdict), which the validation clips choose, and the gap to the best published result on this split."""
     first = found.groups[0]
     test_clips = first["one head"]["sizes"]["test"]
+    valid = first["one head"].get("sizes_per_genre", {}).get("valid", {})
+    missing = [g for g, n in valid.items() if not n]
     lines = [f"- Every candidate is scored on the same {test_clips} test clips of *{found.protocol}* "
-             f"({found.dataset}); the validation part has {first['one head']['sizes']['valid']} clips and chooses."]
+             f"({found.dataset}); the validation part has {first['one head']['sizes']['valid']} clips and chooses"
+             + (f", but it has no clip of {', '.join(missing)}, so the choice cannot see those genres" if missing else "")
+             + "."]
+    regressions = {_short(r) for r in found.regressions.values()}
     for name, diff in _differences(found, resamples, seed).items():
+        fit = ("; the regression draws nothing at random, so its one fit is compared with each group's head"
+               if name in regressions else "")
         lines.append(f"- {name} minus one head: {diff.mean:+.3f} on average over {diff.seeds} seed groups (each "
                      f"{', '.join(f'{d:+.3f}' for d in diff.per_seed)}; paired 95 % interval {diff.low:+.3f} to "
-                     f"{diff.high:+.3f}): {comparisons.VERDICT_WORDS[diff.verdict]}.")
+                     f"{diff.high:+.3f}{fit}): {comparisons.VERDICT_WORDS[diff.verdict]}.")
     everything = list(first.values()) + list(found.regressions.values())
     top = max(everything, key=lambda r: r["metrics"]["accuracy"]["value"])
     lines.append(f"- The most accurate candidate on the test clips is {_short(top)} ({metric_cell(top)}); choosing it "
                  f"that way would be a choice made on test data, so it is a best case, not the default.")
     system, target = published.best()
     value = default["metrics"]["accuracy"]["value"]
-    lines.append(f"- The default chosen on validation ({_short(default)}) scores {metric_cell(default)} on "
-                 f"{default['sizes']['test']} test clips. The best published result on this split is {system}'s "
-                 f"{target:.3f} ({published.SOURCE}): "
-                 + (f"the default is {target - value:.3f} below it" if value < target else "the default reaches it")
+    line = (f"- The default chosen on validation ({_short(default)}) scores {metric_cell(default)} on "
+            f"{default['sizes']['test']} test clips.")
+    if found.protocol != published.PROTOCOL or not found.dataset.startswith(published.DATASET):
+        lines.append(line + f" Published results on GTZAN's {published.PROTOCOL} split do not apply to {found.dataset}.")
+        return "\n".join(lines)
+    lines.append(line[:-1] + f". The best published result on this split is {system}'s "
+                 f"{target:.3f}: " + (f"the default is {target - value:.3f} below it" if value < target else "the default reaches it")
                  + (f" and the most accurate candidate {target - top['metrics']['accuracy']['value']:.3f} below"
-                    if top["metrics"]["accuracy"]["value"] < target else "") + ".")
+                    if top["metrics"]["accuracy"]["value"] < target else "")
+                 + f". Published on the split's {published.TEST_CLIPS} test clips, each a classifier trained on a frozen "
+                 "representation (MARBLE's probing protocol): "
+                 + ", ".join(f"{name} {percent / 100:.3f}" for name, percent in published.FAULT_FILTERED_ACCURACY.items())
+                 + f" ({published.SOURCE}).")
     return "\n".join(lines)
 
 

@@ -113,19 +113,21 @@ PRETRAINED: dict[str, dict] = {
 # seed's mel PNGs at ``image_size``; ``recipes``; ``music_networks`` (the offline counterpart, on
 # 3-s log-mel windows every ``window_hop_seconds``); epochs and early-stopping patience of the
 # frozen-base head, of fine-tuning pretrained weights and of training from scratch;
-# ``multi_items``: two-genre items per mode built from the validation and the test clips.
+# ``multi_items``: two-genre items per mode built from the validation and the test clips; ``seeds``: training seeds of
+# the two runs the reading compares on the headline split (the music network's frozen base, and the fully trained image
+# network with the best validation accuracy): a difference is a finding only over 3 or more.
 TRANSFER: dict[str, dict] = {
     "smoke": dict(image_networks=("vgg16", "resnet18"), recipes=("frozen", "fine-tune"), music_networks=("msd-vgg",),
                   image_size=32, window_hop_seconds=3.0, batch_size=32, head_epochs=2, head_patience=1, tune_epochs=1,
-                  tune_patience=1, scratch_epochs=1, scratch_patience=1, multi_items=dict(valid=6, test=8)),
+                  tune_patience=1, scratch_epochs=1, scratch_patience=1, multi_items=dict(valid=6, test=8), seeds=2),
     "report": dict(image_networks=("vgg16", "resnet50", "resnet18", "alexnet"), recipes=("frozen", "fine-tune"),
                    music_networks=("msd-vgg",), image_size=64, window_hop_seconds=10.0, batch_size=32, head_epochs=100,
                    head_patience=10, tune_epochs=10, tune_patience=3, scratch_epochs=40, scratch_patience=8,
-                   multi_items=dict(valid=60, test=100)),
+                   multi_items=dict(valid=60, test=100), seeds=3),
     "paper": dict(image_networks=("vgg16", "resnet50", "resnet18", "alexnet"), recipes=("frozen", "last-block", "fine-tune"),
                   music_networks=("msd-vgg", "mtt-vgg"), image_size=128, window_hop_seconds=1.0, batch_size=32,
                   head_epochs=50, head_patience=10, tune_epochs=50, tune_patience=10, scratch_epochs=50, scratch_patience=10,
-                  multi_items=dict(valid=100, test=200)),
+                  multi_items=dict(valid=100, test=200), seeds=3),
 }
 
 # Augmentation, segment length and leakage per profile (notebook 07): segment lengths (s) and the

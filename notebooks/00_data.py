@@ -11,6 +11,17 @@
 # the registry in `helpers.data.registry` works (GTZAN, FMA-small, plain genre folders). Every
 # figure names it.
 
+# %% [markdown]
+# ## What you will learn
+#
+# * **How a run finds its data**: the order in which the dataset is chosen, and what the
+#   inventory says about it (genres, formats, sample rates, durations, unreadable files).
+# * **Three pictures of one clip**: the waveform, the linear-frequency spectrogram and the
+#   log-mel spectrogram that the CNN notebooks read, and why the mel scale and decibels are used.
+# * **How the genres sound**: one short excerpt per genre, to set beside the pictures.
+# * **Why splits are decided per track**, and why GTZAN needs an artist-conditional
+#   (fault-filtered) split beside a random one.
+
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
 # Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
@@ -82,6 +93,14 @@ skipped if len(skipped) else None
 #
 # The waveform, the linear-frequency STFT and the log-mel spectrogram that the CNN notebooks
 # use (128 mel bands up to 8 kHz); the colour bars give the level in dB relative to the loudest bin.
+#
+# **Mel scale and decibels.** Above about 1 kHz we hear pitch roughly on a logarithmic scale:
+# the step from 1 to 2 kHz sounds about as large as the step from 4 to 8 kHz. The mel scale
+# follows this (nearly linear below 1 kHz, logarithmic above), so mel bands are narrow at low
+# frequencies and wide at high ones, and bass lines and melodies get more rows of the image than
+# the hiss above them. Loudness is heard roughly on a logarithmic scale too, so each bin's power
+# is shown in decibels (10 log10 of its power relative to the loudest bin), which keeps quiet
+# detail visible beside loud hits. This log-mel spectrogram is what the networks read.
 
 # %%
 usable = data.readable(tracks)
@@ -91,6 +110,14 @@ print(f"{example['track_id']}: {len(samples) / sr:.2f} s at {sr} Hz (decoded fro
       f"{example['sample_rate']} Hz, {example['channels']} channel(s))")
 fig = plots.clip_overview(samples, sr, f"{LABEL}: {example['track_id']}")
 plots.save(fig, cfg.figures_dir, "00_clip_overview")
+
+# %% [markdown]
+# Listen to one clip per genre (a short excerpt of the first readable clip of each genre, mono and
+# at a low sample rate to keep the notebook small). What do you hear that a spectrogram should
+# show: a steady beat, held notes, a voice, distorted guitars?
+
+# %%
+plots.genre_excerpts(usable)
 
 # %% [markdown]
 # ## Splits by track
@@ -104,6 +131,14 @@ plots.save(fig, cfg.figures_dir, "00_clip_overview")
 #   GTZAN's repeated and mislabelled clips and keeps each artist on one side, which random
 #   splits do not; for FMA-small its official split. The tracks table carries it in
 #   `fixed_split`.
+#
+# **Why a random split is not enough for GTZAN.** Bob Sturm's analysis of GTZAN listed its
+# faults: clips repeated (the same recording twice), many clips by the same artist, and
+# mislabelled or distorted clips. A random split puts songs of one artist, and sometimes the very
+# same recording, in training and in test. A model can then score by recognising the artist or
+# the recording rather than the genre, and its test accuracy overstates how it does on new music.
+# The fault-filtered split drops the faulty clips and keeps each artist on one side; the later
+# notebooks report both splits, so the gap can be seen.
 
 # %%
 random_split = splits.random_split(usable, "70/10/20", seed=cfg.seed)
@@ -139,3 +174,55 @@ segments.groupby("split").size()
 
 # %%
 display(Markdown(report.data_reading(tracks, LABEL, FIXED)))
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. **Another clip up close.** In the "One clip up close" cell, replace `usable.iloc[0]` by the
+#    first clip of another genre of the inventory, for example
+#    `usable[usable["genre"] == "metal"].iloc[0]` on GTZAN or the synthetic set, and run the cell again.
+#
+#    <details><summary>Hint</summary>
+#
+#    Compare the two log-mel panels: is the energy in the low bands or spread up to the top? Is
+#    the beat visible as vertical stripes? Then play that genre in the listening cell.
+#
+#    </details>
+#
+# 2. **Fewer mel bands.** Draw the same clip with 32 mel bands instead of 128:
+#    `from helpers.inputs import spectrograms`, then
+#    `plots.clip_overview(samples, sr, "32 mel bands", params=spectrograms.MelParams(n_mels=32))`.
+#
+#    <details><summary>Hint</summary>
+#
+#    Each band is now about four times as wide. Harmonics of held notes that were separate lines
+#    merge into one. The low bands are still narrower than the high ones: the mel scale is kept,
+#    only its resolution drops.
+#
+#    </details>
+#
+# 3. **Split segments instead of tracks.** Try
+#    `splits.random_split(segments, "70/10/20", seed=cfg.seed)`. What does the error say, and why
+#    does this repository refuse it?
+#
+#    <details><summary>Hint</summary>
+#
+#    A split is decided per track. If the 3-s segments of one clip were split at random, segments
+#    of the same recording would sit in training and in test, and the test score would reward
+#    remembering that recording rather than knowing the genre. Notebook 07 measures how much
+#    this inflates accuracy.
+#
+#    </details>
+#
+# 4. **Your own music.** Put some audio files in one sub-folder per genre, check the folder from a
+#    shell with `python -m helpers.data check DIR`, then set `DATASET = "DIR"` in the parameters
+#    cell and run the notebook again.
+#
+#    <details><summary>Hint</summary>
+#
+#    The genres come from the folder names. Plain genre folders have no fixed split, so the
+#    fixed-split cell says so and the later notebooks use random splits only. Keep one artist's
+#    songs in one genre folder, and remember that a random split may still put one artist on
+#    both sides.
+#
+#    </details>

@@ -10,6 +10,19 @@
 # When the dataset ships the Kaggle `features_30_sec.csv`, the box plots use all of its rows;
 # the same two descriptors are also computed by this repository from the audio that is present.
 
+# %% [markdown]
+# ## What you will learn
+#
+# * **Two descriptors of a clip**: the spectral centroid (the centre of mass of the spectrum:
+#   how bright a clip sounds) and the tempo (beats per minute), and how they spread within and
+#   between genres in box plots.
+# * **How much a descriptor says about the genre**: η², the share of its variance that genre
+#   explains, with a 95 % bootstrap interval over clips.
+# * **Computed versus published values**: the same descriptors from the audio here and from the
+#   Kaggle CSV, and what makes them differ (lossy coding, library versions).
+# * **Reading a log-mel spectrogram** of each genre beside its waveform: what the mel bands and
+#   the decibel scale show, and where the beat and held notes appear.
+
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
 # Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
@@ -117,6 +130,13 @@ study.show_format_agreement(audio_eda, csv_eda, tracks, LABEL, show=display)
 #
 # The first readable clip of each genre: waveform on the left, log-mel spectrogram (128 bands,
 # up to 8 kHz, dB relative to the clip's loudest bin) on the right (`helpers.studies.eda.genre_examples`).
+#
+# How to read the right column (notebook 00 says more): the mel scale spaces its bands as we hear
+# pitch, nearly evenly below about 1 kHz and logarithmically above, so low bands are narrow and
+# high bands wide. The decibel scale compresses power as hearing compresses loudness, so quiet
+# detail stays visible beside loud hits. Thin vertical stripes are drum hits (one instant, all
+# frequencies), horizontal lines are held notes and their harmonics, and energy high up is
+# cymbals, noise or distortion: what a high spectral centroid in the box plots above means.
 
 # %%
 examples, sr = study.genre_examples(tracks, cfg.profile.examples_per_genre)
@@ -130,3 +150,44 @@ plots.save(fig, cfg.figures_dir, "01_examples_per_genre")
 
 # %%
 display(Markdown(report.eda_reading(effects, medians, LABEL)))
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. **Another descriptor.** The 57 features of notebook 03 are computed per clip (and cached):
+#    `table = features.extract(tracks, jobs=cfg.jobs).table`. Draw the zero-crossing rate per genre
+#    with `plots.box_by_genre(table, "zero_crossing_rate_mean", f"{LABEL}: zero-crossing rate", "crossings per sample")`
+#    and compute its η² with
+#    `report.effect_sizes({"audio": table}, ["zero_crossing_rate_mean"], resamples=cfg.profile.ci_resamples, seed=cfg.seed)`.
+#
+#    <details><summary>Hint</summary>
+#
+#    The zero-crossing rate rises with noisy and bright sounds (cymbals, distorted guitars), so its
+#    genre order should resemble the centroid's. Compare the two η² intervals: if they overlap,
+#    this data cannot tell which descriptor separates the genres better.
+#
+#    </details>
+#
+# 2. **More than one example per genre.** Run the "One example per genre" cell with
+#    `study.genre_examples(tracks, 3)` instead of `cfg.profile.examples_per_genre` (the paper
+#    profile shows two per genre).
+#
+#    <details><summary>Hint</summary>
+#
+#    Look at how much two clips of one genre differ. If they differ as much as clips of two
+#    genres do, a single example per genre says little, and the box plots (every clip) are the
+#    better guide.
+#
+#    </details>
+#
+# 3. **Find tempo octave errors.** List the clips whose tempo is furthest from their genre's median:
+#    `audio_eda.assign(ratio=audio_eda["tempo"] / audio_eda.groupby("genre")["tempo"].transform("median")).sort_values("ratio")`.
+#    Listen to one of them with
+#    `plots.excerpts(plots.listen.track_rows(tracks, ["TRACK_ID"]), lambda row: f"{row['track_id']} ({row['genre']})")`.
+#
+#    <details><summary>Hint</summary>
+#
+#    A ratio near 0.5 or 2 is a likely octave error: the estimator locked on half or double the
+#    beat you tap along to. Tap along while it plays and compare with the `tempo` column.
+#
+#    </details>

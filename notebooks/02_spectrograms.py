@@ -12,6 +12,19 @@
 # PNG, newer than its audio file and made with the same parameters; an empty or damaged
 # image is drawn again.
 
+# %% [markdown]
+# ## What you will learn
+#
+# * **How an audio clip becomes a training image**: the seed's recipe step by step (mel bands,
+#   decibels relative to the loudest bin, min-max scaling, resizing to a square grayscale image)
+#   and what each step keeps or throws away.
+# * **Segments as examples**: one image per 3-, 5- or 10-s segment, each inheriting its clip's split.
+# * **What to listen for in an image**: the beat as vertical lines, held notes as horizontal lines,
+#   checked by ear on the clip shown.
+# * **Caching derived files**: an image is drawn again only when it is missing, damaged, older than
+#   its audio or made with other parameters.
+# * **Comparing two recipes**: this repository's PNGs against the Kaggle images, by rank correlation.
+
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
 # Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
@@ -92,6 +105,16 @@ plots.save(fig, cfg.figures_dir, "02_png_per_genre")
 study.segment_grids(index, LABEL, cfg.figures_dir)
 
 # %% [markdown]
+# Listen to a few seconds of the clip cut into segments above, and look for what you hear: the
+# beat appears as thin vertical lines (a drum hit covers many frequencies at one instant), held
+# notes as horizontal lines (one pitch and its harmonics lasting in time).
+
+# %%
+first_clip = index["track_id"].iloc[0]  # the clip of the segment figures (study.segment_grids draws the index's first)
+plots.excerpts(plots.listen.track_rows(tracks, [first_clip]),
+               lambda row: f"`{row['track_id']}` ({row['genre']}): the clip cut into segments above")
+
+# %% [markdown]
 # ## Compared with the Kaggle images
 #
 # The Kaggle `images_original` PNGs were drawn with matplotlib inside a white border (432 x 288
@@ -123,3 +146,45 @@ if agreement is not None:
 # %%
 display(Markdown(report.spectrogram_reading(rendering.rendered, rendering.up_to_date, len(rendering.failed),
                                               len(index), agreement, LABEL)))
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. **Match sounds to images.** Play the clips of the "What the network sees" grid:
+#    `plots.excerpts(plots.listen.track_rows(tracks, clips["track_id"]), lambda row: f"{row['genre']} · {row['track_id']}")`.
+#    Cover the captions: can you tell which image belongs to which sound?
+#
+#    <details><summary>Hint</summary>
+#
+#    Look for a regular comb of vertical lines (a steady drum pattern), long horizontal lines
+#    (sustained instruments or voices), and how much of the upper half is lit (cymbals,
+#    distortion). The excerpt is only a few seconds of the clip; the image is the whole clip.
+#
+#    </details>
+#
+# 2. **Fewer mel bands.** Render whole-clip images with 64 mel bands into a folder of their own
+#    (so that the images notebook 04 reads stay as they are) and show them:
+#    `small = study.render(tracks, cfg.cache_for("spectrograms-64-bands"), (), params=spectrograms.MelParams(n_mels=64), jobs=cfg.jobs)`,
+#    then `shown = small.index.groupby("genre").head(1)` and
+#    `plots.image_grid(shown["path"], shown["track_id"], "64 mel bands")`.
+#
+#    <details><summary>Hint</summary>
+#
+#    The image stays 128 x 128, so each band now fills two pixel rows: the frequency detail
+#    halves while the time axis is unchanged. Compare the harmonics of held notes with the grid
+#    above.
+#
+#    </details>
+#
+# 3. **Another segment length.** From a shell, render 2-s segments into a folder of your own:
+#    `python -m helpers.inputs.spectrograms render DATASET_DIR --out my_pngs --segments 2`.
+#    How many images does one clip give, and how much of a bar of music does one image hold?
+#
+#    <details><summary>Hint</summary>
+#
+#    A clip of 30 s gives 15 segment images besides its whole-clip image (only whole segments
+#    are kept, so a clip a little shorter gives one less). Shorter segments give
+#    more training examples, but each one holds only a few beats, and all of them come from the
+#    same clip, so they are not independent. Notebook 07 measures the effect of segment length.
+#
+#    </details>

@@ -18,6 +18,20 @@
 # 3. **Studies**: the tuned XGBoost refit on bootstrap resamples of its training set, and a
 #    training-size curve.
 
+# %% [markdown]
+# ## What you will learn
+#
+# * **Handcrafted features**: 57 numbers per clip (means and variances of spectral descriptors,
+#   tempo, 20 MFCCs), and how to check an extraction against a published table.
+# * **Classical models on features**: KNN, random forest, XGBoost, an RBF SVM and a dense
+#   network, each with its scaling fit on training clips only, against a majority-class baseline.
+# * **Protocols**: a random split, 5-fold cross-validation and the fault-filtered split, and the
+#   equal-size control that separates the effect of the split from the effect of training size.
+# * **Uncertainty**: what a 95 % bootstrap interval over test clips covers, and what it leaves
+#   out (training randomness).
+# * **Beyond accuracy**: balanced accuracy and macro-F1, which do not reward predicting the
+#   largest genres.
+
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
 # Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
@@ -115,6 +129,16 @@ print(f"{len(records)} results records in {config.display_path(cfg.results_dir /
 # Balanced accuracy (the mean recall over genres) and macro-F1 beside accuracy, each with its
 # 95 % bootstrap interval over test clips; `@n` marks the random split shrunk to n training
 # clips. Look at the baseline rows first, then at how far each model sits above them.
+#
+# **How the interval is made, and what it leaves out.** The test clips are resampled with
+# replacement (as many draws as there are test clips, repeated `ci_resamples` times: a profile
+# setting), the metric is recomputed on each resample, and the 2.5th and 97.5th percentiles of
+# those values are the interval (`helpers.results.metrics.bootstrap_interval`). It says how much
+# the score of this one trained model would move with other test clips drawn the same way. It
+# does not cover training randomness: another seed or another training split gives another model
+# with another score (section 4 shows part of this). That is why a difference between two models
+# counts as a finding in this repository only when it holds over several training seeds, with a
+# paired test on the same test clips (notebooks 05, 06 and 08).
 
 # %%
 print(f"{LABEL}, {representation}: test metrics [95 % bootstrap interval]")
@@ -225,3 +249,69 @@ display(Markdown("\n\n".join([
     report.protocol_reading(lstm_records, "the LSTM on audio"),
     report.studies_reading(retrain, curve, LABEL),
 ])))
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. **Compute an interval yourself.** `predictions` holds each run's test predictions
+#    (`track_id, genre, predicted`) by `(model, protocol, None)`. For the tuned XGBoost:
+#    `from helpers.results import metrics`, `p = predictions["xgboost-tuned", FIXED or "random-80/20", None]`,
+#    then `metrics.bootstrap_interval(p["genre"], p["predicted"], sorted(p["genre"].unique()), resamples=cfg.profile.ci_resamples)`.
+#    Compare its accuracy interval with the summary table's row, then draw it again with
+#    `seed=1` and with `resamples=100`.
+#
+#    <details><summary>Hint</summary>
+#
+#    Another bootstrap seed moves the ends a little; fewer resamples move them more. Neither
+#    changes the width much: the width comes mostly from the number of test clips, so only more
+#    test clips narrow it.
+#
+#    </details>
+#
+# 2. **Another training seed.** Keep the first table (`first = evaluate.summary_table(records)`),
+#    then run the set-up cell with `cfg = config.setup(PROFILE, DATASET, seed=7)` and section 3
+#    again. Which rows move, and by how much compared with their intervals?
+#
+#    <details><summary>Hint</summary>
+#
+#    Under the fault-filtered split the test lists are fixed, so a change there comes from
+#    training randomness alone: the random forest, XGBoost and the dense network draw random
+#    numbers while they train; KNN does not. Under the random split and cross-validation the
+#    test clips change too. If scores move between seeds by a sizeable part of their interval,
+#    one seed is not enough to rank the models.
+#
+#    </details>
+#
+# 3. **A paired comparison.** Is the tuned XGBoost better than the random forest on the same
+#    test clips? Compare them clip by clip:
+#
+#    ```python
+#    import numpy as np
+#    a = predictions["xgboost-tuned", FIXED or "random-80/20", None].set_index("track_id")
+#    b = predictions["random-forest", FIXED or "random-80/20", None].set_index("track_id").loc[a.index]
+#    hit_a, hit_b = (a["predicted"] == a["genre"]).to_numpy(float), (b["predicted"] == b["genre"]).to_numpy(float)
+#    draws = [hit_a[i].mean() - hit_b[i].mean()
+#             for i in np.random.default_rng(cfg.seed).integers(0, len(a), (1000, len(a)))]
+#    print(f"difference {hit_a.mean() - hit_b.mean():.3f}, 95 % interval {np.percentile(draws, [2.5, 97.5]).round(3)}")
+#    ```
+#
+#    <details><summary>Hint</summary>
+#
+#    Both models are scored on each resample's same clips, so clips that both find easy or hard
+#    cancel out: the paired interval is usually narrower than the two separate intervals
+#    suggest. Even when it excludes zero, it covers one training seed only; repeat it after
+#    exercise 2 before calling it a finding.
+#
+#    </details>
+#
+# 4. **Two sources of spread side by side.** Compare the spread of the refits in section 4
+#    (`retrain["accuracy"]`) with the width of the tuned XGBoost's bootstrap interval under the
+#    same random split.
+#
+#    <details><summary>Hint</summary>
+#
+#    Section 4 keeps the test clips and changes the training sample: that spread is training
+#    randomness. The bootstrap interval keeps the model and changes the test clips. A new study
+#    on new clips faces both at once.
+#
+#    </details>

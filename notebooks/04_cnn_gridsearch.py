@@ -99,7 +99,7 @@ kaggle = study.kaggle_images(layout.images_dir, NET["image_size"], NET["image_co
                              cfg.dataset.fixed_split, INPUT_CACHE)
 IMAGES = own if kaggle is None else kaggle  # no Kaggle images (the synthetic dataset): sections 2-4 run on our PNGs
 print(f"{LABEL}: {IMAGES.name}: {IMAGES.X.shape}; {own.name}: {own.X.shape}")
-IMAGES.table.groupby("genre").size().rename("images").to_frame().T
+print("images per genre: " + ", ".join(f"{genre} {n}" for genre, n in IMAGES.table.groupby("genre").size().items()))
 
 # %% [markdown]
 # What the networks see, one image per genre, and what training-time augmentation does to one
@@ -226,13 +226,21 @@ display(Markdown(report.readme_table(records)))
 # %% [markdown]
 # ### Which genres are confused
 #
-# The tuned CNN under each protocol: confusion matrix, per-genre precision and recall (one block
-# of rows per protocol; genres worst recall first) and its most frequent mistakes.
+# The tuned CNN under each protocol: confusion matrix, per-genre precision and recall (genres as
+# rows, worst recall first under the first protocol; one column group per protocol; `n/a` where a
+# score is undefined) and its most frequent mistakes.
 
 # %%
 per_genre, mistakes = study.tuned_confusions(tuned, f"{LABEL}, {IMAGES.name}", cfg.figures_dir)
 display(per_genre)
 print(mistakes)
+
+# %% [markdown]
+# Listen to some of the tuned CNN's mistakes under the last protocol (one clip per confusion, the
+# most frequent first, among the test clips whose audio is here): can you hear why it hesitated?
+
+# %%
+plots.mistaken_excerpts(list(tuned.values())[-1][0]["extra"]["test_clips"], tracks, n=3)
 
 # %% [markdown]
 # ## 7. Saved models for new music

@@ -34,6 +34,20 @@
 # **reference** is the set of taggrams musicnn's authors published for GTZAN: where our audio is
 # absent it stands in for it, and a dataset named `gtzan+reference` uses both.
 
+# %% [markdown]
+# ## What you will learn
+#
+# * **How to reuse a pretrained network**: musicnn's four checkpoints rebuilt in Keras, and how a
+#   port is checked against the outputs its authors published.
+# * **Taggrams and embeddings as features**: tag probabilities and inner layers, pooled per clip,
+#   classified with logistic regression and an RBF SVM, alone and beside handcrafted features.
+# * **Frozen base or fine-tuned**: a new head trained on a fixed network's features, then every
+#   weight trained further at a low learning rate.
+# * **Choosing on validation, reporting on test**: heads of several training seeds, ensembles
+#   and stacking, each compared with one head over seed groups on the same test clips, and a
+#   default model chosen on validation clips only.
+# * **Listening to mistakes**: the test clips the default model gets wrong.
+
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
 # Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
@@ -127,6 +141,14 @@ display(largest)
 # same head also runs on MSD-musicnn's taggram windows of the port's clips plus the reference's,
 # which gives it every genre's training clips. Look at the validation balanced accuracy (in the
 # records, `extra`): it, not the test score, chooses the head to fine-tune and the default model.
+#
+# **Pretrained, frozen, fine-tuned, from scratch.** A pretrained network has weights learned on
+# another, larger task: here, tagging songs of the Million Song Dataset or MagnaTagATune. With a
+# *frozen base* those weights stay fixed: the base turns each window into features, and only a
+# new head on top learns the genres, which is cheap and needs few clips. *Fine-tuning* (below)
+# trains every weight further at a low learning rate, so that the base adapts to the genres
+# without losing what it learned. Training *from scratch* starts from random weights and learns
+# everything from the genre clips alone, as notebook 04's CNNs do.
 
 # %%
 config.seed_everything(cfg.seed)
@@ -261,6 +283,14 @@ shown = predict.classify(examples["path"].tolist(), model, sidecar)
 print(study.demo_table(shown, examples).to_string(index=False))
 
 # %% [markdown]
+# Listen to test clips that the default model gets wrong (from its record's test predictions: the
+# most frequent confusions first, one clip each, among the clips whose audio is here). Would you
+# have hesitated between the same two genres?
+
+# %%
+plots.mistaken_excerpts(record["extra"]["test_clips"], tracks, n=3)
+
+# %% [markdown]
 # What section 4's candidates added, and where the default stands against published results on
 # this split (generated from the records above):
 
@@ -274,3 +304,62 @@ display(Markdown(study.candidates_reading(candidates, record, resamples=cfg.prof
 
 # %%
 display(Markdown(transfer.reading(records + head_results + candidates.records, everything, parity, HEADLINE, record)))
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. **Read a taggram.** Compute MSD-musicnn's windows for one clip per genre and print each
+#    clip's three most probable tags:
+#
+#    ```python
+#    import pandas as pd
+#    found = pretrained.window_values(tracks.groupby("genre").head(1), "msd-musicnn")
+#    tags = pretrained.checkpoint("msd-musicnn").tags
+#    for row, values in zip(found.table.itertuples(), found.values):
+#        print(row.genre, list(pd.Series(values["taggram"].mean(0), tags).nlargest(3).index))
+#    ```
+#
+#    <details><summary>Hint</summary>
+#
+#    Print `tags`: MSD's 50 tags include genre words (rock, pop, jazz, metal, blues, Hip-Hop,
+#    country) but none for classical, disco or reggae. For those genres a classifier has to read
+#    the genre from other tags (instrumental, dance, ...), which is why the taggram is a strong
+#    input but not a genre prediction for every genre.
+#
+#    </details>
+#
+# 2. **Another model's mistakes.** Every head record (section 3), the fine-tuned record and the
+#    candidates of section 4 keep their test predictions per clip (`extra["test_clips"]`); the
+#    embedding records of section 2 do not. Listen to the fine-tuned model's mistakes:
+#    `plots.mistaken_excerpts(best_head.record["extra"]["test_clips"], tracks, n=5)`.
+#
+#    <details><summary>Hint</summary>
+#
+#    Compare its confusions with the default model's above and with the confusion matrix of
+#    section 6. Confusions that every model makes (a pair of genres that share instruments or
+#    tempo) point at the data rather than at one model.
+#
+#    </details>
+#
+# 3. **Your own music.** From a shell: `python -m helpers.predict --about` prints the default
+#    model's card, and `python -m helpers.predict my_song.mp3` classifies a file.
+#
+#    <details><summary>Hint</summary>
+#
+#    The default is found in `models/`, else in the newest `runs/*/models/`. A model trained on
+#    the synthetic set or in the smoke profile is never a default: name it explicitly (the
+#    `path` printed in section 8) as the first argument. Read the card's "what it cannot do"
+#    before trusting its answer on music far from GTZAN.
+#
+#    </details>
+#
+# 4. **Fewer windows per clip.** Classify a folder with one window in three:
+#    `python -m helpers.library classify MUSIC_DIR --catalog my_music.parquet --hop-seconds 3`.
+#
+#    <details><summary>Hint</summary>
+#
+#    A 3-s hop runs the network on a third of the windows of a 1-s hop. Section 4's *mean, 3-s hop*
+#    candidate measures what it costs in accuracy on the same test clips; compare its row with
+#    the mean of heads.
+#
+#    </details>

@@ -23,6 +23,18 @@
 #    scored on two-genre items made from test clips (mixed, or 15 s + 15 s), with the threshold
 #    chosen on validation items.
 
+# %% [markdown]
+# ## What you will learn
+#
+# * **Transfer learning**: reusing weights learned on another task (ImageNet photos, music tags)
+#   to classify genres, and what the same network scores without them.
+# * **Three ways to train**: a frozen base with a new head, full fine-tuning at a low learning
+#   rate (in two stages), and training from random initialisation.
+# * **Inputs for borrowed networks**: a grayscale mel PNG repeated to three channels for the
+#   image networks, 3-s log-mel windows for the music network.
+# * **Several genres per song**: sigmoid outputs, a threshold chosen on validation items, and
+#   scores for sets of genres (exact set, Jaccard, both true genres in the top two).
+
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
 # Anywhere else (JupyterLab, papermill, nbval) this cell does nothing.
@@ -113,6 +125,14 @@ display(study.split_sizes(split_by_protocol))
 # rate does not have to train a random head), a network without learned weights trains from
 # scratch. Early stopping and the kept epoch come from the validation clips of the same
 # protocol; the test clips are scored once. The majority-class baselines give the floor.
+#
+# **Why weights learned elsewhere can help.** A pretrained network's weights were learned on
+# another, larger task: VGG16 and ResNet50 on ImageNet's photos, MSD-VGG on tagging songs of the
+# Million Song Dataset from their spectrograms. The early layers of such networks respond to
+# general patterns (edges, textures, onsets), which a genre classifier needs too, so the genre
+# clips only have to train a head (frozen base) or adjust the weights a little (fine-tuning, at a
+# learning rate low enough not to erase them). A network from random initialisation has to learn
+# all of it from the genre clips alone: it is the control that shows what the pretrained weights add.
 
 # %%
 # Every source under every recipe, each on its input: a music network on its windows, the others on the images.
@@ -123,7 +143,23 @@ baselines = networks.majority_baselines(images, protocols, experiment=study.EXPE
                                         representation=IMAGES.representation, results_dir=cfg.results_dir, profile=cfg.profile.name,
                                         seed=cfg.seed, resamples=cfg.profile.ci_resamples)
 records = list(baselines.values()) + study.run_records(runs)
-display(study.seed_style_table(records))
+display(evaluate.accuracy_table(records))
+
+# %% [markdown]
+# One training run per network cannot say which network is better: another seed gives another
+# network and other scores. Two runs are trained again with further seeds (`TRANSFER["seeds"]` of
+# the profile) on the headline split: the music network's frozen base with the seed's head, and
+# the fully trained image network with the best validation accuracy (chosen without the test
+# clips). Their difference
+# counts as a finding only if it keeps its sign in every seed and its paired bootstrap interval
+# over the same test clips excludes zero. Look at the spread between seeds before the mean.
+
+# %%
+HEADLINE = FIXED or protocols[0]
+seeded = study.seeded_runs(runs, sources, IMAGES, WINDOWS, split_by_protocol, SETTINGS, HEADLINE, dataset=NAME,
+                           cache_dir=cfg.cache_for("base-features"), results_dir=cfg.results_dir, profile=cfg.profile.name,
+                           resamples=cfg.profile.ci_resamples, seed=cfg.seed)
+display(study.seeded_table(seeded))
 
 # %% [markdown]
 # Test accuracy of every run with its 95 % interval, one colour per protocol; a hatched grey bar
@@ -141,9 +177,8 @@ plots.save(fig, cfg.figures_dir, "06_accuracy")
 # the training loss falls is where early stopping kept the weights.
 
 # %%
-HEADLINE = FIXED or protocols[0]
 fig = plots.training_curves(study.training_curves(runs, HEADLINE),
-                            f"{LABEL}, {HEADLINE}: training and validation loss of the fully trained networks")
+                            f"{LABEL}, {HEADLINE}: accuracy and loss per epoch of the fully trained networks")
 plots.save(fig, cfg.figures_dir, "06_training_curves")
 
 # %% [markdown]
@@ -157,6 +192,13 @@ plots.save(fig, cfg.figures_dir, "06_best_confusion")
 display(evaluate.per_genre_table(chosen))
 
 # %% [markdown]
+# Listen to some of its mistakes, one clip per confusion (the most frequent first): is the
+# predicted genre a plausible hearing of the clip, or a plain error?
+
+# %%
+plots.mistaken_excerpts(chosen["extra"]["test_clips"], tracks, n=3)
+
+# %% [markdown]
 # ## 3. Several genres per song
 #
 # The seed's multi-genre recipe: the softmax replaced by sigmoid outputs trained with binary
@@ -165,10 +207,13 @@ display(evaluate.per_genre_table(chosen))
 # both by mixing at equal loudness and by joining 15 s of one to 15 s of the other; the items for
 # choosing the threshold come from validation clips, the scored ones from test clips. It runs on
 # MSD-musicnn's taggram windows (the input of notebook 05's strongest runs, and the one that
-# works offline) and on VGG16's frozen base (whatever its weights). Look at the exact-set accuracy (both genres, nothing else) beside the
-# seed's, and at how often both true genres are the two most probable. The intervals resample the
-# items as if they were independent; a genre with few clips lends the same clip to several items
-# (the table's `distinct clips`), so there they are narrower than they should be.
+# works offline; a taggram is musicnn's 50 tag probabilities per 3-s window, and MSD's tags
+# include genre words such as rock, pop, jazz, metal, blues, hip-hop and country, so this input
+# is already close to a genre prediction) and on VGG16's frozen base (whatever its weights).
+# Look at the exact-set accuracy (both genres, nothing else) beside the seed's, and at how often
+# both true genres are the two most probable. The intervals resample the items as if they were
+# independent; a genre with few clips lends the same clip to several items
+# (the table's `items (clips)`), so there they are narrower than they should be.
 
 # %%
 MULTI_PROTOCOL = HEADLINE
@@ -216,4 +261,54 @@ print(shown.assign(file=[Path(f).name for f in shown["file"]], true=demo["true g
 # Written from the results records of this run (`helpers.studies.transfer_learning.reading`).
 
 # %%
-display(Markdown(study.reading(records, multi_records, sources, HEADLINE)))
+display(Markdown(study.reading(records, multi_records, sources, HEADLINE, seeded, resamples=cfg.profile.ci_resamples,
+                              seed=cfg.seed)))
+
+# %% [markdown]
+# ## Try it yourself
+#
+# 1. **Without ImageNet weights.** Set `VGG16_WEIGHTS = "random"` in the parameters cell and run
+#    the notebook again.
+#
+#    <details><summary>Hint</summary>
+#
+#    VGG16's runs are now called `vgg16-random-init`: its frozen run becomes a random-feature
+#    baseline and its full run trains from scratch. The gap to this render's `vgg16-imagenet`
+#    rows is what the ImageNet weights add (if the first output line says that they were
+#    unavailable here, this render already shows the random-initialisation rows).
+#
+#    </details>
+#
+# 2. **Another fixed threshold.** Set `THRESHOLD = 0.5` and run section 3 again.
+#
+#    <details><summary>Hint</summary>
+#
+#    Only the fixed-threshold rows change; the threshold chosen on validation items does not
+#    depend on it. Find 0.5 on the validation curves of the threshold figure: a higher threshold
+#    predicts fewer genres per item, so an item's second genre is missed more often.
+#
+#    </details>
+#
+# 3. **Two genres in your own files.** From a shell: `python -m helpers.predict --multi my_song.mp3`,
+#    then again with `--threshold 0.1` and `--threshold 0.5`.
+#
+#    <details><summary>Hint</summary>
+#
+#    The multi-genre model lists every genre whose probability is at least the threshold, most
+#    probable first. A lower threshold lists more genres; with none above it, the model says so
+#    and gives its most probable genre.
+#
+#    </details>
+#
+# 4. **The seeds' last-block recipe.** Run with `PROFILE = "paper"`: it adds the `last-block`
+#    recipe (the last convolution block and the head trained) and uses 128 x 128 images. A GPU
+#    helps.
+#
+#    <details><summary>Hint</summary>
+#
+#    Read the pretrained networks' three rows per protocol together: the last-block recipe trains
+#    more weights than the frozen one and fewer than fine-tuning. Only the two runs of the seeded
+#    table are trained over several seeds; the other rows have one seed each, so a ranking of them
+#    is one run, not a finding.
+#
+#    </details>

@@ -11,7 +11,10 @@
 # Optuna. The slides report (GTZAN) fused two ResNet18 encoders, one on the mel-spectrogram image and
 # one on an image of the waveform, and found no significant difference from the spectrogram network alone.
 #
-# You will learn:
+# Splits are decided per track: the dataset's fixed split (GTZAN: fault-filtered; FMA: official)
+# and the seeds' random 70/10/20. A test asserts that no training crop comes from a validation or test track.
+#
+# ## What you will learn
 #
 # 1. how a **crop** differs from a segment: one random window per track and epoch, so an epoch sees
 #    every training track once, in a new place each time (`helpers.models.crops`);
@@ -22,9 +25,6 @@
 #    interrupted resumes, and several processes or machines can share one (`helpers.models.optuna_search`);
 # 4. when a difference between two networks is a finding: only when it holds over several
 #    training seeds on the same test tracks (`helpers.results.comparisons`).
-#
-# Splits are decided per track: the dataset's fixed split (GTZAN: fault-filtered; FMA: official)
-# and the seeds' random 70/10/20. A test asserts that no training crop comes from a validation or test track.
 
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
@@ -92,6 +92,16 @@ display(study.split_sizes(found))
 # reads the seed's mel image and the waveform drawn as an image (`helpers.models.crops.waveform_image`:
 # time left to right, each column lit between its lowest and highest sample, scaled to the crop's peak).
 # Look at how little of the waveform image changes from column to column: it shows loudness over time, not pitch.
+#
+# **Raw waveforms and fusion.** A raw-waveform network such as NNET1 slides 1-D convolutions
+# along the samples themselves. Its first layers learn their own filterbank, where a spectrogram
+# network is handed a fixed one (the mel bands); that freedom costs data and compute, since each
+# second holds many more values than a spectrogram's frames and the network must find the
+# frequency structure itself. *Fusion* combines networks that read different inputs. Its
+# simplest form, often called late fusion, averages the genre probabilities of separately trained
+# networks; the slides' late fusion run here joins a little earlier: the two ResNet18 encoders'
+# pooled features are concatenated under one head and trained together. MixNet joins the
+# encoders of NNET1 and NNET2 the same way, but starts from their trained weights.
 
 # %%
 first = found.splits[HONEST].query("split == 'test'")["track_id"].iloc[0]
@@ -212,8 +222,46 @@ display(Markdown(study.reading(runs, baselines, HONEST, LABEL, cfg.profile.ci_re
 #
 # 1. Run the notebook on FMA-small (`./run_all.sh --only 08 --dataset data/fma` after
 #    `python -m helpers.data download fma-small --dest data/fma`): the official split, 8 genres.
+#
+#    <details><summary>Hint</summary>
+#
+#    This is the FMA report's own dataset and split, so section 2's quoted numbers are the closest
+#    comparison this repository can make (its crop rate and tuning budget still differ). Check
+#    whether the reading finds the report's ranking: MixNet above NNET2 above NNET1.
+#
+#    </details>
+#
 # 2. Share one Optuna study between two terminals: set `MGC_OPTUNA_STORAGE=sqlite:///$PWD/optuna.sqlite3`
 #    in both and run the notebook in each; the study stops at its number of trials, whoever ran them.
+#
+#    <details><summary>Hint</summary>
+#
+#    Each process asks the shared study for its next trial, so the trials are divided between
+#    them; section 4's table lists them all with their state. A study's name carries a digest of
+#    the crop, the settings and the tracks (`helpers.studies.waveform_fusion.study_name`), so both
+#    runs must use the same dataset and profile to share one.
+#
+#    </details>
+#
 # 3. Train MixNet with its encoders unfrozen: set `W["model_params"]["mixnet"] = dict(train_encoders=True)`
 #    after the set-up cell and run section 3 again. Its records are kept apart from the frozen ones
 #    (`variant` `trained-encoders`); is one run enough to say which is better?
+#
+#    <details><summary>Hint</summary>
+#
+#    No. Section 6 reads a difference as a finding only when it keeps its sign in every training
+#    seed and its paired interval over the same test tracks excludes zero. One run per variant
+#    gives one seed; the paper profile includes MixNet in its `seeded_runs`.
+#
+#    </details>
+#
+# 4. Listen to the mistakes of the run whose confusion matrix section 5 shows:
+#    `plots.mistaken_excerpts(chosen["extra"]["test_clips"], TRACKS, n=3)`.
+#
+#    <details><summary>Hint</summary>
+#
+#    An excerpt is a few seconds of the clip, not the exact crop the networks were tested on (the
+#    one that starts at the middle of the track). Is each mistake one a listener could make (two
+#    genres that share instruments or tempo), or one a listener would not make?
+#
+#    </details>

@@ -208,12 +208,17 @@ def test_a_dry_run_with_an_empty_data_folder_says_where_it_would_generate_the_da
     """With the real interpreter: needs ``python -m helpers.config dataset --no-create`` (helpers/config.py)."""
     empty = tmp_path / "data"
     empty.mkdir()
-    result = run_all("--dry-run", "--only", "0", MGC_DATA_DIR=str(empty), MGC_CACHE_DIR=str(tmp_path / "cache"))
+    result = run_all("--dry-run", "--only", "0", MGC_DATA_DIR=str(empty), MGC_CACHE_DIR=str(tmp_path / "cache"), MGC_PROFILE="")
     assert result.returncode == 0, result.stderr
     where = re.search(r"^dataset: synthetic at (\S+) \(embedded default, not generated yet", result.stdout, flags=re.M)
     assert where and (REPO / where[1]).resolve().parent == (empty / "synthetic").resolve(), result.stdout
     assert "dry run: nothing was run or written" in result.stdout
     assert list(empty.iterdir()) == [] and not (tmp_path / "cache").exists()
+    # no profile named on the synthetic default: the smoke profile, said so; a named profile is kept
+    assert "==> profile smoke, dataset synthetic" in result.stdout and "so the smoke profile" in result.stdout
+    named = run_all("--dry-run", "--only", "0", "--profile", "report", MGC_DATA_DIR=str(empty),
+                    MGC_CACHE_DIR=str(tmp_path / "cache"), MGC_PROFILE="")
+    assert "==> profile report, dataset synthetic" in named.stdout and "smoke profile" not in named.stdout
 
 
 # ---------------------------------------------------------------- 5. a failed download, an empty --url

@@ -136,7 +136,8 @@ def test_seeded_table_calls_a_gain_in_every_group_a_finding_and_pairs_the_regres
     assert set(table["seed groups"]) == {3} and verdicts["regression"] in {"finding", "not measurable"}
     assert len(table.columns) <= 8
     text = study.candidates_reading(_found(), _found().groups[0]["one head"], resamples=200)
-    assert "mean of heads minus one head: +0.200" in text and comparisons.VERDICT_WORDS["finding"] in text
+    assert "mean of heads minus one head on the same" in text and "over 3 groups of training seeds: +0.200" in text
+    assert comparisons.VERDICT_WORDS["finding"] in text
     assert "MuQ's 0.856" in text and "a choice made on test data" in text and "musicnn + SVM 0.772" in text
     elsewhere = _found()
     elsewhere.dataset = "synthetic"

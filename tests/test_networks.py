@@ -146,8 +146,13 @@ def test_evaluate_helpers_for_networks():
     mistakes = evaluate.top_confusions(record)
     assert mistakes.iloc[0].to_dict() == {"true": "x", "predicted": "y", "count": 2, "share": 2 / 3}
     assert evaluate.per_genre_table(record).index[0] == "x"  # worst recall first
+    absent = evaluate.evaluate(["x", "x"], ["x", "x"], ["x", "y", "z"], experiment="e", model="m", dataset="d",
+                               protocol="fault-filtered", resamples=10)
+    undefined = evaluate.per_genre_table(absent)
+    assert list(undefined.index) == ["x", "y", "z"] and undefined.loc["x", "precision"] == "1.000"
+    assert (undefined.loc[["y", "z"], ["precision", "recall", "f1"]] == "n/a").all().all()  # no test clip, never predicted
     table = evaluate.accuracy_table([record])
-    assert table.loc[0, "train"] == 0.5 and table.loc[0, "test"] == 0.5
+    assert table.loc[0, "train / valid acc."].startswith("0.500 / ") and table.loc[0, "test acc. [95 % CI]"].startswith("0.500 [")
 
 
 # ----------------------------------------------------------------------------- honest comparisons

@@ -170,6 +170,22 @@ def test_every_notebook_ends_with_a_generated_reading(path):
     assert after and "Markdown(" in after[0].source, f"{path.name}: the reading must be generated (IPython Markdown)"
 
 
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.stem)
+def test_every_notebook_opens_with_what_you_will_learn_and_closes_with_exercises(path):
+    """A course notebook: "What you will learn" before its first section, "Try it yourself" as its last cell, with a
+    hint or a solution for each numbered exercise."""
+    cells = [c for c in jupytext.read(path).cells if c.cell_type == "markdown"]
+    headings = [line for c in cells for line in c.source.splitlines() if line.startswith("## ")]
+    learn = [i for i, h in enumerate(headings) if h.startswith("## What you will learn")]
+    sections = [i for i, h in enumerate(headings) if re.match(r"## \d", h)]
+    assert learn and (not sections or learn[0] < sections[0]), f"{path.name}: no 'What you will learn' before its sections"
+    last = cells[-1].source
+    assert "## Try it yourself" in last.splitlines()[0], f"{path.name}: its last cell is not 'Try it yourself'"
+    exercises = re.findall(r"^\d+\. ", last, flags=re.M)
+    hints = re.findall(r"Hint|Solution", last)
+    assert exercises and len(hints) >= len(exercises), f"{path.name}: {len(exercises)} exercises, {len(hints)} hints"
+
+
 STARTUP_NOISE = re.compile(r"oneDNN custom operations|This TensorFlow binary is optimized|Unable to register cu|"
                            r"cuda_(dnn|blas|fft)|absl::|TF-TRT Warning|triggered tf\.function retracing")
 

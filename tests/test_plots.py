@@ -41,7 +41,8 @@ def texts(ax) -> list[str]:
 def test_plots_imports_no_helpers_module_at_import_time():
     """Results figures need no audio stack and cannot take part in an import cycle (config least of all):
     the plots modules import one another only, and helpers.inputs.spectrograms inside the spectrogram figures."""
-    expected = {"__init__": ({"data", "pretrained", "results", "style"}, {"data", "pretrained", "results", "style"}),
+    expected = {"__init__": ({"data", "listen", "pretrained", "results", "style"}, {"data", "listen", "pretrained", "results", "style"}),
+                "listen": (set(), {".data", ".data.audio"}),
                 "data": ({"style"}, {"style", ".inputs.spectrograms"}),
                 "results": ({"pretrained", "style"}, {"pretrained", "style"}), "pretrained": ({"style"}, {"style"}),
                 "style": (set(), set())}
@@ -358,3 +359,24 @@ def test_array_grid_draws_low_frequencies_at_the_bottom_when_asked():
     assert [ax.get_title() for ax in fig.axes] == ["x", "y", "z"] and fig._suptitle.get_text() == "arrays"
     assert fig.axes[0].images[0].origin == "lower"
     assert plots.array_grid(arrays, ["x", "y", "z"], "arrays").axes[0].images[0].origin == "upper"
+
+
+def test_excerpts_are_short_mono_low_rate_and_captioned(synthetic_dir):
+    from IPython.display import Audio, Markdown
+
+    from helpers import data
+
+    tracks = data.load_tracks(data.discover(synthetic_dir))
+    shown = []
+    plots.genre_excerpts(tracks, show=shown.append)
+    players = [s for s in shown if isinstance(s, Audio)]
+    assert len(players) == tracks["genre"].nunique() == len(shown) // 2
+    assert all(len(p.data) < 100_000 for p in players)  # a few seconds at 8 kHz, mono: the notebook stays small
+    first = tracks.sort_values("track_id").iloc[0]
+    wrong = {"id": [first["track_id"], "absent"], "truth": [first["genre"], "x"], "predicted": ["other", "y"]}
+    shown.clear()
+    plots.mistaken_excerpts(wrong, tracks, show=shown.append)  # the clip without audio is left out
+    assert [s.data for s in shown if isinstance(s, Markdown)][0].startswith(f"`{first['track_id']}`: true **{first['genre']}**")
+    shown.clear()
+    plots.mistaken_excerpts({"id": ["a"], "truth": ["x"], "predicted": ["x"]}, tracks, show=shown.append)
+    assert [s.data for s in shown] == ["No misclassified test clip has its audio here."]

@@ -12,6 +12,7 @@ import pytest
 
 from helpers.models import transfer_nets, zoo
 from helpers.models.transfer_nets import WeightsError, WeightSource
+from helpers.results import evaluate
 from helpers.studies import transfer_learning as study
 
 
@@ -226,9 +227,8 @@ def test_run_recipe_records_weights_and_scores_each_protocol(tmp_path):
     assert record["extra"]["transfer_learning"] is False and record["extra"]["weights"] == "scratch"
     assert set(predictions["track_id"]) == set(splits["random-70/10/20"].index[splits["random-70/10/20"] == "test"])
     assert (tmp_path / study.EXPERIMENT).is_dir()
-    table = study.seed_style_table([record])
-    assert list(table.columns[:5]) == ["model", "protocol", "transfer learning", "train accuracy", "valid accuracy"]
-    assert table.loc[0, "transfer learning"] == "no"
+    table = evaluate.accuracy_table([record])
+    assert list(table.columns[:3]) == ["model", "protocol", "train / valid acc."] and len(table.columns) <= 8
 
 
 def test_command_line_says_where_weights_come_from(capsys, monkeypatch, tmp_path):

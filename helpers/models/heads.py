@@ -327,15 +327,15 @@ def save_default_model(name: str, record: dict, head: Head | Sequence[Head], fol
 
 
 def head_table(records: Sequence[dict]) -> pd.DataFrame:
-    """The heads' (and fine-tuned models') summary with the validation scores that choose between them."""
-    table = evaluate.summary_table(records)
-    extra = {r["model"] + r["dataset"] + r["protocol"]: r["extra"] for r in records}
-    keys = table["model"] + table["dataset"] + table["protocol"]
-    for column, name in (("valid_balanced_accuracy", "valid balanced accuracy"), ("best_epoch", "best epoch")):
-        table.insert(len(table.columns) - 2, name, [extra[k].get(column) for k in keys])
-    return table.drop(columns=["experiment", "input"])
+    """The heads' (and fine-tuned models') summary with the validation balanced accuracy that chooses between them."""
+    table = evaluate.summary_table(records).drop(columns="input", errors="ignore")  # the model's name says its input
+    table.insert(len(table.columns) - 1, "valid balanced acc.",
+                 [_three(r["extra"].get("valid_balanced_accuracy")) for r in evaluate._sorted(records)])
+    return table
 
 
+def _three(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def mel_windows(tracks: pd.DataFrame, hop_seconds: float, progress: bool = True) -> WindowSet:

@@ -203,7 +203,9 @@ def run_network(
     segmented = frame.duplicated("track_id").any()
     sizes = {part: int(frame.loc[mask, "track_id"].nunique()) for part, mask in parts.items()}
     extra = dict(train_accuracy=accuracy["train"], valid_accuracy=accuracy["valid"], epochs_run=len(fit.history),
-                 best_epoch=fit.best_epoch, unit="clip", **subsampled)
+                 best_epoch=fit.best_epoch, unit="clip", **subsampled,
+                 # what helpers.results.comparisons pairs two runs on, and what a reader can listen to
+                 test_clips=dict(id=[str(t) for t in tracks], truth=[str(g) for g in truth], predicted=[str(p) for p in predicted]))
     if segmented:
         extra.update(segment_test_accuracy=segment_accuracy, test_segments=int(parts["test"].sum()),
                      train_segments=int(parts["train"].sum()))

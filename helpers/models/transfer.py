@@ -138,7 +138,7 @@ def ranking(records: Sequence[dict], protocol: str, metric: str = "accuracy") ->
     if table.empty:
         return table
     order = np.argsort([-r["metrics"][metric]["value"] for r in evaluate._sorted(chosen)], kind="stable")
-    columns = ["model", "dataset", "train", "valid", "test", "accuracy", "balanced accuracy", "macro F1", "status"]
+    columns = ["model", "dataset", evaluate.CLIPS_COLUMN, "accuracy", "balanced accuracy", "macro F1", "status"]
     return table.iloc[order][[c for c in columns if c in table.columns]].reset_index(drop=True)
 
 # ---------------------------------------------------------------------------- the reading

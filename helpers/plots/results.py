@@ -14,10 +14,11 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.container import ErrorbarContainer
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .pretrained import ranking
-from .style import TITLE_PT, data_limits, format_params, set_suptitle, set_title, styled
+from .style import TITLE_PT, data_limits, format_params, set_suptitle, set_title, styled, tick_label
 
 METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "macro_f1": "macro F1"}
 FAILED_COLOR = "0.85"
@@ -65,7 +66,7 @@ def accuracy_by_protocol(records: Sequence[dict], title: str, metric: str = "acc
     groups = list(dict.fromkeys((r["model"], r.get("dataset", "") if several else "") for r in records))
     protocols = list(dict.fromkeys(r["protocol"] for r in records))
     width = 0.8 / max(1, len(protocols))
-    fig, ax = plt.subplots(figsize=(max(7.5, 1.4 * len(groups)), 4.8), layout="constrained")
+    fig, ax = plt.subplots(figsize=(max(7.5, 1.75 * len(groups)), 4.8), layout="constrained")
     labelled: set[str] = set()  # legend entries beyond the protocols
     for p, protocol in enumerate(protocols):
         for g, (model, dataset) in enumerate(groups):
@@ -93,8 +94,8 @@ def accuracy_by_protocol(records: Sequence[dict], title: str, metric: str = "acc
                 ax.errorbar(x, value["value"], yerr=[[value["value"] - value["ci_low"]], [value["ci_high"] - value["value"]]],
                             color="black", capsize=3, label=INTERVAL_LABEL)
                 labelled.add(INTERVAL_LABEL)
-    names = [f"{model}\n({dataset})" if several else model for model, dataset in groups]
-    ax.set_xticks(range(len(groups)), names, rotation=20 if not several else 0)
+    names = [tick_label(model) + (f"\n({dataset})" if several else "") for model, dataset in groups]
+    ax.set_xticks(range(len(groups)), names)
     ax.set_ylabel(f"test {METRIC_NAMES[metric]} (axis from 0)")
     ax.set_ylim(0, 1)  # bars from 0, so that their lengths compare honestly
     handles = {protocol: Patch(color=plt.get_cmap("tab10")(p)) for p, protocol in enumerate(protocols)}
@@ -171,30 +172,30 @@ def parity_bars(table: pd.DataFrame, title: str, threshold: float = 0.02) -> mat
 
 @styled
 def training_curves(histories: dict[str, pd.DataFrame], title: str) -> matplotlib.figure.Figure:
-    """Accuracy and loss per epoch (training solid, validation dashed) for one or more fits; a dot marks
-    the epoch whose weights were kept (lowest validation loss)."""
+    """Accuracy (left) and loss (right) per epoch for one or more fits, one colour per fit, training solid and
+    validation dashed; a dot marks the epoch whose weights were kept (lowest validation loss). The legend names
+    each fit once, below the panels, so that it never covers a curve."""
     fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.2))
+    handles = []
     for i, (label, history) in enumerate(histories.items()):
         color = plt.get_cmap("tab10")(i)
         best = history["val_loss"].idxmin()
         for ax, metric in zip(axes, ("accuracy", "loss")):
-            ax.plot(history.index, history[metric], color=color, label=f"{label} train")
-            ax.plot(history.index, history[f"val_{metric}"], color=color, linestyle="--", label=f"{label} valid")
+            line, = ax.plot(history.index, history[metric], color=color)
+            ax.plot(history.index, history[f"val_{metric}"], color=color, linestyle="--")
             ax.plot([best], [history.loc[best, f"val_{metric}"]], "o", color=color)
+        handles.append((line, label))
     for ax, metric in zip(axes, ("accuracy", "loss")):
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     set_suptitle(fig, title)
-    if len(histories) <= 3:
-        axes[0].legend()
-        fig.tight_layout()
-        return fig
-    # more fits than a legend inside the axes can hold without covering curves: one row per fit below the plots
-    handles, labels = axes[0].get_legend_handles_labels()
-    rows = -(-len(labels) // 4)
+    handles += [(Line2D([], [], color="0.3"), "training"), (Line2D([], [], color="0.3", linestyle="--"), "validation"),
+                (Line2D([], [], color="0.3", marker="o", linestyle=""), "epoch kept")]
+    columns = 3 if len(handles) > 8 else 4
+    rows = -(-len(handles) // columns)
     fig.set_size_inches(11.5, 4.2 + 0.25 * rows)
-    fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    fig.legend(*zip(*handles), loc="lower center", ncol=columns, frameon=False)
     fig.tight_layout(rect=(0, 0.3 * rows / (4.2 + 0.25 * rows) + 0.02, 1, 1))
     return fig
 

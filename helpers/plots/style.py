@@ -117,3 +117,10 @@ def format_params(params: dict) -> str:
     if not params:
         return "default settings"
     return ", ".join(f"{str(key).replace('_', ' ')} {_words(value)}" for key, value in params.items())
+
+
+def tick_label(name: str, width: int = 16) -> str:
+    """A long run name on short lines under its bar (each `` · ``-separated part on its own lines), so that
+    neighbouring labels never overlap however many bars there are."""
+    return "\n".join(textwrap.fill(part, width) for part in name.split(" · "))
+

@@ -99,3 +99,30 @@ def seeded_difference(records: Sequence[dict], references: Sequence[dict], resam
     rng = np.random.default_rng(seed)
     draws = [gains[rng.integers(0, len(gains), len(gains))].mean() for _ in range(resamples)]
     return SeededDifference(per_seed, float(gains.mean()), float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5)))
+
+
+def difference_sentence(name: str, reference: str, diff: SeededDifference, protocol: str, test_clips: int,
+                        unit: str = "training seeds") -> str:
+    """The one way a reading states a difference between trained models: both names, the number of training seeds
+    (``unit``: what was repeated), each seed's difference, the mean with its paired bootstrap interval over the
+    same test clips, and the verdict in words (a finding only under :data:`MIN_SEEDS` or more seeds, one sign
+    in every seed and an interval that excludes zero; otherwise "one run" or "not measurable")."""
+    return (f"{name} minus {reference} on the same {test_clips} test clips of *{protocol}*, over {diff.seeds} {unit}: "
+            f"{diff.mean:+.3f} in accuracy (each {', '.join(f'{d:+.3f}' for d in diff.per_seed)}; paired bootstrap "
+            f"95 % interval {diff.low:+.3f} to {diff.high:+.3f}): {VERDICT_WORDS[diff.verdict]}")
+
+
+def seeded_row(name: str, records: Sequence[dict], reference: str, references: Sequence[dict], resamples: int = 1000,
+               seed: int = 42) -> dict:
+    """One table row of :func:`seeded_difference`: comparison, protocol, test clips, seeds, each seed's accuracy
+    difference, the mean with its paired interval, and the verdict (``not compared`` when a run failed in a seed)."""
+    from .records import failure
+
+    diff = seeded_difference(records, references, resamples=resamples, seed=seed)
+    failed = sorted({r["model"] for r in [*records, *references] if failure(r)})
+    return {"comparison": f"{name} minus {reference}", "protocol": records[0]["protocol"],
+            "test clips": records[0]["sizes"]["test"], "seeds": diff.seeds,
+            "per seed": ", ".join(f"{d:+.3f}" for d in diff.per_seed),
+            "mean [95 % CI over clips]": f"{diff.mean:+.3f} [{diff.low:+.3f}, {diff.high:+.3f}]",
+            "verdict": f"not compared: {', '.join(failed)} failed in a seed" if failed else diff.verdict}
+

@@ -261,15 +261,37 @@ def _seconds(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def summary_table(records: Sequence[dict] | str | Path) -> pd.DataFrame:
-    """One row per record: dataset, protocol, model, input, sizes, the three metrics ``value [95 % CI]``, train time, status."""
+def summary_table(records: Sequence[dict] | str | Path, full: bool = False) -> pd.DataFrame:
+    """One row per record. ``full``: experiment, dataset, protocol, model, input, the three sizes, the three metrics
+    ``value [95 % CI]``, train time and status (what a CSV keeps). Otherwise the table a notebook shows, at most
+    eight columns: experiment, dataset and input only where they differ between rows, the sizes as one
+    ``train/valid/test`` cell, accuracy with its interval, balanced accuracy and macro-F1 as values, status."""
     if isinstance(records, (str, Path)):
         records = load_all(records)
     rows = [{"experiment": r["experiment"], "dataset": r["dataset"], "protocol": r["protocol"], "model": r["model"],
              "input": r.get("representation", ""), **{part: r["sizes"].get(part) for part in PARTS},
              **_metric_columns(r), "train s": _seconds(r["train_seconds"]), "status": status(r)} for r in _sorted(records)]
     columns = ["experiment", "dataset", "protocol", "model", "input", *PARTS, *METRIC_NAMES.values(), "train s", "status"]
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    if full or table.empty:
+        return table
+    records = _sorted(records)
+    shown = drop_constant(table[["experiment", "dataset", "protocol", "model", "input"]], ("experiment", "dataset", "input"))
+    shown[CLIPS_COLUMN] = ["/".join(str(r["sizes"].get(part, 0)) for part in PARTS) for r in records]
+    shown["accuracy"] = table["accuracy"]
+    for name in ("balanced_accuracy", "macro_f1"):
+        shown[METRIC_NAMES[name]] = [f"{r['metrics'][name]['value']:.3f}" for r in records]
+    shown["status"] = table["status"]
+    return shown
+
+
+CLIPS_COLUMN = "clips (train/valid/test)"
+
+
+def drop_constant(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``table`` without those of ``columns`` that hold one value in every row (what a table's caption or the
+    line before it says once), so that a shown table stays narrow."""
+    return table.drop(columns=[c for c in columns if c in table.columns and len(table) and table[c].nunique() <= 1])
 
 
 def _models(records: Sequence[dict]) -> list[str]:
@@ -327,13 +349,21 @@ def clip_probabilities(probabilities: np.ndarray, track_ids: Sequence[str]) -> t
 
 
 def per_genre_table(record: dict) -> pd.DataFrame:
-    """Precision, recall, F1 and test support per genre of one record (and training clips, when recorded), worst recall first."""
+    """Precision, recall, F1 (3 decimals) and test support per genre of one record (and training clips, when
+    recorded), worst recall first. A score without a definition is ``n/a``: precision of a genre never predicted,
+    recall and F1 of a genre without test clips (not 0, which would read as a measured failure)."""
     table = pd.DataFrame(record["per_genre"]).T.rename_axis("genre")
     table["support"] = table["support"].astype(int)
+    labels = record["confusion"]["labels"]
+    predicted = pd.Series(np.asarray(record["confusion"]["matrix"]).sum(axis=0), index=labels).reindex(table.index).fillna(0)
+    undefined = {"precision": predicted.eq(0), "recall": table["support"].eq(0), "f1": table["support"].eq(0)}
+    table = table.loc[table.assign(absent=table["support"].eq(0)).sort_values(["absent", "recall"], kind="stable").index]
+    for metric, missing in undefined.items():
+        table[metric] = [("n/a" if missing[g] else f"{v:.3f}") for g, v in table[metric].items()]
     for part in ("train", "valid"):
         if part in (record.get("sizes_per_genre") or {}):
             table[f"{part} clips"] = pd.Series(record["sizes_per_genre"][part]).reindex(table.index).fillna(0).astype(int)
-    return table.sort_values("recall")
+    return table
 
 
 def top_confusions(record: dict, n: int = 5) -> pd.DataFrame:
@@ -347,19 +377,27 @@ def top_confusions(record: dict, n: int = 5) -> pd.DataFrame:
 
 
 def accuracy_table(records: Sequence[dict]) -> pd.DataFrame:
-    """The seed report's results table: train, validation and test accuracy per model and protocol.
+    """The seed reports' results table (train, validation and test accuracy per model and protocol) in at most eight
+    columns: model, input (only where it differs between rows), protocol, train / valid accuracy (networks keep them
+    in ``extra``), test accuracy with its 95 % interval, balanced accuracy / macro-F1, clips per part, and the status
+    with the epochs run (the one kept)."""
+    rows = []
+    for r in _sorted(records):
+        extra = r.get("extra") or {}
+        epochs = f" · {extra['epochs_run']} epochs (best {extra['best_epoch']})" if "epochs_run" in extra else ""
+        rows.append({"model": r["model"], "input": r.get("representation", ""), "protocol": r["protocol"],
+                     "train / valid acc.": f"{_three(extra.get('train_accuracy'))} / {_three(extra.get('valid_accuracy'))}",
+                     "test acc. [95 % CI]": metric_cell(r, "accuracy"),
+                     "balanced acc. / macro-F1": f"{r['metrics']['balanced_accuracy']['value']:.3f} / "
+                                                 f"{r['metrics']['macro_f1']['value']:.3f}",
+                     "clips train/valid/test": "/".join(str(r["sizes"].get(part, 0)) for part in PARTS),
+                     "status": status(r) + epochs})
+    return drop_constant(pd.DataFrame(rows), ("input",))
 
-    ``train`` and ``valid`` (accuracy) come from a record's ``extra`` (networks store them),
-    ``test`` is the test accuracy; then the three metrics with 95 % intervals, clip counts
-    and the run's status.
-    """
-    rows = [{"model": r["model"], "input": r.get("representation", ""), "protocol": r["protocol"],
-             "train": (r.get("extra") or {}).get("train_accuracy"), "valid": (r.get("extra") or {}).get("valid_accuracy"),
-             "test": r["metrics"]["accuracy"]["value"], **_metric_columns(r),
-             **{f"{part} clips": r["sizes"].get(part) for part in PARTS},
-             "epochs": (r.get("extra") or {}).get("epochs_run"), "train s": _seconds(r["train_seconds"]), "status": status(r)}
-            for r in _sorted(records)]
-    return pd.DataFrame(rows)
+
+def _three(value: float | None) -> str:
+    """A score to three decimals; ``n/a`` where there is none (a baseline has no training accuracy)."""
+    return "n/a" if value is None or pd.isna(value) else f"{value:.3f}"
 
 
 def unusable_record(error: ValueError) -> cli.UserError:
@@ -378,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         state = "is a file" if args.results_dir.exists() else "does not exist"
         raise cli.UserError(f"{args.results_dir} {state}; give the folder that holds the results records (default: results)")
     try:
-        table = summary_table(args.results_dir)
+        table = summary_table(args.results_dir, full=True)
     except ValueError as error:
         raise unusable_record(error) from None
     if table.empty:

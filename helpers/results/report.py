@@ -196,7 +196,8 @@ def protocol_reading(records: Sequence[dict], dataset_label: str) -> str:
         said = []
         if usable:
             best = max(usable, key=lambda r: _value(r, "balanced_accuracy"))
-            said.append(f"best by balanced accuracy: **{best['model']}** ({_what(best)}): {metrics(best)}")
+            said.append(f"best by balanced accuracy: **{best['model']}** ({_what(best)}): {metrics(best)}"
+                        + (" (one training run each: a ranking of these runs, not a finding)" if len(usable) > 1 else ""))
         elif models:
             said.append("every model run failed")
         said += [f"{r['model']}: {metrics(r)}" for r in group if evaluate.is_baseline(r)]
@@ -206,7 +207,8 @@ def protocol_reading(records: Sequence[dict], dataset_label: str) -> str:
         lines.append(f"- **{protocol}**: " + "; ".join(said))
     gaps = _gaps(records)
     if gaps:
-        lines += ["", "Measured differences between a random split and the fixed split, per model (different test sets):", "", *gaps]
+        lines += ["", "Measured differences between a random split and the fixed split, per model (one training run per split, "
+                      "different test sets, so no paired test: descriptions of these runs, not findings):", "", *gaps]
     return "\n".join(lines)
 
 
@@ -352,14 +354,20 @@ def readme_summary(records: Sequence[dict]) -> str:
                            "(artist-conditional, faulty clips removed), with 95 % bootstrap intervals over test clips; "
                            "where we have no run, the note says why. All tables: [docs/results.md](docs/results.md).",
                            100, break_on_hyphens=False, break_long_words=False), "", overview_markdown(seed_overview(records))]
+    return "\n".join(lines + _default_sentence(records))
+
+
+def _default_sentence(records: Sequence[dict]) -> list[str]:
+    """The README's lines on the shipped default model (none without its record): a blank line, then one paragraph."""
     default = [r for r in records if r.get("extra", {}).get("default_model")]
-    if default:
-        r = default[0]
-        lines += ["", textwrap.fill(
-            f"The shipped default model (`python -m helpers.predict --about`), chosen on validation clips only: {r['model']} "
-            f"on {r['dataset']}, {r['protocol']} test accuracy {evaluate.metric_cell(r, 'accuracy')} on {r['sizes']['test']} "
-            f"test clips.", 100, break_on_hyphens=False, break_long_words=False)]
-    return "\n".join(lines)
+    if not default:
+        return []
+    r = default[0]
+    return ["", textwrap.fill(
+        f"The default model of `helpers.predict` (`python -m helpers.predict --about`) was chosen by validation balanced "
+        f"accuracy, with no choice made on test data: {r['model']} on {r['dataset']}, {r['protocol']} test accuracy "
+        f"{evaluate.metric_cell(r, 'accuracy')}, balanced accuracy {evaluate.metric_cell(r, 'balanced_accuracy')} on "
+        f"{r['sizes']['test']} test clips.", 100, break_on_hyphens=False, break_long_words=False)]
 
 
 def _cell(text: object) -> str:
@@ -405,14 +413,7 @@ def readme_section(records: Sequence[dict]) -> str:
                   "largest test set first: only rows with the same test clips compare directly, and a smaller test set here "
                   "is partial audio with uneven genres (read its balanced accuracy). Each is the best of its configurations "
                   "on those test clips, so a best case:", "", best]
-    default = [r for r in records if r.get("extra", {}).get("default_model")]
-    if default:
-        r = default[0]
-        lines += ["", textwrap.fill(
-            f"The default model of `helpers.predict` was chosen by validation balanced accuracy, with no choice made on test "
-            f"data: {r['model']} on {r['dataset']}, {r['protocol']} test accuracy {evaluate.metric_cell(r, 'accuracy')}, "
-            f"balanced accuracy {evaluate.metric_cell(r, 'balanced_accuracy')} on {r['sizes']['test']} test clips "
-            f"(`python -m helpers.predict --about`).", 100, break_on_hyphens=False, break_long_words=False)]
+    lines += _default_sentence(records)
     failed = failed_runs(records)
     if failed:
         lines += ["", "Failed runs among the records (not results):", "", failed]
@@ -679,7 +680,9 @@ def studies_reading(study: pd.DataFrame, curve: pd.DataFrame, label: str) -> str
     low, median, high = study["accuracy"].quantile([p / 100 for p in (INTERVAL_PERCENTILES[0], 50, INTERVAL_PERCENTILES[1])])
     lines = [f"* {label}: refit on {len(study)} bootstrap resamples of its training set, the tuned XGBoost's test accuracy "
              f"has median {median:.3f} and 95 % of refits within [{low:.3f}, {high:.3f}]: that much moves with the "
-             f"training sample alone."]
+             f"training sample alone. The tables' intervals resample test clips only and do not include this spread: a "
+             f"difference between two models smaller than it is not a finding without several training seeds and a "
+             f"paired test on the same clips."]
     if len(curve) >= 2:
         last, before = curve.iloc[-1], curve.iloc[-2]
         rising = last["ci_low"] > before["accuracy"]

@@ -491,27 +491,24 @@ def condition_label(record: dict) -> str:
 
 
 def study_table(records: Sequence[dict], resamples: int = 1000) -> pd.DataFrame:
-    """One row per run: condition, model, augmentation, sizes (source clips and rows per part), clip-level
-    accuracy and macro-F1 with intervals (blank for a leaky condition: a clip's units are on both sides),
-    segment accuracy and macro-F1 with intervals over source tracks, status."""
+    """One row per run: condition, model, augmentation, source clips (and rows) in training and test, clip-level
+    accuracy (blank for a leaky condition: a clip's units are on both sides) and macro-F1, segment accuracy with
+    its interval over source tracks, status; the dataset and augmentation columns only where they differ between
+    rows (at most eight columns)."""
     rows = []
     for r in records:
         e = r["extra"]
         leaky = e.get("leaky", False)
-        clip_cells = {"clip accuracy": "" if leaky else evaluate.metric_cell(r, "accuracy"),
-                      "clip macro-F1": "" if leaky else evaluate.metric_cell(r, "macro_f1")}
-        if e.get("baseline"):
-            segment_cells = {"segment accuracy": "", "segment macro-F1": ""}
-        else:
-            segment_cells = {"segment accuracy": _cell(*segment_score(r, "accuracy", resamples)),
-                             "segment macro-F1": _cell(*segment_score(r, "macro_f1", resamples))}
         sources, counts = e.get("source_tracks", r["sizes"]), e.get("rows", {})
         rows.append({"dataset": r["dataset"], "condition": condition_label(r), "model": r["model"],
                      "augmentation": e.get("augmentation", "none"),
-                     "train clips (rows)": f"{sources.get('train')} ({counts.get('train', '-')})",
-                     "test clips (rows)": f"{sources.get('test')} ({counts.get('test', '-')})",
-                     **clip_cells, **segment_cells, "status": evaluate.status(r)})
-    return pd.DataFrame(rows)
+                     "clips train/test (rows)": f"{sources.get('train')}/{sources.get('test')} "
+                                                f"({counts.get('train', '-')}/{counts.get('test', '-')})",
+                     "clip accuracy": "" if leaky else evaluate.metric_cell(r, "accuracy"),
+                     "clip macro-F1": "" if leaky else f"{r['metrics']['macro_f1']['value']:.3f}",
+                     "segment accuracy": "" if e.get("baseline") else _cell(*segment_score(r, "accuracy", resamples)),
+                     "status": evaluate.status(r)})
+    return evaluate.drop_constant(pd.DataFrame(rows), ("dataset", "augmentation"))
 
 
 # --- names, figures and the reading --------------------------------------------------------

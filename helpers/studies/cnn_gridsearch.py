@@ -203,17 +203,17 @@ def tuned_runs(searches: Mapping[str, tuple[pd.DataFrame, dict]], images: Inputs
 
 def tuned_confusions(tuned: Mapping[str, Run], title: str, figures_dir: str | Path) -> tuple[pd.DataFrame, str]:
     """Per protocol: the tuned CNN's confusion matrix (saved and shown); the per-genre precision and recall of
-    every protocol in one table (rows ``protocol, metric``) and a line each on its three most frequent mistakes."""
+    every protocol in one table (genres as rows, a column group per protocol) and a line each on its three most frequent mistakes."""
     tables, lines = {}, []
     for protocol, (record, _, _) in tuned.items():
         fig = plots.confusion(record, f"{title}, {protocol}: tuned CNN "
                                       f"(accuracy {record['metrics']['accuracy']['value']:.3f}, n={record['sizes']['test']})")
         plots.save(fig, figures_dir, f"04_confusion_tuned_cnn_{evaluate.slug(protocol)}")
-        tables[protocol] = evaluate.per_genre_table(record).round(2).T
+        tables[protocol] = evaluate.per_genre_table(record)[["precision", "recall", "support"]]
         lines.append(f"{protocol}: most frequent mistakes: " + "; ".join(
             f"{m.true} as {m.predicted} ({m.count} of the {m.true} clips, {m.share:.0%})"
             for m in evaluate.top_confusions(record, 3).itertuples()))
-    return (pd.concat(tables, names=["protocol"]) if tables else pd.DataFrame()), "\n".join(lines)
+    return (pd.concat(tables, axis=1, names=["protocol"]) if tables else pd.DataFrame()), "\n".join(lines)
 
 
 # --- networks on the audio -------------------------------------------------------------------

@@ -340,9 +340,8 @@ def candidates_reading(found: Candidates, default: dict, resamples: int = 1000, 
     for name, diff in _differences(found, resamples, seed).items():
         fit = ("; the regression draws nothing at random, so its one fit is compared with each group's head"
                if name in regressions else "")
-        lines.append(f"- {name} minus one head: {diff.mean:+.3f} on average over {diff.seeds} seed groups (each "
-                     f"{', '.join(f'{d:+.3f}' for d in diff.per_seed)}; paired 95 % interval {diff.low:+.3f} to "
-                     f"{diff.high:+.3f}{fit}): {comparisons.VERDICT_WORDS[diff.verdict]}.")
+        lines.append("- " + comparisons.difference_sentence(name, "one head", diff, found.protocol, test_clips,
+                                                           unit="groups of training seeds") + f"{fit}.")
     everything = list(first.values()) + list(found.regressions.values())
     top = max(everything, key=lambda r: r["metrics"]["accuracy"]["value"])
     lines.append(f"- The most accurate candidate on the test clips is {_short(top)} ({metric_cell(top)}); choosing it "

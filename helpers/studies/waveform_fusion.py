@@ -447,23 +447,18 @@ def part_sizes(found: StudyData, protocol: str) -> str:
     return " / ".join(f"{int(counts.get(part, 0))} {part}" for part in ("train", "valid", "test")) + " tracks"
 
 
+def _seeded_pairs(study: StudyRuns) -> list[tuple[str, list[dict], str, list[dict]]]:
+    """The pairs of :data:`SEED_PAIRS` that ran over seeds: ``(name, its records per seed, reference, its records)``."""
+    return [(a, [r.record for r in study.seeded[a]], b, [r.record for r in study.seeded[b]])
+            for a, b in SEED_PAIRS if a in study.seeded and b in study.seeded]
+
+
 def seeded_table(study: StudyRuns, resamples: int = 1000, seed: int = 42) -> pd.DataFrame:
-    """Each pair of seeded runs: the split and its test tracks, each seed's difference in test accuracy, the mean
-    with its paired interval, and the verdict (``helpers.results.comparisons``; a pair with a failed run in any seed
-    is not compared)."""
-    rows = []
-    for a, b in SEED_PAIRS:
-        if a not in study.seeded or b not in study.seeded:
-            continue
-        first = study.seeded[a][0].record
-        row = {"comparison": f"{a} minus {b}", "split": first["protocol"], "test tracks": first["sizes"]["test"]}
-        records = [[r.record for r in study.seeded[name]] for name in (a, b)]
-        failed = sorted({r["model"] for group in records for r in group if failure(r)})
-        diff = comparisons.seeded_difference(*records, resamples=resamples, seed=seed)
-        rows.append({**row, "seeds": diff.seeds, "per seed": ", ".join(f"{d:+.3f}" for d in diff.per_seed),
-                     "mean [95 % CI over tracks]": f"{diff.mean:+.3f} [{diff.low:+.3f}, {diff.high:+.3f}]",
-                     "verdict": f"not compared: {', '.join(failed)} failed in a seed" if failed else diff.verdict})
-    return pd.DataFrame(rows)
+    """Each pair of seeded runs (``comparisons.seeded_row``): the split and its test tracks, each seed's difference in
+    test accuracy, the mean with its paired interval, and the verdict (a pair with a failed run in any seed is not
+    compared)."""
+    return pd.DataFrame([comparisons.seeded_row(*pair[:2], *pair[2:], resamples=resamples, seed=seed)
+                         for pair in _seeded_pairs(study)])
 
 
 def seed_accuracies(study: StudyRuns) -> pd.DataFrame:
@@ -518,10 +513,11 @@ def reading(study: StudyRuns, baselines: Mapping[str, dict], honest: str, label:
         ranking = _fma_ranking({n: r.record for n, r in study.main[honest].items() if not failure(r.record)}, honest)
         lines.append(ranking or "- The FMA report's ranking (MixNet > NNET2 > NNET1) cannot be checked here: one of the "
                                 "three runs failed.")
-    for row in seeded_table(study, resamples, seed).to_dict("records"):
-        words = comparisons.VERDICT_WORDS.get(row["verdict"], row["verdict"])
-        lines.append(f"- {row['comparison']} on {honest} over {row['seeds']} training seeds: {row['mean [95 % CI over tracks]']} "
-                     f"(per seed {row['per seed']}): {words}.")
+    for name, records, reference, references in _seeded_pairs(study):
+        failed = sorted({r["model"] for r in [*records, *references] if failure(r)})
+        diff = comparisons.seeded_difference(records, references, resamples=resamples, seed=seed)
+        lines.append(f"- {name} minus {reference}: not compared, {', '.join(failed)} failed in a seed." if failed else
+                     "- " + comparisons.difference_sentence(name, reference, diff, honest, records[0]["sizes"]["test"]) + ".")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -6,6 +6,11 @@
 # Which dataset this run uses, what is in it (genres, formats, sample rates, durations),
 # which files cannot be read, what one clip looks like, and how tracks are split.
 #
+# This course reproduces five student reports on genre classification, the *seed reports*
+# (the README lists them, and `helpers/results/seed_reports.py` restates their numbers); their
+# choices, such as a random 70/10/20 split, are followed first and then checked against an
+# honest split.
+#
 # The dataset is chosen in this order: the `DATASET` parameter, `$MGC_DATASET`, `$GTZAN_DIR`,
 # `data/gtzan`, then the embedded synthetic dataset (generated on first use). Any dataset of
 # the registry in `helpers.data.registry` works (GTZAN, FMA-small, plain genre folders). Every
@@ -91,7 +96,8 @@ skipped if len(skipped) else None
 # %% [markdown]
 # ## One clip up close
 #
-# The waveform, the linear-frequency STFT and the log-mel spectrogram that the CNN notebooks
+# The waveform, the linear-frequency STFT (short-time Fourier transform: the spectrum of each
+# short window of the signal, one column per window) and the log-mel spectrogram that the CNN notebooks
 # use (128 mel bands up to 8 kHz); the colour bars give the level in dB relative to the loudest bin.
 #
 # **Mel scale and decibels.** Above about 1 kHz we hear pitch roughly on a logarithmic scale:
@@ -112,7 +118,7 @@ fig = plots.clip_overview(samples, sr, f"{LABEL}: {example['track_id']}")
 plots.save(fig, cfg.figures_dir, "00_clip_overview")
 
 # %% [markdown]
-# Listen to one clip per genre (a short excerpt of the first readable clip of each genre, mono and
+# Listen to one clip per genre (seconds 10 to 14 of the first readable clip of each genre, mono and
 # at a low sample rate to keep the notebook small). What do you hear that a spectrogram should
 # show: a steady beat, held notes, a voice, distorted guitars?
 
@@ -123,22 +129,26 @@ plots.genre_excerpts(usable)
 # ## Splits by track
 #
 # Splits are decided per track; segments inherit their track's split, so no clip can leak
-# between training and test. Two protocols are reported side by side in the experiments:
-#
-# * the seed report's **random stratified split** (70/10/20, seed 42);
-# * the dataset's **fixed split**: for GTZAN the fault-filtered, artist-conditional split of
-#   Kereliuk, Sturm and Larsen (2015), whose lists ship in `helpers/data/gtzan_splits/` (read by `helpers.data.gtzan`): it removes
-#   GTZAN's repeated and mislabelled clips and keeps each artist on one side, which random
-#   splits do not; for FMA-small its official split. The tracks table carries it in
-#   `fixed_split`.
+# between training and test.
 #
 # **Why a random split is not enough for GTZAN.** Bob Sturm's analysis of GTZAN listed its
 # faults: clips repeated (the same recording twice), many clips by the same artist, and
 # mislabelled or distorted clips. A random split puts songs of one artist, and sometimes the very
 # same recording, in training and in test. A model can then score by recognising the artist or
 # the recording rather than the genre, and its test accuracy overstates how it does on new music.
-# The fault-filtered split drops the faulty clips and keeps each artist on one side; the later
-# notebooks report both splits, so the gap can be seen.
+# An *artist-conditional* split keeps each artist on one side.
+#
+# Two protocols are therefore reported side by side in the experiments:
+#
+# * the seed report's **random stratified split** (70/10/20 of each genre, seed 42);
+# * the dataset's **fixed split**: for GTZAN the fault-filtered, artist-conditional split of
+#   Kereliuk, Sturm and Larsen (2015), whose lists ship in `helpers/data/gtzan_splits/` (read by
+#   `helpers.data.gtzan`): it removes GTZAN's repeated and mislabelled clips and keeps each artist
+#   on one side; for FMA-small its official split. The tracks table carries it in `fixed_split`.
+#
+# In the tables below, `unused` counts the clips a split leaves out (the faulty clips the
+# fault-filtered lists drop); a zero in a genre's row means that genre cannot be trained or
+# measured in that part.
 
 # %%
 random_split = splits.random_split(usable, "70/10/20", seed=cfg.seed)

@@ -67,8 +67,9 @@ print(f"{len(tracks)} readable audio clips used here")
 # ## Every per-clip representation, one decode per clip
 #
 # This is the first notebook that reads audio, so it computes, in one pass, everything the
-# notebooks compute per clip: the 57 features (here and in 03), the frame sequences (03's
-# LSTM), the mel PNGs (02, 04) and the 3-s log-mel segments (04). Each clip is decoded once;
+# notebooks compute per clip: the 57 handcrafted features of the Kaggle table (spectral and
+# rhythm descriptors, MFCCs; here and in 03), the frame-by-frame sequences of 03's recurrent
+# network (an LSTM), the mel PNGs (02, 04) and the 3-s log-mel segments (04). Each clip is decoded once;
 # the results are cached by the content of the file, the parameters and the library versions,
 # so later notebooks and later runs decode nothing (`helpers.studies.prepare`).
 
@@ -80,6 +81,8 @@ print(f"{', '.join(prepare.clip_representations(cfg))} of {LABEL}\n{prepare.summ
 # ## From the features CSV
 #
 # All rows of the Kaggle features table, when the dataset has one (`helpers.studies.eda.box_plots`).
+# Compare how far apart the genres' boxes sit with how tall each box is: a descriptor separates
+# genres when the gaps between boxes are large beside their heights.
 
 # %%
 csv_eda = study.csv_descriptors(data.features_table(layout))
@@ -104,7 +107,8 @@ study.box_plots(audio_eda, f"{LABEL}, computed from {len(audio_eda)} audio clips
 # 1: genre determines it), with a 95 % bootstrap interval over clips. Compare the two
 # descriptors' intervals: if they do not overlap, genre separates one more than the other.
 # Tempo estimates also suffer from octave errors (half or double the felt tempo), which
-# widens its boxes.
+# widens its boxes, and they fall on a grid of values (librosa's estimate is one of a set of
+# beat periods in whole frames), so several genres can share the very same median tempo.
 
 # %%
 tables = study.descriptor_tables(audio_eda, csv_eda)
@@ -187,7 +191,8 @@ display(Markdown(report.eda_reading(effects, medians, LABEL)))
 #
 #    <details><summary>Hint</summary>
 #
-#    A ratio near 0.5 or 2 is a likely octave error: the estimator locked on half or double the
-#    beat you tap along to. Tap along while it plays and compare with the `tempo` column.
+#    The list is sorted by ratio, so halved tempi come first and doubled ones last. A ratio near
+#    0.5 or 2 is a likely octave error: the estimator locked on half or double the beat you tap
+#    along to. Tap along while it plays and compare with the `tempo` column.
 #
 #    </details>

@@ -6,7 +6,8 @@
 # The PNG images the CNN notebooks train on, made as the main seed report made them:
 # 128 mel bands up to 8000 Hz, power in dB relative to the maximum, min-max normalised,
 # no axes, resized to 128 x 128 grayscale, one folder per genre. Besides whole clips,
-# 3-, 5- and 10-s segment variants (one image per whole segment).
+# segment variants at the profile's segment lengths (one image per whole segment; the table
+# below lists them).
 #
 # Images live in a cache folder outside git. Re-running skips every image that is a complete
 # PNG, newer than its audio file and made with the same parameters; an empty or damaged
@@ -78,7 +79,8 @@ index = rendering.index
 study.variant_counts(index)
 
 # %% [markdown]
-# A second call finds every image up to date and renders nothing:
+# A second call finds every image up to date and renders nothing (when the cache was already
+# complete, as in a re-render, the first call above rendered nothing either):
 
 # %%
 again = spectrograms.render_pngs(tracks, out_dir, cfg.profile.segment_seconds, params=params, jobs=cfg.jobs,
@@ -105,7 +107,7 @@ plots.save(fig, cfg.figures_dir, "02_png_per_genre")
 study.segment_grids(index, LABEL, cfg.figures_dir)
 
 # %% [markdown]
-# Listen to a few seconds of the clip cut into segments above, and look for what you hear: the
+# Listen to seconds 10 to 14 of the clip cut into segments above, and look for what you hear: the
 # beat appears as thin vertical lines (a drum hit covers many frequencies at one instant), held
 # notes as horizontal lines (one pitch and its harmonics lasting in time).
 
@@ -150,9 +152,11 @@ display(Markdown(report.spectrogram_reading(rendering.rendered, rendering.up_to_
 # %% [markdown]
 # ## Try it yourself
 #
-# 1. **Match sounds to images.** Play the clips of the "What the network sees" grid:
-#    `plots.excerpts(plots.listen.track_rows(tracks, clips["track_id"]), lambda row: f"{row['genre']} · {row['track_id']}")`.
-#    Cover the captions: can you tell which image belongs to which sound?
+# 1. **Match sounds to images.** Play the clips of the "What the network sees" grid in a shuffled
+#    order without captions that name them (GTZAN's track ids name the genre):
+#    `shuffled = plots.listen.track_rows(tracks, clips["track_id"]).sample(frac=1, random_state=1)`, then
+#    `plots.excerpts(shuffled, lambda row: "which image?")`. Write down the image you think each one
+#    is, then check with `list(shuffled["genre"])`.
 #
 #    <details><summary>Hint</summary>
 #
@@ -177,7 +181,7 @@ display(Markdown(report.spectrogram_reading(rendering.rendered, rendering.up_to_
 #    </details>
 #
 # 3. **Another segment length.** From a shell, render 2-s segments into a folder of your own:
-#    `python -m helpers.inputs.spectrograms render DATASET_DIR --out my_pngs --segments 2`.
+#    `python -m helpers.inputs.spectrograms render DATASET_DIR --out data/my_pngs --segments 2` (`data/` is ignored by git).
 #    How many images does one clip give, and how much of a bar of music does one image hold?
 #
 #    <details><summary>Hint</summary>

@@ -191,9 +191,12 @@ def list_coverage(split: pd.Series, listed: dict[str, int]) -> pd.DataFrame:
 
 
 def summary(tracks: pd.DataFrame, split: pd.Series) -> pd.DataFrame:
-    """Clips per genre and split (a crosstab with totals)."""
+    """Clips per genre and split (a crosstab with totals): train, valid, test, then ``unused`` (clips the split
+    leaves out, such as the faulty clips a fixed split drops) and the total."""
     named = split.replace("", "unused")
-    return pd.crosstab(tracks["genre"], named, margins=True, margins_name="total")
+    table = pd.crosstab(tracks["genre"], named, margins=True, margins_name="total")
+    order = [c for c in ("train", "valid", "test", "unused") if c in table.columns]
+    return table[order + [c for c in table.columns if c not in order]]
 
 
 def segment_table(tracks: pd.DataFrame, seconds: float, split: pd.Series | None = None) -> tuple[pd.DataFrame, list[str]]:

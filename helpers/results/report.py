@@ -561,9 +561,10 @@ def data_reading(tracks: pd.DataFrame, label: str, fixed_split_name: str | None 
     if len(counts) and counts.max() > counts.min():
         top = counts[counts == counts.max()]
         share = top.sum() / counts.sum()
-        lines.append(f"* The genres are **imbalanced**: {_genres(list(top.index))} hold {int(counts.max())} clips each "
-                     f"({share:.0%} of all), the smallest genre has {int(counts.min())}. Accuracy alone would reward a model "
-                     f"that learns only the large genres: later notebooks show balanced accuracy and macro-F1 beside it, a "
+        lines.append(f"* The genres are **imbalanced** in these files: {_genres(list(top.index))} hold {int(counts.max())} "
+                     f"clips each ({share:.0%} of all), the smallest genre has {int(counts.min())}. Accuracy alone would "
+                     f"reward a model that learns only the large genres: later notebooks show beside it balanced accuracy "
+                     f"(the mean of the per-genre recalls) and macro-F1 (the mean of the per-genre F1 scores), a "
                      f"majority-class baseline, and results on the {len(top)} balanced genres alone.")
     elif len(counts):
         lines.append(f"* The genres are balanced: {int(counts.max())} clips each.")
@@ -596,6 +597,9 @@ def effect_sizes(tables: Mapping[str, pd.DataFrame], columns: Sequence[str], res
     return pd.DataFrame(rows)
 
 
+DESCRIPTOR_UNITS = {"centroid": "Hz", "bandwidth": "Hz", "rolloff": "Hz", "tempo": "BPM"}
+
+
 def eda_reading(effects: pd.DataFrame, medians: pd.DataFrame, label: str) -> str:
     """Notebook 01's conclusion: which descriptor separates genres more, with intervals, and the extremes."""
     lines = [f"**What we learned about {label}.**", ""]
@@ -612,8 +616,9 @@ def eda_reading(effects: pd.DataFrame, medians: pd.DataFrame, label: str) -> str
         source, descriptor = column if isinstance(column, tuple) else ("", column)
         ordered = medians[column].dropna().sort_values()
         if len(ordered) > 1:
-            lines.append(f"* {descriptor} ({source}): lowest median {ordered.index[0]} ({ordered.iloc[0]:.0f}), "
-                         f"highest {ordered.index[-1]} ({ordered.iloc[-1]:.0f}).")
+            unit = next((f" {u}" for key, u in DESCRIPTOR_UNITS.items() if key in descriptor), "")
+            lines.append(f"* {descriptor} ({source}): lowest median {ordered.index[0]} ({ordered.iloc[0]:.0f}{unit}), "
+                         f"highest {ordered.index[-1]} ({ordered.iloc[-1]:.0f}{unit}).")
     return "\n".join(lines)
 
 

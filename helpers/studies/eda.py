@@ -89,7 +89,11 @@ def show_format_agreement(audio_eda: pd.DataFrame, csv_eda: pd.DataFrame | None,
     (the notebook passes IPython's ``display``, so that helpers need no IPython)."""
     for audio_format, table in format_agreement(audio_eda, csv_eda, tracks).items():
         print(f"{label}, clips decoded from {audio_format}, ours vs features_30_sec.csv:")
-        show(table)
+        shown = table.copy()
+        shown["clips"] = shown["clips"].astype(int)
+        for column in shown.columns.drop("clips"):  # shares and relative differences read as percentages
+            shown[column] = shown[column].map(lambda v: f"{v:.1%}")
+        show(shown)
 
 
 def genre_examples(tracks: pd.DataFrame, per_genre: int) -> tuple[list[tuple[str, np.ndarray]], int]:

@@ -43,8 +43,13 @@ def render(tracks: pd.DataFrame, out_dir: str | Path, segment_seconds: Sequence[
 
 
 def variant_counts(index: pd.DataFrame) -> pd.DataFrame:
-    """Images per genre (rows) and variant (columns: segment lengths, then ``clip``)."""
-    return index.pivot_table(index="genre", columns="variant", values="path", aggfunc="count")
+    """Images per genre (rows) and variant (columns: segment lengths, shortest first, then ``clip``)."""
+    table = index.pivot_table(index="genre", columns="variant", values="path", aggfunc="count").fillna(0).astype(int)
+
+    def length(variant: str) -> float:  # "10s" after "3s" and "5s", the whole clip last
+        return float("inf") if variant == spectrograms.CLIP_VARIANT else float(variant.rstrip("s"))
+
+    return table[sorted(table.columns, key=length)]
 
 
 def segment_grids(index: pd.DataFrame, label: str, figures_dir: str | Path) -> None:

@@ -126,9 +126,12 @@ records, predictions = study.run_models(table, plan, cfg.results_dir, profile=cf
 print(f"{len(records)} results records in {config.display_path(cfg.results_dir / study.EXPERIMENT)}")
 
 # %% [markdown]
-# Balanced accuracy (the mean recall over genres) and macro-F1 beside accuracy, each with its
-# 95 % bootstrap interval over test clips; `@n` marks the random split shrunk to n training
-# clips. Look at the baseline rows first, then at how far each model sits above them.
+# Accuracy with its 95 % bootstrap interval over test clips, and beside it balanced accuracy (the
+# mean recall over genres) and macro-F1 (the mean F1 over genres); their intervals are in the
+# records and in `evaluate.summary_table(records, full=True)`. `@n` marks the random split shrunk
+# to n training clips; under 5-fold-cv every clip is tested once, by the model of the fold that
+# left it out, and these out-of-fold predictions are pooled into one score. Look at the
+# baseline rows first, then at how far each model sits above them.
 #
 # **How the interval is made, and what it leaves out.** The test clips are resampled with
 # replacement (as many draws as there are test clips, repeated `ci_resamples` times: a profile
@@ -163,10 +166,12 @@ for metric in ("accuracy", "balanced_accuracy"):
 evaluate.side_by_side(records, "balanced_accuracy")
 
 # %% [markdown]
-# ### Confusions of the best model
+# ### Confusions of the top-ranked run
 #
-# The model with the best random-split balanced accuracy, under the random split and under the
-# fixed split; the lines below the figures give each run's three metrics with their intervals.
+# The model with the best random-split balanced accuracy (one training run each, so a ranking of
+# these runs, not a finding), under the random split and under the fixed split; the lines below
+# the figures give each run's three metrics with their intervals. Look at which genres break down
+# under the fixed split.
 
 # %%
 display(Markdown(study.confusion_figures(study.best_runs(records, FIXED), LABEL, cfg.figures_dir)))
@@ -177,8 +182,8 @@ display(Markdown(study.confusion_figures(study.best_runs(records, FIXED), LABEL,
 # The seed report's numbers (`helpers.results.seed_reports`, with where each is stated) beside ours on
 # its protocol and on the fixed split. Our interval covers the sampling of *this* test set only;
 # the seed report used another random split, and which clips land in a test set of this size
-# moves accuracy by several points on its own. The last column says whether the seed's number
-# lies within our interval.
+# moves accuracy by several points on its own. The column `seed in our 95 % CI` says whether the
+# seed's number lies within our interval.
 
 # %%
 display(Markdown(report.readme_table(records)))
@@ -215,9 +220,10 @@ retrain = training.bootstrap_retrain(table, features.FEATURE_COLUMNS, random_spl
                                      params=cfg.profile.model_params.get("xgboost-tuned"))
 retrain.to_csv(cfg.results_dir / study.EXPERIMENT / f"{cfg.dataset.name}__bootstrap_retrain.csv", index=False)
 fig = plots.bootstrap_box(retrain, f"{LABEL}, random 80/20: tuned XGBoost refit on {len(retrain)} bootstrap resamples "
-                                   f"({int((random_split == 'train').sum())} training clips each)")
+                                   f"({int((random_split == 'train').sum())} training clips each, "
+                                   f"{int((random_split == 'test').sum())} test clips)")
 plots.save(fig, cfg.figures_dir, "03_bootstrap_retrain")
-retrain[["accuracy", "macro_f1"]].describe(percentiles=[0.025, 0.5, 0.975]).round(3)
+retrain[["accuracy", "macro_f1"]].describe(percentiles=[0.025, 0.5, 0.975]).drop(index="count").round(3)
 
 # %% [markdown]
 # ## 5. Training-size curve

@@ -2,37 +2,6 @@
 # # 05 · Pretrained music networks: musicnn in Keras 3, checked against its published outputs
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/05_pretrained_music.ipynb)
-#
-# The seed reports' best numbers come from networks pretrained on ImageNet, whose weights have
-# to be downloaded. Networks pretrained on *music* are a source that works offline (whether they
-# beat ImageNet weights is not measured here: notebook 06 has no ImageNet weights offline):
-# musicnn (Pons and Serra, 2019) ships four checkpoints in its PyPI wheel, trained to tag 3-s
-# excerpts of the Million Song Dataset (MSD, 50 tags) or MagnaTagATune (MTT, 50 tags), each as
-# the musically motivated *musicnn* architecture and as a VGG-like CNN. Their TF1 code does not
-# run on TensorFlow 2, so `helpers.models.pretrained_port` rebuilds both architectures from Keras layers
-# and copies every variable from the checkpoints.
-#
-# 1. **The port, checked**: our taggrams against the ones musicnn itself published for GTZAN.
-# 2. **Clip embeddings** (taggram statistics, the penultimate layer, the mid-end's pooled
-#    features) of every checkpoint with logistic regression and an RBF SVM, regularisation
-#    chosen by cross-validation on the training clips; alone, fused with the 57 handcrafted
-#    features, and the handcrafted features alone on the same clips.
-# 3. **The main seed's head on a frozen base** (dense 128, dropout 0.5, softmax) trained on 3-s
-#    windows, early-stopped on validation clips, clip probabilities averaged over windows; then
-#    **full fine-tuning** of the best checkpoint at a low learning rate.
-# 4. **Beyond one head**: heads of more training seeds and their means, regressions on clip
-#    statistics with the handcrafted features, fewer windows per clip; chosen on validation,
-#    each compared with one head over several training seeds on the same test clips.
-# 5. **The fault-filtered table** of every experiment, the best model's confusion matrix, a map
-#    of the embeddings, and **the default model** that `python -m helpers.predict` uses.
-#
-# Words used below: the **port** is our Keras rebuild of musicnn; a **taggram** is the network's
-# 50 tag probabilities per 3-s window. MSD's 50 tags include genre words (rock, pop, jazz, metal,
-# blues, hip-hop, country, ...), so a classifier on the taggram partly reads genre tags the
-# network was trained to output. **taggram-stats** are each clip's mean and standard deviation of
-# the taggram over its windows; **midlevel** is the pooled output of musicnn's mid-end. The
-# **reference** is the set of taggrams musicnn's authors published for GTZAN: where our audio is
-# absent it stands in for it, and a dataset named `gtzan+reference` uses both.
 
 # %% [markdown]
 # ## What you will learn
@@ -47,6 +16,48 @@
 #   and stacking, each compared with one head over seed groups on the same test clips, and a
 #   default model chosen on validation clips only.
 # * **Listening to mistakes**: the test clips the default model gets wrong.
+
+# %% [markdown]
+# The seed reports' best numbers come from networks pretrained on ImageNet, whose weights have
+# to be downloaded. Networks pretrained on *music* are a source that works offline (whether they
+# beat ImageNet weights is not measured here: notebook 06 has no ImageNet weights offline):
+# musicnn (Pons and Serra, 2019) ships four checkpoints in its PyPI wheel, trained to tag 3-s
+# excerpts of the Million Song Dataset (MSD, 50 tags) or MagnaTagATune (MTT, 50 tags), each as
+# the musically motivated *musicnn* architecture and as a VGG-like CNN. Their TF1 code does not
+# run on TensorFlow 2, so `helpers.models.pretrained_port` rebuilds both architectures from Keras layers
+# and copies every variable from the checkpoints.
+#
+# 1. **The port, checked**: our taggrams against the ones musicnn itself published for GTZAN.
+# 2. **Clip embeddings** (taggram statistics, the penultimate layer, the mid-end's pooled
+#    features) of every checkpoint with logistic regression and an RBF SVM, regularisation
+#    chosen by cross-validation on the training clips; alone, fused with the 57 handcrafted
+#    features, and the handcrafted features alone on the same clips.
+# 3. **The main seed report's head on a frozen base** (dense 128, dropout 0.5, softmax) trained on 3-s
+#    windows, early-stopped on validation clips, clip probabilities averaged over windows; then
+#    **full fine-tuning** of the best checkpoint at a low learning rate.
+# 4. **Beyond one head**: heads of more training seeds and their means, regressions on clip
+#    statistics with the handcrafted features, fewer windows per clip; chosen on validation,
+#    each compared with one head over several training seeds on the same test clips.
+# 5. **The fault-filtered table** of every experiment, the best model's confusion matrix, a map
+#    of the embeddings, and **the default model** that `python -m helpers.predict` uses.
+#
+# Words used below: the **port** is our Keras rebuild of musicnn; a **taggram** is the network's
+# 50 tag probabilities per 3-s window. MSD's 50 tags include genre words (rock, pop, jazz, metal,
+# blues, hip-hop, country, ...), so a classifier on the taggram partly reads genre tags the
+# network was trained to output. **taggram-stats** are each clip's mean and standard deviation of
+# the taggram over its windows; **midlevel** is the pooled output of musicnn's mid-end. The
+# **reference** is the set of taggrams musicnn's authors published for GTZAN: where our audio is
+# absent it stands in for it, and a dataset named `gtzan+reference` uses both. The **fixed split**
+# of GTZAN is its fault-filtered, artist-conditional split (notebook 00); the **penultimate**
+# layer is the one before the tag outputs (VGG: `pool5`).
+#
+# **Pretrained, frozen, fine-tuned, from scratch.** A pretrained network has weights learned on
+# another, larger task: here, tagging songs of the Million Song Dataset or MagnaTagATune. With a
+# *frozen base* those weights stay fixed: the base turns each window into features, and only a
+# new head on top learns the genres, which is cheap and needs few clips. *Fine-tuning* trains
+# every weight further at a low learning rate, so that the base adapts to the genres without
+# losing what it learned. Training *from scratch* starts from random weights and learns
+# everything from the genre clips alone, as notebook 04's CNNs do.
 
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
@@ -132,23 +143,15 @@ print(f"{protocols[0]}, the largest test set ({size} clips): its {len(largest)} 
 display(largest)
 
 # %% [markdown]
-# ## 3. The seed's head on a frozen base
+# ## 3. The seed report's head on a frozen base
 #
-# The main seed's recipe on top of each checkpoint: its penultimate layer (VGG: pool5) per 3-s
+# The main seed report's recipe on top of each checkpoint: its penultimate layer (VGG: pool5) per 3-s
 # window, a dense layer of 128, dropout 0.5 and a softmax, trained on the training clips' windows
 # with early stopping on the validation clips of the same protocol (the fixed split's own
 # validation part; a tenth of the random split's training clips). Where the reference exists, the
 # same head also runs on MSD-musicnn's taggram windows of the port's clips plus the reference's,
 # which gives it every genre's training clips. Look at the validation balanced accuracy (in the
 # records, `extra`): it, not the test score, chooses the head to fine-tune and the default model.
-#
-# **Pretrained, frozen, fine-tuned, from scratch.** A pretrained network has weights learned on
-# another, larger task: here, tagging songs of the Million Song Dataset or MagnaTagATune. With a
-# *frozen base* those weights stay fixed: the base turns each window into features, and only a
-# new head on top learns the genres, which is cheap and needs few clips. *Fine-tuning* (below)
-# trains every weight further at a low learning rate, so that the base adapts to the genres
-# without losing what it learned. Training *from scratch* starts from random weights and learns
-# everything from the genre clips alone, as notebook 04's CNNs do.
 
 # %%
 config.seed_everything(cfg.seed)
@@ -178,8 +181,8 @@ display(heads.head_table([best_head.chosen, best_head.record]))
 # %% [markdown]
 # ## 4. Beyond one head: more seeds, ensembles, stacking, fewer windows
 #
-# The head above was trained once, with the main seed. Could a better default come from the same
-# windows? Candidates, on the chosen head's windows and the same train/validation/test clips:
+# The head above was trained once, with one training seed (42). Could a better default come from
+# the same windows? Candidates, on the chosen head's windows and the same train/validation/test clips:
 #
 # * **one head** per training seed: how much the seed alone moves the score;
 # * **mean of N heads**: the window probabilities of N heads (different seeds) averaged, an
@@ -195,7 +198,9 @@ display(heads.head_table([best_head.chosen, best_head.record]))
 #
 # The seeds come in groups, each group the same recipe with other seeds, so every candidate can
 # be compared with one head group by group on the same test clips. Look first at the validation
-# columns (they choose), then at the test columns (they only report).
+# columns (they choose), then at the test columns (they only report). Only one head and the mean
+# of heads can become the default model (section 8): the others need inputs that one network on
+# audio windows does not compute, or are another way of running the same model.
 
 # %%
 config.seed_everything(cfg.seed)
@@ -235,7 +240,8 @@ for heading, table in study.test_set_rankings(everything, HEADLINE, LABEL, cfg.f
 #
 # The most accurate record of this notebook on the largest test set of the fixed split. It is
 # one of many configurations scored on the same test clips, so its number is a best case; the
-# ranking above shows all of them.
+# ranking above shows all of them. Look at the genres it confuses most (the largest
+# off-diagonal cells) and at the per-genre recall of those genres below.
 
 # %%
 best = study.best_record(records + head_results + candidates.records, HEADLINE)
@@ -264,9 +270,9 @@ embedded = study.embedding_map(tracks, SETTINGS["checkpoints"][0], LABEL, cfg.fi
 # on a tie), as one Keras model (standard layers only, so it loads in safe mode). The regressions
 # and blends are not candidates here: they need clip statistics and handcrafted features that one
 # network on audio windows does not compute. The 3-s hop is not a candidate either: it is a way of
-# running the same model, not another model, and the multi-genre model's threshold was chosen at a
-# 1-s hop; `python -m helpers.library classify --hop-seconds 3` runs the default that way (section
-# 4 gives its scores). The saved model is scored again by itself, so its
+# running the same model, not another model; `python -m helpers.library classify MUSIC_DIR --catalog
+# catalog.parquet --hop-seconds 3` runs the default that way (section 4 gives its scores). Look at
+# the choice table: the row with the highest validation balanced accuracy is the one saved. The saved model is scored again by itself, so its
 # card's test scores are its own. It is saved with a card that `python -m helpers.predict --about`
 # prints, and reloaded here to classify a clip as a user would.
 

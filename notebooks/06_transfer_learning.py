@@ -132,7 +132,9 @@ display(study.split_sizes(split_by_protocol))
 # general patterns (edges, textures, onsets), which a genre classifier needs too, so the genre
 # clips only have to train a head (frozen base) or adjust the weights a little (fine-tuning, at a
 # learning rate low enough not to erase them). A network from random initialisation has to learn
-# all of it from the genre clips alone: it is the control that shows what the pretrained weights add.
+# all of it from the genre clips alone: for VGG16 and ResNet50, the same architecture from random
+# initialisation is the control that shows what their ImageNet weights add (when those weights
+# are available); MSD-VGG has no such twin here, so its rows compare whole pipelines.
 
 # %%
 # Every source under every recipe, each on its input: a music network on its windows, the others on the images.
@@ -147,8 +149,8 @@ display(evaluate.accuracy_table(records))
 
 # %% [markdown]
 # One training run per network cannot say which network is better: another seed gives another
-# network and other scores. Two runs are trained again with further seeds (`TRANSFER["seeds"]` of
-# the profile) on the headline split: the music network's frozen base with the seed's head, and
+# network and other scores. Two runs are trained again with further seeds (`SETTINGS["seeds"]`, from
+# the profile) on the headline split: the music network's frozen base with the seed report's head, and
 # the fully trained image network with the best validation accuracy (chosen without the test
 # clips). Their difference
 # counts as a finding only if it keeps its sign in every seed and its paired bootstrap interval
@@ -173,8 +175,9 @@ fig = plots.accuracy_by_protocol(records, f"{LABEL}: transfer networks, test acc
 plots.save(fig, cfg.figures_dir, "06_accuracy")
 
 # %% [markdown]
-# Training curves of the runs that trained the whole network: a validation loss that rises while
-# the training loss falls is where early stopping kept the weights.
+# Training curves of the runs that trained the whole network. Early stopping keeps the weights of
+# the epoch with the lowest validation loss (the dot): where the validation loss rises afterwards
+# while the training loss keeps falling, the network has begun to memorise its training clips.
 
 # %%
 fig = plots.training_curves(study.training_curves(runs, HEADLINE),
@@ -267,15 +270,16 @@ display(Markdown(study.reading(records, multi_records, sources, HEADLINE, seeded
 # %% [markdown]
 # ## Try it yourself
 #
-# 1. **Without ImageNet weights.** Set `VGG16_WEIGHTS = "random"` in the parameters cell and run
-#    the notebook again.
+# 1. **With ImageNet weights.** On a machine that can download them once, or with Keras' notop
+#    file at hand, set `VGG16_WEIGHTS = "/path/to/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"`
+#    (or `$MGC_VGG16_WEIGHTS`) in the parameters cell and run the notebook again.
 #
 #    <details><summary>Hint</summary>
 #
-#    VGG16's runs are now called `vgg16-random-init`: its frozen run becomes a random-feature
-#    baseline and its full run trains from scratch. The gap to this render's `vgg16-imagenet`
-#    rows is what the ImageNet weights add (if the first output line says that they were
-#    unavailable here, this render already shows the random-initialisation rows).
+#    VGG16's runs are then called `vgg16-imagenet`: its frozen run is transfer learning and its
+#    full run fine-tunes. The gap to this render's `vgg16-random-init` rows (same architecture,
+#    random weights) is what the ImageNet weights add; `VGG16_WEIGHTS = "random"` gives the
+#    random-initialisation rows again on a machine that has the weights.
 #
 #    </details>
 #

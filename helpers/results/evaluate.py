@@ -312,7 +312,7 @@ def side_by_side(records: Sequence[dict], metric: str = "accuracy") -> pd.DataFr
     cells = {}
     for r in records:
         cells.setdefault(r["model"], {})[r["protocol"]] = metric_cell(r, metric) + (" (failed)" if failure(r) else "")
-    table = pd.DataFrame(cells).T.loc[_models(records)]
+    table = pd.DataFrame(cells).T.loc[_models(records)].fillna("n/a (not run)")
     return table[protocol_order(table.columns)].rename_axis(f"{METRIC_NAMES.get(metric, metric)} (95% CI)")
 
 
@@ -386,7 +386,7 @@ def accuracy_table(records: Sequence[dict]) -> pd.DataFrame:
         extra = r.get("extra") or {}
         epochs = f" · {extra['epochs_run']} epochs (best {extra['best_epoch']})" if "epochs_run" in extra else ""
         rows.append({"model": r["model"], "input": r.get("representation", ""), "protocol": r["protocol"],
-                     "train / valid acc.": f"{_three(extra.get('train_accuracy'))} / {_three(extra.get('valid_accuracy'))}",
+                     "train / valid acc.": f"{score_text(extra.get('train_accuracy'))} / {score_text(extra.get('valid_accuracy'))}",
                      "test acc. [95 % CI]": metric_cell(r, "accuracy"),
                      "balanced acc. / macro-F1": f"{r['metrics']['balanced_accuracy']['value']:.3f} / "
                                                  f"{r['metrics']['macro_f1']['value']:.3f}",
@@ -395,7 +395,7 @@ def accuracy_table(records: Sequence[dict]) -> pd.DataFrame:
     return drop_constant(pd.DataFrame(rows), ("input",))
 
 
-def _three(value: float | None) -> str:
+def score_text(value: float | None) -> str:
     """A score to three decimals; ``n/a`` where there is none (a baseline has no training accuracy)."""
     return "n/a" if value is None or pd.isna(value) else f"{value:.3f}"
 

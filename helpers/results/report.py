@@ -196,7 +196,8 @@ def protocol_reading(records: Sequence[dict], dataset_label: str) -> str:
         said = []
         if usable:
             best = max(usable, key=lambda r: _value(r, "balanced_accuracy"))
-            said.append(f"best by balanced accuracy: **{best['model']}** ({_what(best)}): {metrics(best)}"
+            said.append((f"best by balanced accuracy: **{best['model']}**" if len(usable) > 1 else f"**{best['model']}**")
+                        + f" ({_what(best)}): {metrics(best)}"
                         + (" (one training run each: a ranking of these runs, not a finding)" if len(usable) > 1 else ""))
         elif models:
             said.append("every model run failed")

@@ -32,7 +32,7 @@ from ..data import splits
 from ..inputs import network_inputs, spectrograms
 from ..models import networks, transfer_nets
 from ..models.transfer_nets import WeightSource
-from ..results import comparisons, evaluate
+from ..results import comparisons, evaluate, report
 from ..results.records import training_seed
 from ..runtime import seed_everything
 
@@ -488,6 +488,8 @@ def reading(records: Sequence[dict], multi_records: Sequence[dict], sources: Seq
         lines.append(f"- **Best by validation accuracy under {protocol}**: {best['model']}, test accuracy {_cell(best)} "
                      f"(balanced {_cell(best, 'balanced_accuracy')}, macro-F1 {_cell(best, 'macro_f1')}) on "
                      f"{best['sizes']['test']} test clips"
+                     + (f" ({report.test_coverage(best)}: not like for like with a full test set)"
+                        if report.test_coverage(best) else "")
                      + (f"; the majority-class baseline scores {_cell(baseline)}" if baseline else "") + ".")
     except ValueError:
         lines.append(f"- **No run under {protocol} learned**: none is reported as a result.")
@@ -512,9 +514,12 @@ def reading(records: Sequence[dict], multi_records: Sequence[dict], sources: Seq
         else:
             diff = comparisons.seeded_difference(group, references, resamples=resamples, seed=seed)
             lines.append("- **Over training seeds**: " + comparisons.difference_sentence(
-                name, reference, diff, protocol, group[0]["sizes"]["test"]) + ".")
+                name, reference, diff, protocol, group[0]["sizes"]["test"]) + ". The two runs differ in their input "
+                f"({group[0].get('representation')} vs {references[0].get('representation')}), their architecture and "
+                "where their weights come from, all at once: the difference is between these two pipelines, not a "
+                "measure of what pretraining alone adds.")
     if failed:
-        lines.append(f"- **Did not learn** (reported as failed, not as numbers): {', '.join(failed)}.")
+        lines.append(f"- **Did not learn under {protocol}** (reported as failed, not as numbers): {', '.join(failed)}.")
     gaps = []
     for model in dict.fromkeys(r["model"] for r in records if not evaluate.is_baseline(r)):
         pair = {r["protocol"]: r for r in records if r["model"] == model}

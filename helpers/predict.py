@@ -235,6 +235,19 @@ def classify(paths: Sequence[str | Path], model, sidecar: dict, top: int = 3) ->
     return pd.DataFrame(rows, columns=["file", "genre", "probability", "top", "windows", "note", "error"])
 
 
+def beside_truth(shown: pd.DataFrame, truth: Sequence[str]) -> pd.DataFrame:
+    """:func:`classify`'s table for reading in a notebook, with the true genre of each file (in the same order)
+    beside the predicted one: file name without folders, true, predicted, the three most probable (``top``
+    already holds the winner's probability), windows; ``note`` and ``error`` kept only where a row has one."""
+    table = pd.DataFrame({"file": shown["file"].map(lambda f: Path(f).name).to_numpy(), "true": list(truth),
+                          "predicted": shown["genre"].to_numpy(), "most probable": shown["top"].to_numpy(),
+                          "windows": shown["windows"].to_numpy()})
+    for column in ("note", "error"):
+        if column in shown and shown[column].astype(bool).any():
+            table[column] = shown[column].to_numpy()
+    return table
+
+
 def _file_probabilities(paths: Sequence[str | Path], model, prep: dict):
     """Per file ``(path, mean window probabilities, windows, notes, error)``; an unreadable file has its reason in ``error``."""
     for path in paths:

@@ -15,9 +15,11 @@
 #    fault-filtered split; a majority-class baseline for each.
 # 3. **A keras-tuner grid search** over the profile's grid (listed below), run separately under
 #    each protocol on that protocol's own validation clips, then the tuned CNN under each.
-# 4. **A CRNN** (convolution blocks, then an LSTM over time) and **the small CNN** of the
-#    3-s-segment report (64 mel bands; clip accuracy by averaging segment probabilities). The
-#    networks on audio also run on the balanced genres alone, under their own dataset label.
+# 4. **A CRNN** (convolution blocks, then an LSTM over time: a long short-term memory, a recurrent
+#    layer that reads the sequence of frames one step at a time and carries a memory of the earlier
+#    ones) and **the small CNN** of the 3-s-segment report (64 mel bands; clip accuracy by averaging
+#    segment probabilities). The networks on audio also run on the balanced genres alone, under
+#    their own dataset label.
 # 5. **Saved models** that classify new audio files (`python -m helpers.predict`).
 #
 # Image size, epochs and the grid depend on the profile (`helpers/config.py`, `NETWORKS`): the
@@ -92,6 +94,11 @@ print(f"{len(tracks)} readable audio clips; 30-s protocols: {', '.join(CLIP_PROT
 # missing: the cache is shared), and the Kaggle images when the dataset has them
 # (`study.kaggle_images`). Both become `(n, size, size, 1)` arrays in [0, 1] (`size`: the profile's
 # `image_size`), cached on disk under a key of the files and settings.
+#
+# On GTZAN the two counts printed below differ: the audio here is a partial copy of GTZAN, with
+# some genres holding fewer clips than others (notebook 00 counts them), while the Kaggle image
+# set covers every clip. Sections 2-4 train on the Kaggle images when there are some; the networks
+# on the audio (section 5) see only the clips present.
 
 # %%
 own = study.own_images(tracks, NET["image_size"], cfg.cache_for("spectrograms"), INPUT_CACHE, cfg.jobs)
@@ -118,6 +125,11 @@ study.input_figures(IMAGES, LABEL, cfg.seed, cfg.figures_dir)
 # fixed split trains on fewer clips), and under the fault-filtered split (train / validation /
 # test lists with no artist on two sides). Look at the `status` column before the numbers: a run
 # that did not learn is marked as failed.
+#
+# Each training prints a progress line that shows the *last* epoch trained, while the record and
+# the table keep the epoch restored by early stopping (the one with the lowest validation loss).
+# So a run whose progress line shows a decent accuracy can still be reported as "did not learn":
+# the verdict is made on the restored epoch.
 
 # %%
 EQUAL = study.equal_train_size(IMAGES.table, FIXED, cfg.seed)
@@ -144,6 +156,12 @@ plots.save(fig, cfg.figures_dir, "04_curves_base_cnn")
 # never chosen on any of its test clips. Tuner state lives under the run's output folder
 # (`tuner/`, not committed); `OVERWRITE_TUNER = False` reloads a finished search. Each
 # protocol's trials are saved beside the records (`results/cnn_gridsearch/*__trials.csv`).
+#
+# The validation accuracy a trial reports is its best epoch within the short budget of epochs
+# per trial (printed below), and the winner is the best of many trials: an optimistic number. The
+# table after the search shows the chosen setting retrained in a longer run, with the validation
+# accuracy of the epoch restored by early stopping, so the two validation numbers differ; only
+# that table's test column scores the setting on clips that played no part in choosing it.
 
 # %%
 print(study.grid_summary(NET["grid"], NET["tuner_epochs"]))
@@ -215,10 +233,11 @@ plots.save(fig, cfg.figures_dir, "04_balanced_accuracy_by_protocol")
 # %% [markdown]
 # ### Against the seed reports
 #
-# The accuracies the seed reports state (`helpers.results.seed_reports`: their own random splits,
-# 128 x 128 images, 50 epochs) beside this run's, on the seed's protocol and on the fixed
-# split. Different test sets, image sizes and epochs: read the columns as orders of magnitude,
-# and our interval as the uncertainty of ours alone.
+# The accuracies the seed reports state (`helpers.results.seed_reports`: their own random splits
+# and settings, named row by row in the third column) beside this run's, on the seed's protocol
+# and on the fixed split. Test sets, inputs and training budgets differ from row to row and from
+# the seeds': read each row as a rough comparison, not a test, and our interval as the
+# uncertainty of ours alone.
 
 # %%
 display(Markdown(report.readme_table(records)))
@@ -236,11 +255,12 @@ display(per_genre)
 print(mistakes)
 
 # %% [markdown]
-# Listen to some of the tuned CNN's mistakes under the last protocol (one clip per confusion, the
-# most frequent first, among the test clips whose audio is here): can you hear why it hesitated?
+# Listen to some of the tuned CNN's mistakes under the fixed split (the last protocol where the
+# dataset has none; one clip per confusion, the most frequent first, among the test clips whose
+# audio is here): can you hear why it hesitated?
 
 # %%
-plots.mistaken_excerpts(list(tuned.values())[-1][0]["extra"]["test_clips"], tracks, n=3)
+plots.mistaken_excerpts(study.headline_record(tuned, cfg.dataset.fixed_split_name)["extra"]["test_clips"], tracks, n=3)
 
 # %% [markdown]
 # ## 7. Saved models for new music
@@ -257,6 +277,13 @@ plots.mistaken_excerpts(list(tuned.values())[-1][0]["extra"]["test_clips"], trac
 saved = study.save_audio_models(audio_runs, AUDIO, cfg.dataset.name, study.audio_preprocessing(tracks, NET["image_size"]),
                                 cfg.models_dir)
 
+# %% [markdown]
+# The saved base CNN on this repository's PNGs classifies a few of its test clips (the first of
+# each genre) from their audio files. Read each row's `true` genre (the clip's label) against
+# `predicted` (the model's answer); `most probable` lists its three most probable genres with
+# their probabilities (how sure it was). A handful of clips shows how to use the model, not how
+# good it is: its test scores are in the tables above.
+
 # %%
 model, sidecar = saved["base-cnn-own-png"]
 example = tracks.set_index("track_id").loc[own.table["track_id"].iloc[0]]
@@ -265,7 +292,7 @@ same = np.allclose(rebuilt[0], own.X[0], atol=1e-6)
 print(f"input rebuilt from {example.name} equals its training image: {same}")
 assert same
 clips = study.example_clips(audio_runs, tracks, cfg.dataset.name, "base-cnn-own-png")
-predict.classify(clips["path"], model, sidecar).assign(file=clips["track_id"].to_numpy(), true=clips["genre"].to_numpy())
+predict.beside_truth(predict.classify(clips["path"], model, sidecar), clips["genre"])
 
 # %% [markdown]
 # From a shell, on any audio files or folders (MP3, FLAC, WAV, OGG, ...):
@@ -274,7 +301,8 @@ predict.classify(clips["path"], model, sidecar).assign(file=clips["track_id"].to
 # python -m helpers.predict runs/<profile>-<dataset>/models/small-cnn-log-mel-3s.keras my_song.mp3 my_music/
 # ```
 #
-# (`<profile>-<dataset>` is the run folder this notebook printed in its first cell.)
+# (Replace `runs/<profile>-<dataset>/models/` by the folder of the path the save cell above printed:
+# the committed render saved its models under `models/`.)
 
 # %% [markdown]
 # ## What we learned
@@ -293,12 +321,32 @@ display(Markdown("\n\n".join([
 # %% [markdown]
 # ## Try it yourself
 #
-# 1. **A larger grid.** Add a value to one parameter of the `report` grid in
-#    `helpers/models/zoo.py` (`GRIDS`) and run `./run_all.sh --only 04`. *Hint:* the number of
-#    trials is the product of the number of values per parameter (the grid line above prints it);
-#    compare the chosen setting and its validation accuracy with this render's.
+# 1. **A larger grid.** Add a value to one parameter of the grid your profile uses (the grid
+#    line above names it) in `helpers/models/zoo.py` (`GRIDS`) and run `./run_all.sh --only 04`.
+#
+#    <details><summary>Hint</summary>
+#
+#    Try it with `--profile smoke` first (`./run_all.sh --only 04 --profile smoke`): it runs in
+#    minutes, but it uses the `smoke` grid, so that is the grid to edit for that try; the `report`
+#    profile uses the `report` grid. The number of trials is the product of the number of values
+#    per parameter (the grid line above prints it); compare the chosen setting and its validation
+#    accuracy with this render's.
+#
+#    </details>
+#
 # 2. **The seed's image size.** Run with `--profile paper` (128 x 128 images, 50 epochs; a GPU
-#    helps). *Hint:* read the fault-filtered rows first: does a larger image change the gap to the
-#    random split?
-# 3. **Your own song.** Classify a file with the small CNN saved above. *Solution:* the
-#    `python -m helpers.predict` command in the previous section, with your file's path.
+#    helps).
+#
+#    <details><summary>Hint</summary>
+#
+#    Read the fault-filtered rows first: does a larger image change the gap to the random split?
+#
+#    </details>
+#
+# 3. **Your own song.** Classify a file with the small CNN saved above.
+#
+#    <details><summary>Hint</summary>
+#
+#    Solution: the `python -m helpers.predict` command in the previous section, with your file's path.
+#
+#    </details>

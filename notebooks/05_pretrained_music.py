@@ -169,7 +169,8 @@ display(heads.head_table(head_results))
 # the port's clips only, even when the head was trained with the reference's (the record keeps
 # `initialised_from`). On a CPU the windows start every `tune_hop_seconds` (the profile's
 # setting) instead of every second. Compare the two rows by validation balanced accuracy: their
-# test sets differ when the head's table included the reference.
+# test sets differ when the head's table included the reference, and the line under the table
+# says how evenly the fine-tuned model's test clips cover the genres.
 
 # %%
 config.seed_everything(cfg.seed)
@@ -177,6 +178,8 @@ best_head = study.fine_tune_best(tracks, head_results, trained_heads, SETTINGS, 
                                  resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, profile=cfg.profile.name)
 head_results.append(best_head.record)
 display(heads.head_table([best_head.chosen, best_head.record]))
+# the port's test clips may miss genres: then accuracy and balanced accuracy part ways
+print(f"fine-tuned, test clips: {report.test_coverage(best_head.record) or 'every genre, none under half the largest'}")
 
 # %% [markdown]
 # ## 4. Beyond one head: more seeds, ensembles, stacking, fewer windows
@@ -189,8 +192,8 @@ display(heads.head_table([best_head.chosen, best_head.record]))
 #   *ensemble*;
 # * **stats regression**: logistic regression on each clip's mean and standard deviation of the
 #   layer over its windows; **stats+features regression**: the same with the 57 handcrafted
-#   features of notebook 03 appended (two kinds of input *stacked*); the regularisation of each
-#   chosen on validation;
+#   features of notebook 03 appended: *stacking* here means two kinds of input side by side in
+#   one classifier; the regularisation of each chosen on validation;
 # * **blend**: the mean of heads and the better regression averaged, the weight chosen on
 #   validation;
 # * **mean, 3-s hop**: the mean of heads on one window in three (a 3-s hop instead of 1 s): a
@@ -226,7 +229,9 @@ display(study.seeded_table(candidates, resamples=cfg.profile.ci_resamples, seed=
 # variants, ranked separately per test set: only runs scored on the same test clips compare
 # directly. The largest test set is the fixed split's whole test list (the features CSV and the
 # reference taggrams cover it); the audio here covers part of it, with uneven genres, so look at
-# balanced accuracy there. Each bar has its 95 % interval.
+# balanced accuracy there. Each bar has its 95 % interval. A status *same predictions as ...*
+# marks one model listed under two names (section 3's frozen head is section 4's one head of
+# seed 42; the default is a mean of heads): count it once.
 
 # %%
 everything = report.load_records(cfg.results_dir, cfg.profile.name)  # this profile's runs only
@@ -253,7 +258,9 @@ display(evaluate.per_genre_table(best))
 # ## 7. A map of the embeddings
 #
 # A t-SNE map of MSD-musicnn's taggram statistics, one dot per clip (audio through the port, and
-# the reference where audio is absent). Look for genres that form their own islands and genres
+# the reference where audio is absent). t-SNE (t-distributed stochastic neighbour embedding) places
+# the clips on a plane so that clips close in the 100-number statistics stay close; the distances
+# between far-apart islands, and the axes, mean nothing. Look for genres that form their own islands and genres
 # that overlap; the map is a 2-D picture of distances, so it suggests, but does not prove, which
 # confusions a classifier will make (compare with the confusion matrix above).
 
@@ -272,9 +279,10 @@ embedded = study.embedding_map(tracks, SETTINGS["checkpoints"][0], LABEL, cfg.fi
 # network on audio windows does not compute. The 3-s hop is not a candidate either: it is a way of
 # running the same model, not another model; `python -m helpers.library classify MUSIC_DIR --catalog
 # catalog.parquet --hop-seconds 3` runs the default that way (section 4 gives its scores). Look at
-# the choice table: the row with the highest validation balanced accuracy is the one saved. The saved model is scored again by itself, so its
-# card's test scores are its own. It is saved with a card that `python -m helpers.predict --about`
-# prints, and reloaded here to classify a clip as a user would.
+# the choice table: the row with the highest validation balanced accuracy is the one saved. The
+# saved model is scored again by itself, so its card's test scores are its own. It is saved with a
+# card that `python -m helpers.predict --about` prints, and reloaded here to classify a few test
+# clips as a user would: read the true genre beside the predicted one and the three most probable.
 
 # %%
 # saved, and marked in its record (the README names it): the model chosen on validation clips only
@@ -283,10 +291,10 @@ record, path = study.save_default(best_head, candidates, cfg.models_dir, cfg.res
 display(study.choice_table(candidates, best_head))  # validation scores: what chose it
 model, sidecar = artifacts.load_artifact(path)
 print(predict.about(path, sidecar))
-# one test clip of the fixed split per genre that has one (the first otherwise), with its true genre
+# the first test clip of the fixed split of each genre that has one, for the first study.DEMO_CLIPS genres
 examples = study.demo_clips(tracks)
 shown = predict.classify(examples["path"].tolist(), model, sidecar)
-print(study.demo_table(shown, examples).to_string(index=False))
+print(predict.beside_truth(shown, examples["genre"]).to_string(index=False))
 
 # %% [markdown]
 # Listen to test clips that the default model gets wrong (from its record's test predictions: the

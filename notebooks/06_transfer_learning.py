@@ -216,7 +216,13 @@ plots.mistaken_excerpts(chosen["extra"]["test_clips"], tracks, n=3)
 # Look at the exact-set accuracy (both genres, nothing else) beside the seed's, and at how often
 # both true genres are the two most probable. The intervals resample the items as if they were
 # independent; a genre with few clips lends the same clip to several items
-# (the table's `items (clips)`), so there they are narrower than they should be.
+# (the table's `items (clips)`), so there they are narrower than they should be. Reading the
+# columns: `chance exact set` is the exact-set accuracy of always answering the two commonest
+# training genres (the floor to beat); `threshold` says where it was chosen (on validation items,
+# or the seed's fixed 0.2); `(port + reference)` in a model's name means its training clips went
+# through our port of musicnn where we have their audio and used the published taggrams where
+# we do not. The last row is the seed report's own number, with `n/a (not reported)` where it
+# states none.
 
 # %%
 MULTI_PROTOCOL = HEADLINE
@@ -246,7 +252,9 @@ plots.save(fig, cfg.figures_dir, "06_thresholds")
 # The multi-genre model for your own music: MSD-musicnn with its sigmoid head and the threshold
 # chosen on the mixed validation items, saved beside the default model. It prints a genre set per file:
 # `python -m helpers.predict --multi FILE`. Here it reads two mixed test items written as WAV files, as a user's
-# files would be read.
+# files would be read. Compare each file's `true` pair with the predicted `genres` (each with its
+# probability): a set with one genre, or three, misses the exact set. Two items show how the
+# command is used; the table above, not these two, measures how well it works.
 
 # %%
 deployed = study.deployed_record(multi_records, candidates[0], mode="mix")

@@ -14,7 +14,9 @@
 # 2. **measures leakage**: the same network under the seeds' segment-level random split, a
 #    clip-level random split and the fault-filtered split, and with augmentation before versus
 #    after the split; intervals resample whole clips (a clip's segments are not independent);
-# 3. **measures augmentation** on the honest split, paired on the same test clips;
+# 3. **measures augmentation** on the honest split, paired on the same test clips (each
+#    comparison is one training run per condition, so not yet a finding, unless it is repeated
+#    over training seeds: exercise 3);
 # 4. **measures segment length** (3, 5, 10 s) with the base CNN, ResNet18 and the head on the
 #    music-pretrained network (MSD-musicnn), per segment and per clip (mean of segment probabilities).
 #
@@ -112,7 +114,9 @@ plots.save(fig, cfg.figures_dir, "07_copies")
 # test segment's neighbours from the same clip are in training; *augment-before-split* copies every
 # clip and splits the copies, so a test copy's siblings are in training. Both are compared with
 # their honest twin (clips split first). Segment accuracy is the one score every condition has; its
-# interval resamples whole clips. Look at the distance between each leaky point and its twin.
+# interval resamples whole clips. In a leaky row a clip counts on both sides of the split (some of
+# its segments or copies train, others are tested), so its test clips are not unseen clips. Look
+# at the distance between each leaky point and its twin.
 
 # %%
 leakage = study.leakage_runs(inputs, S, dataset=MAIN, model_params=cfg.profile.model_params, **RUN)
@@ -131,12 +135,22 @@ plots.save(fig, cfg.figures_dir, "07_leakage")
 # %% [markdown]
 # ## 3. Augmentation on the honest split
 #
-# The same network and segments (the capped number per clip and per copy, as the leakage runs with
-# copies) on the honest split: no augmentation, the six-fold copies, the noise-and-mask copies, and
-# spectrogram masks on training batches. Only training clips are copied. Differences are paired on
-# the same test clips; look at whether an interval leaves zero. The features report's augmentation
-# numbers come first (`helpers.results.seed_reports`: its one random 80/20 split, ImageNet weights we
-# cannot download here, so they are quoted, not compared).
+# The same network and segments (as many segments per clip and per copy as the set-up cell
+# printed for the augmentation runs, as in the leakage runs with copies) on the honest split: no
+# augmentation, the six-fold copies, the noise-and-mask copies, and spectrogram masks on training
+# batches. Only training clips are copied. Differences are paired on the same test clips; look at
+# whether an interval leaves zero. Each condition is one training run, so a difference here is
+# not yet a finding, whatever its interval.
+#
+# Two rows are both the base CNN on 3-s segments under the honest split without augmentation,
+# yet their scores differ: the *none* row here, and the leakage table's honest row without copies
+# (reused as the base CNN's 3-s row of section 4). This one trains and tests on the capped number
+# of segments per clip printed above for the augmentation runs (the model name says how many per
+# clip), the other on as many segments per clip as printed for the leakage and segment studies;
+# and each is one training run.
+#
+# The features report's augmentation numbers come first (`helpers.results.seed_reports`: its one
+# random 80/20 split, ImageNet weights we cannot download here, so they are quoted, not compared).
 
 # %%
 display(seed_reports.report_rows("features report", where="augmentation experiments"))
@@ -187,8 +201,8 @@ plots.save(fig, cfg.figures_dir, "07_segment_length")
 # ## 5. Second view: every genre
 #
 # The leakage conditions without augmentation on every readable clip, where genres are uneven
-# (macro-F1 matters more here than accuracy), with the capped number of segments per clip of the
-# augmentation runs (a CPU budget). Skipped when the main evidence already is every clip.
+# (macro-F1 matters more here than accuracy), with the number of segments per clip printed above
+# for the augmentation runs (a CPU budget). Skipped when the main evidence already is every clip.
 
 # %%
 second = {}
@@ -214,9 +228,49 @@ if second:
 # ## Try it yourself
 #
 # 1. **Leak on purpose.** In the leakage table, compare *segment-random* with its honest twin.
-#    *Hint:* the gap is what a segment-level split adds; read it against the interval widths.
+#
+#    <details><summary>Hint</summary>
+#
+#    The gap is what a segment-level split adds; read it against the interval widths.
+#
+#    </details>
+#
 # 2. **Hear the copies.** `python -m helpers.inputs.augment FILE --policy six-fold --out augmented/`
-#    writes notebook 07's copies of any audio file. *Hint:* listen for the stretch factors.
-# 3. **More seeds.** Is the best segment length still best with another training seed? Change
-#    `DEFAULT_SEED` in `helpers/runtime.py`, run `./run_all.sh --only 07`, and compare the
-#    per-length table. *Hint:* a difference must hold over at least 3 seeds to be a finding here.
+#    writes notebook 07's copies of any audio file.
+#
+#    <details><summary>Hint</summary>
+#
+#    Listen for the stretch factors.
+#
+#    </details>
+#
+# 3. **More seeds.** Is the best segment length still best with another training seed? In the
+#    set-up cell, write `cfg = config.setup(PROFILE, DATASET, seed=7)`, run the notebook again, then
+#    once more with a third seed. Each record's file name carries its seed, so the runs of every
+#    seed sit side by side in `cfg.results_dir / study.EXPERIMENT` (`results/augmentation_segments`
+#    for the committed render). Then compare two lengths seed by seed:
+#
+#    ```python
+#    from helpers.results import comparisons, evaluate
+#    from helpers.results.records import training_seed
+#
+#    found = evaluate.load_all(cfg.results_dir / study.EXPERIMENT)
+#    def per_seed(model):  # one record per training seed, in seed order, on the honest split
+#        return sorted((r for r in found if r["model"] == model and r["dataset"] == MAIN
+#                       and r["protocol"] == segment_runs[0]["protocol"]), key=training_seed)
+#    names = [r["model"] for r in segment_runs if r["model"].startswith("base-cnn")]  # shortest segments first
+#    a, b = per_seed(names[-1]), per_seed(names[0])  # the longest segments minus the shortest
+#    print([evaluate.status(r) for r in a + b])  # "ok" in every seed, or the pair is not compared
+#    diff = comparisons.seeded_difference(a, b, resamples=cfg.profile.ci_resamples)
+#    print(comparisons.difference_sentence(names[-1], names[0], diff, a[0]["protocol"], a[0]["sizes"]["test"]))
+#    ```
+#
+#    <details><summary>Hint</summary>
+#
+#    A difference must hold over at least 3 seeds to be a finding here: `difference_sentence`
+#    says "a finding" only when it has 3 seeds or more, keeps its sign in every seed and its
+#    paired interval excludes zero. The pairing needs the same test clips in every seed, which
+#    the fixed split gives. A model that failed in any seed is not compared: its mean and
+#    interval are not a result. The same check works for an augmentation against its *none* control.
+#
+#    </details>

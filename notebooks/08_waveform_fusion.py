@@ -100,8 +100,9 @@ display(study.split_sizes(found))
 # frequency structure itself. *Fusion* combines networks that read different inputs. Its
 # simplest form, often called late fusion, averages the genre probabilities of separately trained
 # networks; the slides' late fusion run here joins a little earlier: the two ResNet18 encoders'
-# pooled features are concatenated under one head and trained together. MixNet joins the
-# encoders of NNET1 and NNET2 the same way, but starts from their trained weights.
+# pooled features are concatenated under one head and trained together. By that definition it is
+# feature-level (intermediate) fusion; the name `late-fusion` follows the seed report's slides.
+# MixNet joins the encoders of NNET1 and NNET2 the same way, but starts from their trained weights.
 
 # %%
 first = found.splits[HONEST].query("split == 'test'")["track_id"].iloc[0]
@@ -127,6 +128,14 @@ display(seed_reports.report_metrics("FMA report"))
 # the run. NNET2 on log-mel takes NNET2-on-MFCC's best parameters; MixNet starts from that split's
 # two trained encoders and trains only its classifier; the two ResNet18 networks train from scratch.
 # Look at the test loss column beside accuracy (the report's table has both) and at runs marked failed.
+# The *test loss* is the mean cross-entropy on the test tracks' mid-track crops: minus the log of
+# the probability the network gave the true genre, averaged over the test tracks; lower is better,
+# and unlike accuracy it also counts how sure a right or wrong answer was.
+#
+# Each training prints a progress line that shows the *last* epoch trained, while the record and
+# the table keep the epoch restored by early stopping (the one with the lowest validation loss;
+# the `epochs (best)` column gives both). So a run whose progress line shows a decent accuracy can
+# still be reported as "did not learn": the verdict is made on the restored epoch.
 
 # %%
 storage = optuna_search.default_storage(study.study_file(cfg.results_dir, NAME, cfg.profile.name))
@@ -146,7 +155,11 @@ display(study.seed_style_table(records))
 # Every trial of every study: its validation loss (lower is better), its parameters and what
 # became of it (`PRUNED`: stopped by the median rule). With few trials the sampler is still in its
 # random start-up, so this is a seeded random search; the paper profile runs 30 trials per study.
-# The two figures are Optuna's own, for NNET2 on MFCC under the honest split.
+# A `PRUNED` trial's validation loss is the one of the epoch where it was stopped, earlier than a
+# completed trial's, so it does not compare with the completed trials' losses.
+# The two figures are Optuna's own, for NNET2 on MFCC under the honest split. The importance panel
+# needs several completed trials: with fewer than two it is a placeholder that says so, and with
+# a handful its importances are rough.
 
 # %%
 print(f"{LABEL}: every Optuna trial (validation loss on each split's validation tracks)")
@@ -180,6 +193,8 @@ plots.save(fig, cfg.figures_dir, "08_best_confusion")
 # The profile's seeded runs trained again with further seeds on the honest split, all tested on the
 # same tracks. A difference is a finding only when it keeps its sign in every seed and its interval
 # (resampling the test tracks, each track's correctness averaged over the seeds) excludes zero.
+# A model that failed in any seed is not compared (the verdict says so): its mean and interval
+# are not a result.
 
 # %%
 print(f"{LABEL}: test accuracy per training seed, and each pair's difference on the same test tracks")
@@ -222,6 +237,10 @@ display(Markdown(study.reading(runs, baselines, HONEST, LABEL, cfg.profile.ci_re
 #
 # 1. Run the notebook on FMA-small (`./run_all.sh --only 08 --dataset data/fma` after
 #    `python -m helpers.data download fma-small --dest data/fma`): the official split, 8 genres.
+#    The download needs a network connection (FMA-small is several gigabytes). Offline, try the
+#    same pipeline on the embedded synthetic dataset first:
+#    `./run_all.sh --only 08 --dataset synthetic --profile smoke` (minutes; it has no fixed split,
+#    and synthetic results say nothing about music).
 #
 #    <details><summary>Hint</summary>
 #

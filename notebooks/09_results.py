@@ -3,10 +3,12 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/09_results.ipynb)
 #
-# Built only from the results records (`results/**/*.json`) that notebooks 03 to 07 wrote:
-# nothing here trains or reads audio. Every table shows accuracy, balanced accuracy and
-# macro-F1 with their 95 % bootstrap intervals and the test size, and marks failed runs. The
-# README's results table is made by the same function (`python -m helpers.results.report readme`).
+# Built only from the results records (`results/**/*.json`) that notebooks 03 to 08 wrote:
+# nothing here trains or reads audio. The experiment tables show accuracy with its 95 % bootstrap
+# interval, balanced accuracy and macro-F1 as values in one cell (their intervals are in the
+# records and in `python -m helpers.results.evaluate summary results/`), the train / validation /
+# test sizes, and mark failed runs. The README's results table is made by the same function
+# (`python -m helpers.results.report readme`).
 #
 # ## What you will learn
 #
@@ -74,6 +76,11 @@ display(Markdown(report.overview_markdown(overview)))
 # An experiment with many configurations (notebook 05) shows its baselines and its 12 most
 # accurate runs per dataset and protocol (`helpers.studies.results_overview.show_experiment_tables`);
 # `python -m helpers.results.evaluate summary results/` lists all.
+#
+# Some rows of notebook 07 use leaky protocols (*segment-random*, *augment-before-split*):
+# segments or augmented copies of one clip sit on both sides of the split. Their sizes count
+# segments or copies rather than clips, and their scores measure memory, not generalisation:
+# read them only against their honest twins, never as a model's result.
 
 # %%
 study.show_experiment_tables(records, show=display)
@@ -112,7 +119,23 @@ display(Markdown(study.reading(records)))
 # ## Try it yourself
 #
 # 1. **Every metric of every run**: `python -m helpers.results.evaluate summary results/` prints
-#    one line per record. *Hint:* sort by balanced accuracy and compare with accuracy.
+#    one line per record, every metric with its interval. Sort the runs by balanced accuracy and
+#    compare the order with accuracy's.
+#
+#    <details><summary>Hint</summary>
+#
+#    The same table in the notebook: `from helpers.results import evaluate`, then
+#    `evaluate.summary_table(records, full=True).sort_values("balanced accuracy", ascending=False)`.
+#    Each metric cell is the text `value [low, high]`, so the sort orders by the value. Where do
+#    runs move between the two orders, and are they runs on uneven genres?
+#
+#    </details>
+#
 # 2. **Your own run**: render a notebook on another dataset (`./run_all.sh --dataset DIR --only 03`),
-#    then this notebook on that run's records (`./run_all.sh --dataset DIR --only 09`). *Hint:* the
-#    seed comparison shows only GTZAN rows; the experiment tables show yours.
+#    then this notebook on that run's records (`./run_all.sh --dataset DIR --only 09`).
+#
+#    <details><summary>Hint</summary>
+#
+#    The seed comparison shows only GTZAN rows; the experiment tables show yours.
+#
+#    </details>

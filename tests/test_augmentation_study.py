@@ -81,7 +81,11 @@ def test_run_condition_records_conditions_sizes_and_test_predictions(tmp_path):
     assert honest["metrics"]["accuracy"]["value"] > 0.5  # the toy vectors carry their genre
     assert len(list((tmp_path / study.EXPERIMENT).glob("*.json"))) == 2
     table = study.study_table([honest, leaky], resamples=50)
-    assert table.loc[1, "clip accuracy"] == "" and table.loc[0, "clip accuracy"] and table.loc[1, "segment accuracy"]
+    assert table.loc[1, "clip accuracy"] == study.LEAKY_CELL and table.loc[0, "clip accuracy"] and table.loc[1, "segment accuracy"]
+    differences = study.differences_table([honest, {**honest, "model": "copy"}], honest, resamples=20)  # reference left out
+    assert list(differences["model"]) == ["copy"] and list(differences.columns)[-2:] == ["accuracy difference", "macro-F1 difference"]
+    assert differences.loc[0, "accuracy difference"] == "+0.000 [+0.000, +0.000]"  # the same predictions
+    assert study._signed_cell(-0.0001, -0.02, 0.01) == "+0.000 [-0.020, +0.010]"
     with pytest.raises(ValueError, match="needs the augmented copies"):
         study.run_condition("dense-head", inputs, condition="augment-before-split", label="x", **settings)
 
@@ -89,6 +93,7 @@ def test_run_condition_records_conditions_sizes_and_test_predictions(tmp_path):
 def _record(sources, truth, predicted, clips=None, status_ok=True) -> dict:
     clips = clips or sorted(set(sources))
     return {"model": "m", "protocol": "p", "confusion": {"labels": list(GENRES)}, "failure": None if status_ok else "did not learn",
+            "sizes": {"train": 2, "test": len(clips)},
             "extra": {"test_segments_by_source": dict(source=list(sources), truth=list(truth), predicted=list(predicted)),
                       "test_clips": dict(id=clips, truth=[GENRES[0]] * len(clips), predicted=[GENRES[0]] * len(clips))}}
 
@@ -120,6 +125,11 @@ def test_the_reading_does_not_compare_a_run_that_did_not_learn(monkeypatch):
     text = study.reading({"segment-random": failed, "track-random": good}, {"none": good, "six-fold": failed}, [], "toy", 50)
     assert "Leakage by segments**: not measured" in text and "six-fold** minus no augmentation: not measured" in text
     assert "Did not learn" in text
+    # two runs that learned: their difference is one training run each, never a finding
+    other = _record(["c", "d"], [0, 1], [0, 1])
+    text = study.reading({"segment-random": good, "track-random": other}, {"none": good, "six-fold": good}, [], "toy", 50)
+    compared = [line for line in text.splitlines() if "minus" in line]
+    assert len(compared) == 2 and all(study.comparisons.VERDICT_WORDS["one run"] in line for line in compared)
 
 
 def test_copies_are_cached_per_clip_and_the_key_follows_the_policy(synthetic_dir, tmp_path, monkeypatch):

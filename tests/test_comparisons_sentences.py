@@ -34,6 +34,17 @@ def test_a_large_gain_from_one_run_is_one_run_not_a_finding():
     assert comparisons.difference_sentence("a", "b", three, "fault-filtered", 200).endswith(comparisons.VERDICT_WORDS["finding"])
 
 
+def test_a_seeded_comparison_with_a_failed_run_shows_no_mean_and_names_the_failed_seeds():
+    better, worse = np.ones(200, bool), np.r_[np.ones(100, bool), np.zeros(100, bool)]
+    ours = [_record(s, better) for s in (42, 43, 44)]
+    theirs = [_record(s, worse, "b") for s in (42, 43, 44)]
+    theirs[1], theirs[2] = ({**r, "failure": "did not learn"} for r in theirs[1:])
+    row = comparisons.seeded_row("a", ours, "b", theirs, resamples=100)
+    assert row["mean [95 % CI over clips]"] == "n/a (a run failed)" and row["verdict"] == "not compared: failed b (seeds 43, 44)"
+    assert comparisons.failed_in_seeds(ours) == ""
+    assert comparisons.seeded_row("a", ours, "b", [_record(s, worse, "b") for s in (42, 43, 44)], resamples=100)["verdict"] == "finding"
+
+
 def _reading_lines(notebook: Path) -> list[str]:
     """The lines of every generated markdown output (the readings) of a rendered notebook."""
     cells = json.loads(notebook.read_text())["cells"]

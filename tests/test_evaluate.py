@@ -174,7 +174,13 @@ def test_accuracy_by_protocol_names_every_protocol_in_the_legend():
     fig = plots.accuracy_by_protocol([record("m1", "random-70/10/20"), record("m2", "random-50/20/30")], "t")
     legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes)]  # the figure's or the axes' legend
     legend = [t.get_text() for box in legends if box is not None for t in box.get_texts()]
-    assert [t for t in legend if t.startswith("random")] == ["random-70/10/20", "random-50/20/30"]
+    assert [t for t in legend if t.startswith("random")] == ["random-70/10/20 (2 test clips)", "random-50/20/30 (2 test clips)"]
+    plt.close(fig)
+    # one model name on two inputs (the baselines of two inputs): two groups, each named by its input
+    twins = [{**record("baseline", "random-70/10/20"), "representation": rep} for rep in ("images", "log-mel")]
+    fig = plots.accuracy_by_protocol(twins, "t")
+    assert len(fig.axes[0].patches) == 2 and [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["baseline\nimages",
+                                                                                                     "baseline\nlog-mel"]
     plt.close(fig)
 
 
@@ -323,6 +329,9 @@ def test_tables_show_three_metrics_status_and_baselines_first():
     summary = evaluate.summary_table(records)
     assert list(summary["model"][:3]) == ["majority-class baseline", "a", "majority-class baseline"]
     assert summary["status"].tolist()[-1].startswith("FAILED: did not learn: training accuracy 0.29")
+    seeded = [make_record(model="cnn", params={"training": {"seed": s}}) for s in (42, 43)]
+    assert list(evaluate.summary_table(seeded + [make_record()])["model"]) == ["cnn (seed 42)", "cnn (seed 43)", "m"]
+    assert summary[evaluate.BALANCED_F1_COLUMN].str.fullmatch(r"\d\.\d{3} / \d\.\d{3}").all() and len(summary.columns) <= 8
     wide = evaluate.side_by_side(records, "balanced_accuracy")
     assert list(wide.index) == ["majority-class baseline", "a", "base-cnn (own PNGs)"]
     assert wide.loc["base-cnn (own PNGs)", "fault-filtered"] == evaluate.metric_cell(failed, "balanced_accuracy") + " (failed)"
@@ -333,6 +342,11 @@ def test_tables_show_three_metrics_status_and_baselines_first():
     assert table.loc[table["model"] == "base-cnn (own PNGs)", "train / valid acc."].item().startswith("0.289 / ")
     assert table["test acc. [95 % CI]"].str.fullmatch(r"\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]").all()
     assert {s.split(" · ")[0] for s in table["status"]} == {"ok", evaluate.status(failed)} and len(table.columns) <= 8
+    mixed = evaluate.accuracy_table([make_record(model="a"), make_record(model="a", dataset="synthetic-4genres",
+                                                                         representation="log-mel")])
+    assert list(mixed["dataset"]) == ["synthetic", "synthetic-4genres"] and list(mixed["model"]) == ["a (input not recorded)",
+                                                                                                     "a (log-mel)"]
+    assert len(mixed.columns) <= 8
     assert evaluate.metric_matrix(records).loc["a", "random-80/20"] == records[0]["metrics"]["accuracy"]["value"]
 
 

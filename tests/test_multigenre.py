@@ -228,7 +228,8 @@ def test_a_record_follows_the_results_schema_and_its_intervals_hold_the_values(t
     again = multigenre.multi_genre_record(truth, probabilities, genres, 0.3, model="m", dataset="d", protocol="p", mode="mix",
                                           sizes={}, threshold_source="s", resamples=200, seed=1)
     assert again["metrics"] == record["metrics"] and again["extra"]["chance_exact_set_accuracy"] == 0.0  # seeded; no counts
-    assert multigenre.record_table([record]).loc[0, "threshold"] == 0.3
+    assert multigenre.record_table([record]).loc[0, "threshold"] == "0.30 (validation)"
+    assert multigenre.record_table([again]).loc[0, "threshold"] == "0.30 (fixed)"  # source "s": neither validation nor seed's
 
 
 # ---------------------------------------------------------------------------- the threshold is chosen on validation songs

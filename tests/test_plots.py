@@ -41,7 +41,8 @@ def texts(ax) -> list[str]:
 def test_plots_imports_no_helpers_module_at_import_time():
     """Results figures need no audio stack and cannot take part in an import cycle (config least of all):
     the plots modules import one another only, and helpers.inputs.spectrograms inside the spectrogram figures."""
-    expected = {"__init__": ({"data", "listen", "pretrained", "results", "style"}, {"data", "listen", "pretrained", "results", "style"}),
+    modules = {"data", "listen", "pretrained", "resampling", "results", "style"}
+    expected = {"__init__": (modules, modules), "resampling": ({"results", "style"}, {"results", "style"}),
                 "listen": (set(), {".data", ".data.audio"}),
                 "data": ({"style"}, {"style", ".inputs.spectrograms"}),
                 "results": ({"pretrained", "style"}, {"pretrained", "style"}), "pretrained": ({"style"}, {"style"}),
@@ -236,7 +237,7 @@ def test_accuracy_by_protocol_draws_one_bar_per_model_and_protocol():
     assert len(ax.patches) == 3 and texts(ax) == ["a", "b"]
     assert ax.get_title() == "by protocol" and ax.get_ylabel() == "test accuracy (axis from 0)"
     assert ax.get_ylim() == (0, 1)  # bars: lengths from 0
-    assert legend_texts(fig) == ["random-80/20", "fault-filtered", "95 % bootstrap interval over test clips"]
+    assert legend_texts(fig) == ["random-80/20 (8 test clips)", "fault-filtered (8 test clips)", "95 % bootstrap interval over test clips"]
     assert [p.get_height() for p in ax.patches] == [0.875] * 3
 
 
@@ -267,7 +268,8 @@ def test_accuracy_by_protocol_marks_failed_runs():
     assert [p.get_x() + p.get_width() / 2 for p in hatched] == pytest.approx([1.0, 3.0])  # models b and d
     assert [p.get_height() for p in hatched] == [0.875, 1.0]  # at its score; over the axis without one
     assert [t.get_text() for t in ax.texts] == ["failed", "failed"]
-    assert legend_texts(fig) == ["fault-filtered", "95 % bootstrap interval over test clips", "failed run (record's failure)"]
+    assert legend_texts(fig) == ["fault-filtered (8 test clips)", "95 % bootstrap interval over test clips",
+                                 "failed run (record's failure)"]
 
 
 def test_accuracy_by_protocol_names_the_dataset_of_each_bar_when_there_are_several():

@@ -418,3 +418,15 @@ def test_about_a_multi_genre_model_states_its_threshold(tmp_path, capsys, no_ten
     out = capsys.readouterr().out
     assert "Several genres per file (--multi): those with probability >= 0.3 (threshold: validation two-genre set (mix))" in out
     assert "Test size: 200 two-genre songs" in out and "multi_label" not in out
+
+
+def test_beside_truth_puts_the_true_genre_beside_the_prediction_and_keeps_notes_only_when_there_are_some():
+    import pandas as pd
+
+    shown = pd.DataFrame({"file": ["/data/x/a.wav", "/data/y/b.wav"], "genre": ["jazz", "pop"], "probability": [0.9, 0.4],
+                          "top": ["jazz 0.90", "pop 0.40"], "windows": [3, 3], "note": ["", ""], "error": ["", ""]})
+    table = predict.beside_truth(shown, pd.Series(["jazz", "rock"], index=[5, 9]))  # aligned by position, not index
+    assert table.columns.tolist() == ["file", "true", "predicted", "most probable", "windows"]
+    assert table["file"].tolist() == ["a.wav", "b.wav"] and table["true"].tolist() == ["jazz", "rock"]
+    noted = predict.beside_truth(shown.assign(note=["padded to one window", ""]), ["jazz", "rock"])
+    assert noted["note"].tolist() == ["padded to one window", ""] and "error" not in noted

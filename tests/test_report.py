@@ -241,3 +241,21 @@ def test_gaps_leave_out_baselines_and_name_the_dataset_when_there_are_several():
     text = report.protocol_reading([*rows, baseline("random-80/20"), baseline("fault-filtered")], "audio")
     assert "- **lstm, gtzan** (" in text and "- **lstm, gtzan-4genres** (" in text
     assert "**majority-class baseline**" not in text.split("Measured differences")[1]
+
+
+def test_gaps_pair_each_training_seed_with_its_own_and_name_it():
+    # one network trained with seeds 42 and 43 on both splits: two gaps, each named by its seed, none overwritten
+    rows = [run("cnn", p, right, sizes={"train": 300}, params={"training": {"seed": s}})
+            for s, (random_right, fixed_right) in ((42, (160, 100)), (43, (180, 120))) for p, right in
+            (("random-80/20", random_right), ("fault-filtered", fixed_right))]
+    text = report.protocol_reading(rows, "audio")
+    gaps = text.split("Measured differences")[1]
+    assert "**cnn, training seed 42**" in gaps and "**cnn, training seed 43**" in gaps
+    assert gaps.count("random-80/20 minus fault-filtered: accuracy +0.300") == 2
+    assert report.seed_suffix(rows[:2])(rows[0]) == ""  # one seed: no seed named
+
+
+def test_sizes_of_a_leaky_run_count_its_units_and_say_it_is_leaky():
+    leaky = {"sizes": {"train": 2657, "valid": 380, "test": 760}, "extra": {"leaky": True, "unit": "segment"}}
+    assert report.sizes(leaky).startswith("2657 train / 380 valid / 760 test segments (leaky")
+    assert report.sizes({"sizes": {"train": 8, "valid": 0, "test": 2}}) == "8 train / 2 test clips"

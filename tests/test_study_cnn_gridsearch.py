@@ -217,6 +217,13 @@ def test_saved_audio_models_reload_with_their_sidecar_and_example_clips_name_the
     assert sidecar["genres"] == list(GENRES) and sidecar["protocol"] == "random-70/10/20" and sidecar["dataset"] == "toy"
     assert np.allclose(reloaded.predict(own.inputs.X[:4], verbose=0), model.predict(own.inputs.X[:4], verbose=0))
     tracks = pd.DataFrame({"track_id": ["jazz.00000", "blues.00001"], "path": ["j.wav", "b.wav"]})
-    clips = study.example_clips(runs, tracks, "toy", "base-cnn-own-png", n=5)
+    clips = study.example_clips(runs, tracks, "toy", "base-cnn-own-png", n=5)  # the first test clip of each genre
     assert clips.to_dict("list") == {"track_id": ["blues.00001", "jazz.00000"], "genre": ["blues", "jazz"],
                                      "path": ["b.wav", "j.wav"]}
+
+
+def test_the_headline_record_is_the_fixed_split_s_else_the_last_protocol_s():
+    tuned = {"random-80/20": ({"protocol": "random-80/20"}, None, None), "fault-filtered": ({"protocol": "fault-filtered"}, None, None),
+             "random-70/10/20": ({"protocol": "random-70/10/20"}, None, None)}
+    assert study.headline_record(tuned, "fault-filtered")["protocol"] == "fault-filtered"
+    assert study.headline_record(tuned, None)["protocol"] == "random-70/10/20"

@@ -343,12 +343,3 @@ def test_demo_clips_take_one_test_clip_per_genre():
     no_split = tracks.drop(columns="fixed_split")
     assert study.demo_clips(no_split)["track_id"].tolist() == ["a", "c", "e", "f"]
     assert study.demo_clips(tracks.assign(fixed_split="train"))["track_id"].tolist() == ["a", "c", "e", "f"]
-
-
-def test_demo_table_shows_file_names_and_the_true_genre():
-    shown = pd.DataFrame({"file": ["/data/x/a.wav", "/data/y/b.wav"], "genre": ["jazz", "pop"], "probability": [0.9, 0.4],
-                          "top": ["", ""], "windows": [3, 3], "note": ["", ""], "error": ["", ""]})
-    examples = pd.DataFrame({"genre": ["jazz", "rock"]}, index=[5, 9])  # the tracks' index: aligned by position
-    table = study.demo_table(shown, examples)
-    assert table.columns.tolist() == ["file", "genre", "probability", "top", "windows", "true"]
-    assert table["file"].tolist() == ["a.wav", "b.wav"] and table["true"].tolist() == ["jazz", "rock"]

@@ -84,6 +84,13 @@ def test_ranking_puts_the_most_accurate_first():
     table = transfer.ranking(records, "fault-filtered")
     assert table.iloc[0]["model"] == "toy · logreg-cv" and table.iloc[-1]["model"] == "majority-class baseline"
     assert transfer.ranking(records, "random-80/20").empty
+    # the same model listed under two names (a section's head and a one-seed candidate) is marked, not ranked twice silently
+    first = next(r for r in records if r["model"] == "toy · logreg-cv" and r["protocol"] == "fault-filtered")
+    clips = {"id": ["a", "b"], "truth": ["x", "y"], "predicted": ["x", "x"]}
+    twin = {**first, "model": "toy · one head (seed 42)", "extra": {**first.get("extra", {}), "test_clips": clips}}
+    first = {**first, "extra": {**first.get("extra", {}), "test_clips": clips}}
+    marked = transfer.ranking([first, twin], "fault-filtered")
+    assert list(marked["status"]) == ["ok", "ok · same predictions as toy · logreg-cv"]
 
 
 def windows_of(emb: ClipEmbeddings, per_clip: int = 4, seed: int = 0) -> heads.WindowSet:
@@ -154,7 +161,7 @@ def test_the_reading_states_the_best_the_goal_and_the_controlled_comparison():
                                           protocols=["fault-filtered"], baseline=baseline, resamples=20)
     text = transfer.reading(records, records, None, "fault-filtered")
     assert "Best pretrained model under fault-filtered on toy (9 test clips, the largest test set)" in text
-    assert "best of 3 configurations" in text
+    assert "best of 3 runs of this notebook" in text and "of which its split uses" in text
     assert "goal of 85 %" in text and "Controlled comparison" in text and "Fusion" in text
     assert transfer.reading([], [], None, "fault-filtered") == "* No fault-filtered records in this run."
 

@@ -329,11 +329,9 @@ def save_default_model(name: str, record: dict, head: Head | Sequence[Head], fol
 def head_table(records: Sequence[dict]) -> pd.DataFrame:
     """The heads' (and fine-tuned models') summary with the validation balanced accuracy that chooses between them."""
     table = evaluate.summary_table(records).drop(columns="input", errors="ignore")  # the model's name says its input
-    table.insert(table.columns.get_loc("balanced accuracy"), "balanced acc. / macro-F1",
-                 table["balanced accuracy"] + " / " + table.pop("macro F1"))
     table.insert(len(table.columns) - 1, "valid balanced acc.",
                  [evaluate.score_text(r["extra"].get("valid_balanced_accuracy")) for r in evaluate._sorted(records)])
-    return table.drop(columns="balanced accuracy")
+    return table
 
 
 def mel_windows(tracks: pd.DataFrame, hop_seconds: float, progress: bool = True) -> WindowSet:

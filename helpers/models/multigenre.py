@@ -457,13 +457,21 @@ def multi_genre_record(truth_sets: Sequence[Sequence[str]], probabilities: np.nd
     return record
 
 
+def threshold_text(threshold: float, source: str) -> str:
+    """A threshold with where it comes from: ``0.20 (validation)``, ``0.20 (seed's)`` or ``0.20 (fixed)``."""
+    where = "validation" if source.startswith("validation") else "seed's" if source.startswith("seed's") else "fixed"
+    return f"{threshold:.2f} ({where})"
+
+
 def record_table(records: Sequence[dict]) -> pd.DataFrame:
     """One row per multi-genre record (at most eight columns): model, mode, threshold, exact-set accuracy with its
     95 % interval beside its chance level, both true genres in the top two, Jaccard, test items (distinct clips).
     Macro-F1 and the mean set size stay in the records."""
     from ..results.records import metric_cell
 
-    return pd.DataFrame([{"model": r["model"], "mode": r["extra"]["mode"], "threshold": r["extra"]["threshold"],
+    # the name ends with " · <mode> · <threshold>": both have their own columns
+    return pd.DataFrame([{"model": r["model"].rsplit(" · ", 2)[0], "mode": r["extra"]["mode"],
+                          "threshold": threshold_text(r["extra"]["threshold"], r["extra"].get("threshold_source", "")),
                           "exact set [95 % CI]": metric_cell(r, "exact_set_accuracy"),
                           "chance exact set": f"{r['extra']['chance_exact_set_accuracy']:.3f}",
                           "both in top 2": f"{r['metrics']['both_in_top2']['value']:.3f}",

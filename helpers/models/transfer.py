@@ -18,6 +18,7 @@ the reference is named ``<name>+reference``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -137,9 +138,27 @@ def ranking(records: Sequence[dict], protocol: str, metric: str = "accuracy") ->
     table = evaluate.summary_table(chosen) if chosen else pd.DataFrame()
     if table.empty:
         return table
-    order = np.argsort([-r["metrics"][metric]["value"] for r in evaluate._sorted(chosen)], kind="stable")
-    columns = ["model", "dataset", evaluate.CLIPS_COLUMN, "accuracy", "balanced accuracy", "macro F1", "status"]
+    ordered = evaluate._sorted(chosen)
+    order = np.argsort([-r["metrics"][metric]["value"] for r in ordered], kind="stable")
+    table["status"] = [status + (f" · same predictions as {same}" if same else "")
+                       for status, same in zip(table["status"], _same_predictions(ordered, order))]
+    columns = ["model", "dataset", evaluate.CLIPS_COLUMN, "accuracy", evaluate.BALANCED_F1_COLUMN, "status"]
     return table.iloc[order][[c for c in columns if c in table.columns]].reset_index(drop=True)
+
+
+def _same_predictions(records: Sequence[dict], order: Sequence[int]) -> list[str]:
+    """Per record, the model of a record ranked above it with the very same test predictions (the same model listed
+    under two names, e.g. a section's head and a candidate of one seed), else an empty string."""
+    seen: dict[str, str] = {}
+    same = [""] * len(records)
+    for i in order:
+        clips = records[i].get("extra", {}).get("test_clips")
+        if not clips:
+            continue
+        key = json.dumps([records[i]["dataset"], clips.get("id"), clips.get("predicted")])
+        same[i] = seen.setdefault(key, records[i]["model"])
+        same[i] = "" if same[i] == records[i]["model"] else same[i]
+    return same
 
 # ---------------------------------------------------------------------------- the reading
 
@@ -167,7 +186,7 @@ def _headline_lines(best: dict, same: Sequence[dict], protocol: str, default: di
             goal = "meets" if chosen["value"] >= GOAL_ACCURACY else "falls short of"
             lines.append(f"* The goal of {GOAL_ACCURACY * 100:.0f} % accuracy on the fault-filtered test set, with no choice "
                          f"made on test data: the model chosen by validation alone (the default model below) reaches "
-                         f"{_cell(default)}, so it {goal} the goal; the best of all configurations ({_cell(best)}) was picked "
+                         f"{_cell(default)}, so it {goal} the goal; the best of all runs ({_cell(best)}) was picked "
                          f"on these test clips and is a best case, not the answer.")
         else:
             goal = "meets" if accuracy["value"] >= GOAL_ACCURACY else "falls short of"
@@ -216,7 +235,8 @@ def reading(ours: Sequence[dict], everything: Sequence[dict], parity: pd.DataFra
         lines.append(f"* Best pretrained model under {protocol} on {dataset} ({size} test clips"
                      f"{', the largest test set' if rank == 0 else ''}{'; ' + coverage if coverage else ''}): {best['model']}, "
                      f"accuracy {_cell(best)}, balanced accuracy {_cell(best, 'balanced_accuracy')}; its clips: "
-                     f"{_sources(best)}. It is the best of {runs} configurations scored on these test clips, so a best case.")
+                     f"{_split_sources(best)}. It is the best of {runs} runs of this notebook scored on these test clips, "
+                     "so a best case.")
         if rank == 0:
             lines += _headline_lines(best, group, protocol, default)
     largest = by_size[0][0]
@@ -237,6 +257,12 @@ def reading(ours: Sequence[dict], everything: Sequence[dict], parity: pd.DataFra
                      f"fine-tuned model (the embedding classifiers have no validation score); its test accuracy is {_cell(default)} on "
                      f"{default['sizes']['test']} clips ({_sources(default, 'test_sources')}).")
     return "\n".join(lines)
+
+
+def _split_sources(record: dict) -> str:
+    """Where the record's clips came from (the whole embedding table) and how many of them its split uses."""
+    used = sum(int(record["sizes"].get(part, 0)) for part in evaluate.PARTS)
+    return f"{_sources(record)} in its embedding table, of which its split uses {used} (train + valid + test)"
 
 
 def _sources(record: dict, key: str = "sources") -> str:

@@ -14,15 +14,14 @@ figures compute their log-mel lazily); never models, results or studies.
 from .data import DB_LABEL, DB_RANGE, array_grid, box_by_genre, clip_overview, genre_counts, genre_examples, image_grid
 from .listen import excerpts, genre_excerpts, mistaken_excerpts
 from .pretrained import embedding_map, port_parity, ranking
+from .resampling import bootstrap_box, learning_curve
 from .results import (
     INTERVAL_LABEL,
     METRIC_NAMES,
     accuracy_by_protocol,
-    bootstrap_box,
     confusion,
     experiment_overview,
     interval_rows,
-    learning_curve,
     parity_bars,
     seed_comparison,
     threshold_curves,

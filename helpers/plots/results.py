@@ -1,4 +1,5 @@
-"""Figures of results: confusion matrices, scores by protocol, resampling studies, curves and grid searches.
+"""Figures of results: confusion matrices, scores by protocol, curves and grid searches (resampling studies:
+:mod:`helpers.plots.resampling`).
 
 Re-exported by :mod:`helpers.plots` (call them as ``plots.confusion`` and so on). Bars start
 at zero, so their lengths compare honestly; points and lines get axes fitted to the data.
@@ -18,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .pretrained import ranking
-from .style import TITLE_PT, data_limits, format_params, set_suptitle, set_title, styled, tick_label
+from .style import TITLE_PT, data_limits, format_params, protocol_label, set_suptitle, set_title, styled, tick_label
 
 METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "macro_f1": "macro F1"}
 FAILED_COLOR = "0.85"
@@ -61,17 +62,20 @@ def accuracy_by_protocol(records: Sequence[dict], title: str, metric: str = "acc
     existed) is marked "no <metric>". The axis runs from 0 to 1 so that bar lengths compare honestly."""
     if metric not in METRIC_NAMES:
         raise ValueError(f"unknown metric {metric!r}; valid: {', '.join(METRIC_NAMES)}")
-    datasets = list(dict.fromkeys(r.get("dataset", "") for r in records))
-    several = len(datasets) > 1
-    groups = list(dict.fromkeys((r["model"], r.get("dataset", "") if several else "") for r in records))
+    several = len({r.get("dataset", "") for r in records}) > 1
+    inputs = {m: {r.get("representation", "") for r in records if r["model"] == m} for m in {r["model"] for r in records}}
+
+    def group(r: dict) -> tuple[str, str, str]:  # model, dataset where several, input where one model ran on several
+        return r["model"], r.get("dataset", "") if several else "", r.get("representation", "") if len(inputs[r["model"]]) > 1 else ""
+
+    groups = list(dict.fromkeys(group(r) for r in records))
     protocols = list(dict.fromkeys(r["protocol"] for r in records))
     width = 0.8 / max(1, len(protocols))
     fig, ax = plt.subplots(figsize=(max(7.5, 1.75 * len(groups)), 4.8), layout="constrained")
     labelled: set[str] = set()  # legend entries beyond the protocols
     for p, protocol in enumerate(protocols):
-        for g, (model, dataset) in enumerate(groups):
-            match = [r for r in records if r["model"] == model and r["protocol"] == protocol
-                     and (not several or r.get("dataset", "") == dataset)]
+        for g, key in enumerate(groups):
+            match = [r for r in records if group(r) == key and r["protocol"] == protocol]
             if not match:
                 continue
             x = g + (p - (len(protocols) - 1) / 2) * width
@@ -94,61 +98,18 @@ def accuracy_by_protocol(records: Sequence[dict], title: str, metric: str = "acc
                 ax.errorbar(x, value["value"], yerr=[[value["value"] - value["ci_low"]], [value["ci_high"] - value["value"]]],
                             color="black", capsize=3, label=INTERVAL_LABEL)
                 labelled.add(INTERVAL_LABEL)
-    names = [tick_label(model) + (f"\n({dataset})" if several else "") for model, dataset in groups]
+    names = [tick_label(model) + (f"\n({dataset})" if several else "") + (f"\n{tick_label(rep)}" if rep else "")
+             for model, dataset, rep in groups]
     ax.set_xticks(range(len(groups)), names)
     ax.set_ylabel(f"test {METRIC_NAMES[metric]} (axis from 0)")
     ax.set_ylim(0, 1)  # bars from 0, so that their lengths compare honestly
-    handles = {protocol: Patch(color=plt.get_cmap("tab10")(p)) for p, protocol in enumerate(protocols)}
+    handles = {protocol_label(protocol, records): Patch(color=plt.get_cmap("tab10")(p)) for p, protocol in enumerate(protocols)}
     if INTERVAL_LABEL in labelled:
         handles[INTERVAL_LABEL] = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
     if FAILED_LABEL in labelled:
         handles[FAILED_LABEL] = Patch(facecolor=FAILED_COLOR, edgecolor="0.3", hatch="///")
     fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=min(4, len(handles)), frameon=False)
     set_title(ax, title)
-    return fig
-
-
-@styled
-def bootstrap_box(study: pd.DataFrame, title: str) -> matplotlib.figure.Figure:
-    """Box plots of accuracy and macro F1 over retrained models (the axis fitted to the scores)."""
-    fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    ax.boxplot([study["accuracy"], study["macro_f1"]], tick_labels=["accuracy", "macro F1"], widths=0.5)
-    for i, column in enumerate(("accuracy", "macro_f1"), start=1):
-        jitter = np.random.default_rng(0).normal(i, 0.04, len(study))
-        ax.scatter(jitter, study[column], s=8, alpha=0.4, color="tab:blue")
-    ax.set_ylim(*data_limits(np.concatenate([study["accuracy"], study["macro_f1"]])))
-    ax.set_ylabel(f"test score ({len(study)} refits)")
-    set_title(ax, title)
-    fig.tight_layout()
-    return fig
-
-
-@styled
-def learning_curve(curve: pd.DataFrame, title: str) -> matplotlib.figure.Figure:
-    """Mean test accuracy against training-set size (``helpers.models.training.training_size_curve``): the band is the
-    95 % bootstrap interval over test clips, the error bars the range over the training subsets of each size."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
-    x = curve["train_size"]
-    ax.fill_between(x, curve["ci_low"], curve["ci_high"], alpha=0.25, color="tab:blue", linewidth=0, label=INTERVAL_LABEL)
-    ax.plot(x, curve["accuracy"], marker="o", color="tab:blue", label="test accuracy (mean over subsets)")
-    shown = [curve["ci_low"], curve["ci_high"], curve["accuracy"]]
-    if {"subset_min", "subset_max"} <= set(curve.columns):
-        fits = curve["fits"] if "fits" in curve.columns else pd.Series(2, index=curve.index)
-        several = fits > 1
-        counts = sorted({int(n) for n in fits[several]})
-        if counts:
-            n = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
-            ax.errorbar(x[several], curve["accuracy"][several],
-                        yerr=[curve["accuracy"][several] - curve["subset_min"][several],
-                              curve["subset_max"][several] - curve["accuracy"][several]],
-                        fmt="none", ecolor="black", capsize=4, label=f"range over {n} training subsets")
-            shown += [curve["subset_min"], curve["subset_max"]]
-    ax.set_ylim(*data_limits(np.concatenate([np.asarray(s, float) for s in shown])))
-    ax.set_xlabel("training clips")
-    ax.set_ylabel("test accuracy")
-    ax.legend(loc="best")
-    set_title(ax, title)
-    fig.tight_layout()
     return fig
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import numbers
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -124,3 +124,11 @@ def tick_label(name: str, width: int = 16) -> str:
     neighbouring labels never overlap however many bars there are."""
     return "\n".join(textwrap.fill(part, width) for part in name.split(" · "))
 
+
+def protocol_label(protocol: str, records: Sequence[dict]) -> str:
+    """A protocol's legend entry with its test size: ``fault-filtered (290 test clips)``, or the range of sizes where
+    the protocol's runs differ (``118-290 test clips``)."""
+    sizes = sorted({int(r["sizes"]["test"]) for r in records if r["protocol"] == protocol and "sizes" in r})
+    if not sizes:
+        return protocol
+    return f"{protocol} ({sizes[0]} test clips)" if len(sizes) == 1 else f"{protocol} ({sizes[0]}-{sizes[-1]} test clips)"

@@ -112,17 +112,30 @@ def difference_sentence(name: str, reference: str, diff: SeededDifference, proto
             f"95 % interval {diff.low:+.3f} to {diff.high:+.3f}): {VERDICT_WORDS[diff.verdict]}")
 
 
+def failed_in_seeds(*groups: Sequence[dict]) -> str:
+    """The runs among ``groups`` that failed, each with its training seeds (``resnet18-mel (seeds 43, 44)``); empty
+    when every run learned. A seeded comparison with a failed run is not made: its mean would mix a run that did not
+    learn with runs that did."""
+    from .records import failure, training_seed
+
+    failed: dict[str, list] = {}
+    for r in (r for group in groups for r in group):
+        if failure(r):
+            failed.setdefault(r["model"], []).append(training_seed(r))
+    return ", ".join(f"{model} (seed{'s' if len(seeds) > 1 else ''} {', '.join(str(s) for s in sorted(seeds, key=str))})"
+                     for model, seeds in sorted(failed.items()))
+
+
 def seeded_row(name: str, records: Sequence[dict], reference: str, references: Sequence[dict], resamples: int = 1000,
                seed: int = 42) -> dict:
     """One table row of :func:`seeded_difference`: comparison, protocol, test clips, seeds, each seed's accuracy
-    difference, the mean with its paired interval, and the verdict (``not compared`` when a run failed in a seed)."""
-    from .records import failure
-
+    difference, the mean with its paired interval, and the verdict; where a run failed in a seed, the mean is
+    ``n/a`` and the verdict ``not compared`` names the failed runs and seeds (:func:`failed_in_seeds`)."""
     diff = seeded_difference(records, references, resamples=resamples, seed=seed)
-    failed = sorted({r["model"] for r in [*records, *references] if failure(r)})
+    failed = failed_in_seeds(records, references)
     return {"comparison": f"{name} minus {reference}", "protocol": records[0]["protocol"],
             "test clips": records[0]["sizes"]["test"], "seeds": diff.seeds,
             "per seed": ", ".join(f"{d:+.3f}" for d in diff.per_seed),
-            "mean [95 % CI over clips]": f"{diff.mean:+.3f} [{diff.low:+.3f}, {diff.high:+.3f}]",
-            "verdict": f"not compared: {', '.join(failed)} failed in a seed" if failed else diff.verdict}
+            "mean [95 % CI over clips]": "n/a (a run failed)" if failed else f"{diff.mean:+.3f} [{diff.low:+.3f}, {diff.high:+.3f}]",
+            "verdict": f"not compared: failed {failed}" if failed else diff.verdict}
 

@@ -45,7 +45,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -265,7 +265,7 @@ def summary_table(records: Sequence[dict] | str | Path, full: bool = False) -> p
     """One row per record. ``full``: experiment, dataset, protocol, model, input, the three sizes, the three metrics
     ``value [95 % CI]``, train time and status (what a CSV keeps). Otherwise the table a notebook shows, at most
     eight columns: experiment, dataset and input only where they differ between rows, the sizes as one
-    ``train/valid/test`` cell, accuracy with its interval, balanced accuracy and macro-F1 as values, status."""
+    ``train/valid/test`` cell, accuracy with its interval, balanced accuracy and macro-F1 in one cell, status."""
     if isinstance(records, (str, Path)):
         records = load_all(records)
     rows = [{"experiment": r["experiment"], "dataset": r["dataset"], "protocol": r["protocol"], "model": r["model"],
@@ -277,15 +277,34 @@ def summary_table(records: Sequence[dict] | str | Path, full: bool = False) -> p
         return table
     records = _sorted(records)
     shown = drop_constant(table[["experiment", "dataset", "protocol", "model", "input"]], ("experiment", "dataset", "input"))
+    seed = repeated_seed(records)  # a run repeated with other training seeds names its seed
+    shown["model"] = [r["model"] + ("" if seed(r) is None else f" (seed {seed(r)})") for r in records]
     shown[CLIPS_COLUMN] = ["/".join(str(r["sizes"].get(part, 0)) for part in PARTS) for r in records]
     shown["accuracy"] = table["accuracy"]
-    for name in ("balanced_accuracy", "macro_f1"):
-        shown[METRIC_NAMES[name]] = [f"{r['metrics'][name]['value']:.3f}" for r in records]
+    shown[BALANCED_F1_COLUMN] = [balanced_f1_text(r) for r in records]
     shown["status"] = table["status"]
     return shown
 
 
+def repeated_seed(records: Sequence[dict]) -> Callable[[dict], int | None]:
+    """A function giving a record's training seed when its run (experiment, dataset, model, protocol, input) was
+    repeated with other training seeds among ``records``, else ``None``: what a name must add to tell them apart."""
+    def run(r: dict) -> tuple:
+        return r["experiment"], r["dataset"], r["model"], r["protocol"], r.get("representation", "")
+
+    seeds: dict[tuple, set] = {}
+    for r in records:
+        seeds.setdefault(run(r), set()).add(identity(r)["seed"])
+    return lambda r: identity(r)["seed"] if len(seeds.get(run(r), ())) > 1 else None
+
+
 CLIPS_COLUMN = "clips (train/valid/test)"
+BALANCED_F1_COLUMN = "balanced acc. / macro-F1"
+
+
+def balanced_f1_text(record: dict) -> str:
+    """Balanced accuracy and macro-F1 of a record in one cell (their intervals stay in the record and the CSV)."""
+    return f"{record['metrics']['balanced_accuracy']['value']:.3f} / {record['metrics']['macro_f1']['value']:.3f}"
 
 
 def drop_constant(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -378,21 +397,26 @@ def top_confusions(record: dict, n: int = 5) -> pd.DataFrame:
 
 def accuracy_table(records: Sequence[dict]) -> pd.DataFrame:
     """The seed reports' results table (train, validation and test accuracy per model and protocol) in at most eight
-    columns: model, input (only where it differs between rows), protocol, train / valid accuracy (networks keep them
-    in ``extra``), test accuracy with its 95 % interval, balanced accuracy / macro-F1, clips per part, and the status
-    with the epochs run (the one kept)."""
+    columns: dataset (only where it differs between rows), model (with its input where inputs differ, and its
+    training seed where a run was repeated), protocol, train / valid accuracy (networks keep them in ``extra``), test
+    accuracy with its 95 % interval, balanced accuracy / macro-F1, clips per part, and the status with the epochs run
+    (the one kept)."""
+    records = _sorted(records)
+    several_inputs = len({r.get("representation", "") for r in records}) > 1
+    seed = repeated_seed(records)
     rows = []
-    for r in _sorted(records):
+    for r in records:
         extra = r.get("extra") or {}
         epochs = f" · {extra['epochs_run']} epochs (best {extra['best_epoch']})" if "epochs_run" in extra else ""
-        rows.append({"model": r["model"], "input": r.get("representation", ""), "protocol": r["protocol"],
+        model = r["model"] + (f" ({r.get('representation') or 'input not recorded'})" if several_inputs else "")
+        rows.append({"dataset": r["dataset"], "model": model + ("" if seed(r) is None else f", seed {seed(r)}"),
+                     "protocol": r["protocol"],
                      "train / valid acc.": f"{score_text(extra.get('train_accuracy'))} / {score_text(extra.get('valid_accuracy'))}",
                      "test acc. [95 % CI]": metric_cell(r, "accuracy"),
-                     "balanced acc. / macro-F1": f"{r['metrics']['balanced_accuracy']['value']:.3f} / "
-                                                 f"{r['metrics']['macro_f1']['value']:.3f}",
+                     BALANCED_F1_COLUMN: balanced_f1_text(r),
                      "clips train/valid/test": "/".join(str(r["sizes"].get(part, 0)) for part in PARTS),
                      "status": status(r) + epochs})
-    return drop_constant(pd.DataFrame(rows), ("input",))
+    return drop_constant(pd.DataFrame(rows), ("dataset",))
 
 
 def score_text(value: float | None) -> str:

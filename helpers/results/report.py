@@ -26,7 +26,7 @@ import argparse
 import math
 import sys
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -74,9 +74,14 @@ def by_experiment(records: Sequence[dict]) -> dict[str, list[dict]]:
 
 
 def sizes(record: dict) -> str:
-    """``699 train / 100 valid / 200 test clips`` (valid only when there is one)."""
+    """``699 train / 100 valid / 200 test clips`` (valid only when there is one); a leaky run, whose sizes count
+    segments or augmented copies of clips on both sides of its split, says so: ``... segments (leaky: ...)``."""
     s = record["sizes"]
     parts = [f"{s.get(part)} {part}" for part in ("train", "valid", "test") if part != "valid" or s.get("valid")]
+    extra = record.get("extra") or {}
+    if extra.get("leaky"):
+        unit = {"segment": "segments", "copy": "copies"}.get(extra.get("unit"), f"{extra.get('unit', 'unit')}s")
+        return " / ".join(parts) + f" {unit} (leaky: one clip on both sides, so it measures memory)"
     return " / ".join(parts) + " clips"
 
 
@@ -131,19 +136,18 @@ def _value(record: dict, metric: str) -> float:
     return m["value"] if m and not math.isnan(m["value"]) else -math.inf
 
 
+def seed_suffix(records: Sequence[dict]) -> Callable[[dict], str]:
+    """A function naming a record's training seed (``, training seed 43``) when its run was repeated with other
+    training seeds among ``records`` (:func:`evaluate.repeated_seed`), else ``""``: what tells such runs apart."""
+    seed = evaluate.repeated_seed(records)
+    return lambda r: "" if seed(r) is None else f", training seed {seed(r)}"
+
+
 def failed_runs(records: Sequence[dict]) -> str:
     """Bullets naming every failed run and why (empty when none failed)."""
-    # a run repeated with other training seeds names its seed, so that its lines are told apart
-    seeds: dict[tuple, set] = {}
-    for r in records:
-        seeds.setdefault((r["experiment"], r["dataset"], r["model"], r["protocol"], r.get("representation", "")), set()).add(
-            evaluate.identity(r).get("seed"))
-
-    def name(r: dict) -> str:
-        key = (r["experiment"], r["dataset"], r["model"], r["protocol"], r.get("representation", ""))
-        return f"{r['model']}, {r['protocol']}" + (f", training seed {evaluate.identity(r)['seed']}" if len(seeds[key]) > 1 else "")
-
-    return "\n".join(f"- {name(r)} ({_what(r)}): {evaluate.failure(r)}" for r in records if evaluate.failure(r))
+    seed = seed_suffix(records)
+    return "\n".join(f"- {r['model']}, {r['protocol']}{seed(r)} ({_what(r)}): {evaluate.failure(r)}"
+                     for r in records if evaluate.failure(r))
 
 
 def _difference(a: dict, b: dict) -> str:
@@ -157,16 +161,19 @@ def _test_genres(record: dict) -> set[str]:
 
 def _gaps(records: Sequence[dict]) -> list[str]:
     """Per model and input: each plain random protocol minus the fixed protocol, and at equal training size."""
-    runs = {(r["dataset"], r["model"], r.get("representation", ""), r["protocol"]): r
+    # keyed by training seed too: a run repeated with other seeds is paired seed by seed, each named by its seed
+    runs = {(r["dataset"], r["model"], r.get("representation", ""), evaluate.identity(r)["seed"], r["protocol"]): r
             for r in records if not evaluate.is_baseline(r)}  # a baseline's gap says nothing about artists or splits
     several = len({r["dataset"] for r in records}) > 1
+    seed = seed_suffix(records)
     lines = []
-    for (dataset, model, rep, fixed), f in runs.items():
+    for (dataset, model, rep, training_seed, fixed), f in runs.items():
         if fixed not in FIXED_PROTOCOLS:
             continue
-        name = f"{model}, {dataset}" if several else model
-        for (d, m, rp, protocol), r in runs.items():
-            if (d, m, rp) != (dataset, model, rep) or not protocol.startswith("random-") or evaluate.parse_protocol(protocol)[1]:
+        name = (f"{model}, {dataset}" if several else model) + seed(f)
+        for (d, m, rp, s, protocol), r in runs.items():
+            if ((d, m, rp, s) != (dataset, model, rep, training_seed) or not protocol.startswith("random-")
+                    or evaluate.parse_protocol(protocol)[1]):
                 continue
             failed = [f"the {x['protocol']} run failed ({evaluate.failure(x)})" for x in (r, f) if evaluate.failure(x)]
             if failed:
@@ -177,7 +184,7 @@ def _gaps(records: Sequence[dict]) -> list[str]:
             lost = sorted(_test_genres(r) - _test_genres(f))
             if lost and _test_genres(f):  # balanced accuracy then averages over other genres on each side
                 text += f" (not like for like: {', '.join(lost)} {'has' if len(lost) == 1 else 'have'} no {fixed} test clip)"
-            controls = [x for (d2, m2, r2, p), x in runs.items() if (d2, m2, r2) == (d, m, rp)
+            controls = [x for (d2, m2, r2, s2, p), x in runs.items() if (d2, m2, r2, s2) == (d, m, rp, s)
                         and evaluate.parse_protocol(p)[0] == protocol and evaluate.parse_protocol(p)[1]]
             for c in controls:
                 text += (f"; the equal-size control {c['protocol']} failed ({evaluate.failure(c)})" if evaluate.failure(c) else
@@ -190,19 +197,24 @@ def protocol_reading(records: Sequence[dict], dataset_label: str) -> str:
     """Bullets: per protocol the best model by balanced accuracy, the baselines and the failed runs;
     then the measured random-vs-fixed differences per model (at equal training size too, when recorded)."""
     lines = [f"Per split protocol ({dataset_label}):", ""]
+    seed = seed_suffix(records)
     for protocol, group in _by_protocol(records).items():
         models = [r for r in group if not evaluate.is_baseline(r)]
         usable = [r for r in models if not evaluate.failure(r)]
         said = []
         if usable:
             best = max(usable, key=lambda r: _value(r, "balanced_accuracy"))
-            said.append((f"best by balanced accuracy: **{best['model']}**" if len(usable) > 1 else f"**{best['model']}**")
+            said.append((f"best by balanced accuracy: **{best['model']}{seed(best)}**" if len(usable) > 1
+                         else f"**{best['model']}{seed(best)}**")
                         + f" ({_what(best)}): {metrics(best)}"
                         + (" (one training run each: a ranking of these runs, not a finding)" if len(usable) > 1 else ""))
         elif models:
             said.append("every model run failed")
-        said += [f"{r['model']}: {metrics(r)}" for r in group if evaluate.is_baseline(r)]
-        failed = [f"**{r['model']}** ({evaluate.failure(r)})" for r in group if evaluate.failure(r)]
+        baselines = [r for r in group if evaluate.is_baseline(r)]
+        # baselines of several inputs (their training clips differ) are told apart by their input
+        said += [f"{r['model']}" + (f" ({r.get('representation') or 'input not recorded'})" if len(baselines) > 1 else "")
+                 + f": {metrics(r)}" for r in baselines]
+        failed = [f"**{r['model']}{seed(r)}** ({evaluate.failure(r)})" for r in group if evaluate.failure(r)]
         if failed:
             said.append(f"failed, not results: {'; '.join(failed)}")
         lines.append(f"- **{protocol}**: " + "; ".join(said))

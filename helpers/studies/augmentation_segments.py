@@ -484,15 +484,28 @@ def _cell(value: float, low: float, high: float) -> str:
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
+def _signed(value: float) -> str:
+    """A difference, signed; ``-0.000`` written ``+0.000`` (the rounding of a tiny value, not a sign)."""
+    text = f"{value:+.3f}"
+    return "+0.000" if text == "-0.000" else text
+
+
+def _signed_cell(value: float, low: float, high: float) -> str:
+    return f"{_signed(value)} [{_signed(low)}, {_signed(high)}]"
+
+
 def condition_label(record: dict) -> str:
     """A record's condition as tables and figures name it (``fixed`` says which split it is)."""
     condition = record["extra"].get("condition", record["protocol"])
     return f"fixed ({record['protocol']})" if condition == "fixed" else condition
 
 
+LEAKY_CELL = "n/a (leaky)"  # a clip's segments or copies on both sides of the split: no clip-level score
+
+
 def study_table(records: Sequence[dict], resamples: int = 1000) -> pd.DataFrame:
     """One row per run: condition, model, augmentation, source clips (and rows) in training and test, clip-level
-    accuracy (blank for a leaky condition: a clip's units are on both sides) and macro-F1, segment accuracy with
+    accuracy (``n/a (leaky)`` for a leaky condition: a clip's units are on both sides) and macro-F1, segment accuracy with
     its interval over source tracks, status; the dataset and augmentation columns only where they differ between
     rows (at most eight columns)."""
     rows = []
@@ -504,9 +517,9 @@ def study_table(records: Sequence[dict], resamples: int = 1000) -> pd.DataFrame:
                      "augmentation": e.get("augmentation", "none"),
                      "clips train/test (rows)": f"{sources.get('train')}/{sources.get('test')} "
                                                 f"({counts.get('train', '-')}/{counts.get('test', '-')})",
-                     "clip accuracy": "" if leaky else evaluate.metric_cell(r, "accuracy"),
-                     "clip macro-F1": "" if leaky else f"{r['metrics']['macro_f1']['value']:.3f}",
-                     "segment accuracy": "" if e.get("baseline") else _cell(*segment_score(r, "accuracy", resamples)),
+                     "clip accuracy": LEAKY_CELL if leaky else evaluate.metric_cell(r, "accuracy"),
+                     "clip macro-F1": LEAKY_CELL if leaky else f"{r['metrics']['macro_f1']['value']:.3f}",
+                     "segment accuracy": "n/a (baseline)" if e.get("baseline") else _cell(*segment_score(r, "accuracy", resamples)),
                      "status": evaluate.status(r)})
     return evaluate.drop_constant(pd.DataFrame(rows), ("dataset", "augmentation"))
 
@@ -560,14 +573,19 @@ def differences_table(records: Sequence[dict], reference: dict, resamples: int =
     for r in records:
         if r is reference:
             continue
-        cells = {f"{name} difference": _cell(*paired_difference(r, reference, name, resamples)) for name in ("accuracy", "macro_f1")}
+        cells = {f"{label} difference": _signed_cell(*paired_difference(r, reference, name, resamples))
+                 for name, label in (("accuracy", "accuracy"), ("macro_f1", "macro-F1"))}
         rows.append({"model": r["model"], "minus": reference["model"], "test clips": r["sizes"]["test"], **cells})
     return pd.DataFrame(rows)
 
 
+# every comparison of the reading is between single training runs; the interval covers test clips, not training noise
+ONE_RUN = f"; {comparisons.VERDICT_WORDS['one run']} (the interval covers test clips, not training seeds)."
+
+
 def _interval_words(value: float, low: float, high: float) -> str:
     side = "above zero" if low > 0 else "below zero" if high < 0 else "includes zero"
-    return f"{value:+.3f} [{low:+.3f}, {high:+.3f}] (interval {side})"
+    return f"{_signed_cell(value, low, high)} (interval {side})"
 
 
 def segment_seconds(record: dict) -> float:
@@ -594,25 +612,26 @@ def reading(leakage: dict[str, dict], augmentation: dict[str, dict], segments: S
 
     pairs = [("segment-random", "track-random", "**Leakage by segments**: the same network scored on segments of clips whose "
               "other segments it trained on, minus scored on unseen clips: segment accuracy {}; intervals resample whole "
-              "clips, and the two test sets differ."),
+              "clips, and the two test sets differ"),
              ("augment-before-split", "augment-after-split", "**Augmenting before the split** (copies of one clip on both "
               "sides) minus after it: segment accuracy {}; the leaky test set holds stretched and shifted copies, the "
-              "honest one originals only, so the two test sets differ.")]
+              "honest one originals only, so the two test sets differ")]
     for leaky, honest, sentence in pairs:
         if leaky in leakage and honest in leakage and compared(leakage[leaky], leakage[honest], sentence.split(":")[0]):
-            lines.append("- " + sentence.format(_interval_words(*leakage_effect(leakage[leaky], leakage[honest], resamples))))
+            lines.append("- " + sentence.format(_interval_words(*leakage_effect(leakage[leaky], leakage[honest], resamples)))
+                         + ONE_RUN)
     if "fixed" in leakage and "track-random" in leakage and compared(leakage["track-random"], leakage["fixed"], "Split gap"):
         gap = leakage_effect(leakage["track-random"], leakage["fixed"], resamples)
         lines.append(f"- Random clip split minus the {leakage['fixed']['protocol']} split, segment accuracy: {_interval_words(*gap)}; "
                      f"they differ in test clips and in training size ({leakage['track-random']['sizes']['train']} vs "
-                     f"{leakage['fixed']['sizes']['train']} clips), so this gap has more than one cause.")
+                     f"{leakage['fixed']['sizes']['train']} clips), so this gap has more than one cause{ONE_RUN}")
     control = augmentation.get("none")
     for name, r in augmentation.items():
         if control is None or name == "none" or not compared(r, control, f"**{name}** minus no augmentation"):
             continue
         diff = paired_difference(r, control, "accuracy", resamples)
         lines.append(f"- **{name}** minus no augmentation on the same {r['sizes']['test']} test clips ({r['protocol']}): "
-                     f"clip accuracy {_interval_words(*diff)}.")
+                     f"clip accuracy {_interval_words(*diff)}{ONE_RUN}")
     by_model: dict[str, list[dict]] = {}
     most_per_clip = max((r["extra"].get("segments_per_clip", 0) for r in segments), default=0)
     for r in segments:

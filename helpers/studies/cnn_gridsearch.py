@@ -216,6 +216,13 @@ def tuned_confusions(tuned: Mapping[str, Run], title: str, figures_dir: str | Pa
     return (pd.concat(tables, axis=1, names=["protocol"]) if tables else pd.DataFrame()), "\n".join(lines)
 
 
+def headline_record(tuned: Mapping[str, Run], fixed: str | None) -> dict:
+    """The tuned CNN's record under the dataset's fixed (honest) protocol, else under its last protocol: the run
+    whose mistakes the notebook plays."""
+    protocol = fixed if fixed in tuned else list(tuned)[-1]
+    return tuned[protocol][0]
+
+
 # --- networks on the audio -------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
@@ -302,7 +309,8 @@ def save_audio_models(runs: Mapping[tuple[str, str, str], tuple], audio: Sequenc
 
 
 def example_clips(runs: Mapping[tuple[str, str, str], tuple], tracks: pd.DataFrame, dataset: str, name: str, n: int = 5) -> pd.DataFrame:
-    """The first ``n`` test clips of saved model ``name``'s run (``track_id, genre``) with their audio ``path``."""
-    predictions = runs[(dataset, *SAVED_MODELS[name])][1].head(n)
+    """Test clips of saved model ``name``'s run (``track_id, genre``), the first of each genre, at most ``n``, with
+    their audio ``path``."""
+    predictions = runs[(dataset, *SAVED_MODELS[name])][1].groupby("genre", sort=False).head(1).head(n)
     paths = tracks.set_index("track_id").loc[predictions["track_id"], "path"].to_numpy()
     return predictions[["track_id", "genre"]].assign(path=paths)

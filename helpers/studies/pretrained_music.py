@@ -13,7 +13,7 @@ default model of ``python -m helpers.predict``.
   head, on the chosen head's windows (``helpers.models.head_ensembles``): heads of more training seeds and their
   means, regressions on clip statistics with and without the handcrafted features, blends, fewer windows per clip;
   each against one head over several seeds, paired on the same test clips;
-* :func:`save_default`, :func:`demo_clips`, :func:`demo_table`: the default model chosen by validation among one head,
+* :func:`save_default`, :func:`demo_clips`: the default model chosen by validation among one head,
   the mean of heads and the fine-tuned model, saved, scored by itself, marked in its record, and the clips it
   classifies for the reader.
 
@@ -370,10 +370,3 @@ def demo_clips(tracks: pd.DataFrame, n: int = DEMO_CLIPS) -> pd.DataFrame:
     has_test = "fixed_split" in tracks and (tracks["fixed_split"] == "test").any()
     test_clips = tracks[tracks["fixed_split"] == "test"] if has_test else tracks
     return test_clips.groupby("genre").head(1).head(n)
-
-
-def demo_table(shown: pd.DataFrame, examples: pd.DataFrame) -> pd.DataFrame:
-    """``helpers.predict.classify``'s table of ``examples`` for reading: file names without folders, the true genre
-    beside the prediction, and without the ``note`` and ``error`` columns."""
-    shown = shown.drop(columns=["note", "error"])
-    return shown.assign(file=shown["file"].map(lambda f: Path(f).name), true=examples["genre"].to_numpy())

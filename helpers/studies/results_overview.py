@@ -23,7 +23,7 @@ import pandas as pd
 from .. import plots
 from ..results import evaluate, report
 
-TABLE_RUNS = 12  # most accurate runs per dataset and protocol in a table (baselines always shown)
+TABLE_RUNS = 4  # most accurate runs per dataset and protocol in a table (baselines always shown): tables stay readable
 FIGURE_RUNS = 6  # ... in a figure, whose bars must stay legible
 NO_RECORDS = "No results records yet: run notebooks 03 to 07 first."
 

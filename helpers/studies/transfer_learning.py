@@ -449,9 +449,11 @@ def multi_table(records: Sequence[dict]) -> pd.DataFrame:
 
     table = multigenre.record_table(records)
     seeds = [s for s in seed_reports.SEED_RESULTS if s.metric == "exact_set_accuracy"]
-    rows = [{"model": f"seed: {s.model} ({s.report})", "mode": s.protocol, "threshold": 0.2,
+    rows = [{"model": f"seed: {s.model} ({s.report})", "mode": s.protocol,
+             "threshold": multigenre.threshold_text(multigenre.DEFAULT_THRESHOLD, "seed's"),
              "exact set [95 % CI]": f"{s.value:.3f}"} for s in seeds]
-    return pd.concat([table.astype(object), pd.DataFrame(rows, dtype=object)], ignore_index=True).fillna("")
+    # the seed report states one number: its other cells were not reported
+    return pd.concat([table.astype(object), pd.DataFrame(rows, dtype=object)], ignore_index=True).fillna("n/a (not reported)")
 
 
 def chosen_thresholds(records: Sequence[dict]) -> dict[str, float]:
@@ -507,10 +509,9 @@ def reading(records: Sequence[dict], multi_records: Sequence[dict], sources: Seq
                      + "; ".join(f"{names[k]}: {r['model']} {_cell(r)}" for k, r in by_kind.items()) + ".")
     if seeded and len(seeded) == 2:
         (name, group), (reference, references) = seeded.items()
-        failed_seeds = sorted({r["model"] for r in [*group, *references] if evaluate.failure(r)})
+        failed_seeds = comparisons.failed_in_seeds(group, references)
         if failed_seeds:
-            lines.append(f"- **Over training seeds**: {name} against {reference} is not compared: "
-                         f"{', '.join(failed_seeds)} did not learn in a seed.")
+            lines.append(f"- **Over training seeds**: {name} against {reference} is not compared: failed: {failed_seeds}.")
         else:
             diff = comparisons.seeded_difference(group, references, resamples=resamples, seed=seed)
             lines.append("- **Over training seeds**: " + comparisons.difference_sentence(

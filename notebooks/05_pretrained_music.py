@@ -139,7 +139,9 @@ records = study.embedding_records(tracks, SETTINGS, protocols, dataset=NAME, lab
                                   results_dir=cfg.results_dir, profile=cfg.profile.name)
 print(f"{len(records)} records")
 size, largest = study.largest_test_set(records, protocols[0], top=15)
-print(f"{protocols[0]}, the largest test set ({size} clips): its {len(largest)} most accurate runs")
+shown_datasets = sorted({r["dataset"] for r in records if r["protocol"] == protocols[0] and r["sizes"]["test"] == size})
+print(f"{protocols[0]}, the largest test set ({size} clips; dataset {', '.join(shown_datasets)}): "
+      f"its {len(largest)} most accurate runs")
 display(largest)
 
 # %% [markdown]
@@ -201,9 +203,10 @@ print(f"fine-tuned, test clips: {report.test_coverage(best_head.record) or 'ever
 #
 # The seeds come in groups, each group the same recipe with other seeds, so every candidate can
 # be compared with one head group by group on the same test clips. Look first at the validation
-# columns (they choose), then at the test columns (they only report). Only one head and the mean
-# of heads can become the default model (section 8): the others need inputs that one network on
-# audio windows does not compute, or are another way of running the same model.
+# columns (they choose), then at the test columns (they only report). Of these candidates, only
+# one head and the mean of heads can become the default model (section 8, beside the fine-tuned
+# model of section 3): the others need inputs that one network on audio windows does not
+# compute, or are another way of running the same model.
 
 # %%
 config.seed_everything(cfg.seed)

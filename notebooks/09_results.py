@@ -73,9 +73,11 @@ display(Markdown(report.overview_markdown(overview)))
 # ## Every experiment, per dataset and protocol
 #
 # One table per experiment; baselines first in each protocol, failed runs marked in `status`.
-# An experiment with many configurations (notebook 05) shows its baselines and its 12 most
-# accurate runs per dataset and protocol (`helpers.studies.results_overview.show_experiment_tables`);
-# `python -m helpers.results.evaluate summary results/` lists all.
+# Each table shows, per dataset and protocol, the baselines and only the few most accurate runs
+# (`helpers.studies.results_overview.TABLE_RUNS`), so that a table stays readable; its heading says
+# how many of the experiment's records are shown, and
+# `python -m helpers.results.evaluate summary results/` lists all of them. A run repeated over
+# training seeds (notebooks 06 and 08) is read per seed in those notebooks' own tables.
 #
 # Some rows of notebook 07 use leaky protocols (*segment-random*, *augment-before-split*):
 # segments or augmented copies of one clip sit on both sides of the split. Their sizes count

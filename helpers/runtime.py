@@ -223,14 +223,17 @@ def quiet_tensorflow() -> None:
 
 def display_path(path: str | os.PathLike) -> str:
     """A path as readers should see it: relative to the repository when that is shorter, and
-    ``$MGC_CACHE_DIR/...`` for a cache moved outside the repository (a machine's own folder
-    means nothing in a rendered notebook)."""
+    ``$MGC_CACHE_DIR/...`` for a cache moved outside the repository, ``~/...`` for a file in the home
+    folder (a machine's own folder means nothing in a rendered notebook)."""
     path = Path(path).resolve()
     cache = CACHE_DIR.resolve()
     if path.is_relative_to(cache) and not cache.is_relative_to(REPO_ROOT):
         return str(Path("$MGC_CACHE_DIR") / path.relative_to(cache))
     relative = os.path.relpath(path, REPO_ROOT)
-    return relative if len(relative) < len(str(path)) else str(path)
+    if len(relative) < len(str(path)):
+        return relative
+    home = Path.home().resolve()
+    return str(Path("~") / path.relative_to(home)) if path.is_relative_to(home) else str(path)
 
 
 DEFAULT_SEED = 42  # every seed of a run derives from it (config.setup, the notebooks' cfg.seed)

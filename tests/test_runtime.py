@@ -89,3 +89,12 @@ def test_the_tensorflow_import_is_wrapped_unless_its_logging_is_asked_for(monkey
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
     assert finder.find_spec("tensorflow") is None  # TF_CPP_MIN_LOG_LEVEL=0: TensorFlow speaks
     assert sum(isinstance(f, runtime._QuietTensorFlowFinder) for f in sys.meta_path) == 1  # installed once by import helpers
+
+
+def test_display_path_shows_a_file_of_the_home_folder_as_tilde():
+    from pathlib import Path
+
+    from helpers import runtime
+
+    shown = runtime.display_path(Path.home() / ".keras" / "models" / "x.h5")
+    assert shown in {"~/.keras/models/x.h5", str(Path.home() / ".keras/models/x.h5")} and not shown.startswith("/root/")

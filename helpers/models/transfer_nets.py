@@ -47,8 +47,8 @@ import numpy as np
 
 from .. import cli
 from ..data import cache
+from ..runtime import display_path, quiet_tensorflow
 from ..runtime import progress as progress_bar
-from ..runtime import quiet_tensorflow
 
 IMAGENET_NETWORKS: tuple[str, ...] = ("vgg16", "resnet50")
 SCRATCH_NETWORKS: tuple[str, ...] = ("resnet18", "alexnet")
@@ -178,6 +178,7 @@ def resolve_weights(network: str, weights: str | os.PathLike | None = None, *, o
                                 "use Keras' cache or a download")
             return WeightSource(network, "imagenet", str(path), f"{path} (from {origin})")
     cached = keras_cache_file(network)
+    shown = display_path(cached)  # "~/.keras/...": a rendered notebook never shows this machine's home folder
     if cached.is_file():
         _check_weights_file(network, cached, "in Keras' cache", "delete it: the next online run downloads it again",
                             md5=KERAS_WEIGHTS[network][3])
@@ -187,7 +188,7 @@ def resolve_weights(network: str, weights: str | os.PathLike | None = None, *, o
         online = host_reachable()
     if online:
         try:
-            return WeightSource(network, "imagenet", str(_download(network)), f"downloaded into Keras' cache ({cached})")
+            return WeightSource(network, "imagenet", str(_download(network)), f"downloaded into Keras' cache ({shown})")
         except Exception as error:  # noqa: BLE001 (any download failure means: no weights; said below)
             reason = f"the download failed ({type(error).__name__}: {error})"
     elif tried:
@@ -195,7 +196,7 @@ def resolve_weights(network: str, weights: str | os.PathLike | None = None, *, o
     else:
         reason = "no download tried"
     return WeightSource(network, "random-init", None,
-                        f"no ImageNet weights: {reason}, none in Keras' cache ({cached}) and ${weights_variable(network)} "
+                        f"no ImageNet weights: {reason}, none in Keras' cache ({shown}) and ${weights_variable(network)} "
                         "unset: trained from random initialisation")
 
 

@@ -219,10 +219,7 @@ retrain = training.bootstrap_retrain(table, features.FEATURE_COLUMNS, random_spl
                                      resamples=cfg.profile.retrain_resamples, seed=cfg.seed, jobs=cfg.jobs,
                                      params=cfg.profile.model_params.get("xgboost-tuned"))
 retrain.to_csv(cfg.results_dir / study.EXPERIMENT / f"{cfg.dataset.name}__bootstrap_retrain.csv", index=False)
-fig = plots.bootstrap_box(retrain, f"{LABEL}, random 80/20: tuned XGBoost refit on {len(retrain)} bootstrap resamples "
-                                   f"({int((random_split == 'train').sum())} training clips each, "
-                                   f"{int((random_split == 'test').sum())} test clips)")
-plots.save(fig, cfg.figures_dir, "03_bootstrap_retrain")
+study.bootstrap_figure(retrain, random_split, LABEL, cfg.figures_dir)
 retrain[["accuracy", "macro_f1"]].describe(percentiles=[0.025, 0.5, 0.975]).drop(index="count").round(3)
 
 # %% [markdown]
@@ -238,9 +235,7 @@ curve = training.training_size_curve(table, features.FEATURE_COLUMNS, random_spl
                                      repeats=cfg.profile.curve_repeats, seed=cfg.seed, jobs=cfg.jobs,
                                      params=cfg.profile.model_params.get("xgboost-tuned"), resamples=cfg.profile.ci_resamples)
 curve.to_csv(cfg.results_dir / study.EXPERIMENT / f"{cfg.dataset.name}__training_size.csv", index=False)
-fig = plots.learning_curve(curve, f"{LABEL}, random 80/20: tuned XGBoost test accuracy by training size "
-                                  f"({int((random_split == 'test').sum())} test clips)")
-plots.save(fig, cfg.figures_dir, "03_training_size")
+study.training_size_figure(curve, random_split, LABEL, cfg.figures_dir)
 curve.round(3)
 
 # %% [markdown]

@@ -279,7 +279,7 @@ saved = study.save_audio_models(audio_runs, AUDIO, cfg.dataset.name, study.audio
 
 # %% [markdown]
 # The saved base CNN on this repository's PNGs classifies a few of its test clips (the first of
-# each genre) from their audio files. Read each row's `true` genre (the clip's label) against
+# each genre, for the first five genres of its test set) from their audio files. Read each row's `true` genre (the clip's label) against
 # `predicted` (the model's answer); `most probable` lists its three most probable genres with
 # their probabilities (how sure it was). A handful of clips shows how to use the model, not how
 # good it is: its test scores are in the tables above.

@@ -138,10 +138,8 @@ records = study.embedding_records(tracks, SETTINGS, protocols, dataset=NAME, lab
                                   reference=reference, seed=cfg.seed, jobs=cfg.jobs, resamples=cfg.profile.ci_resamples,
                                   results_dir=cfg.results_dir, profile=cfg.profile.name)
 print(f"{len(records)} records")
-size, largest = study.largest_test_set(records, protocols[0], top=15)
-shown_datasets = sorted({r["dataset"] for r in records if r["protocol"] == protocols[0] and r["sizes"]["test"] == size})
-print(f"{protocols[0]}, the largest test set ({size} clips; dataset {', '.join(shown_datasets)}): "
-      f"its {len(largest)} most accurate runs")
+caption, largest = study.largest_test_set(records, protocols[0], top=15)
+print(caption)
 display(largest)
 
 # %% [markdown]
@@ -181,7 +179,7 @@ best_head = study.fine_tune_best(tracks, head_results, trained_heads, SETTINGS, 
 head_results.append(best_head.record)
 display(heads.head_table([best_head.chosen, best_head.record]))
 # the port's test clips may miss genres: then accuracy and balanced accuracy part ways
-print(f"fine-tuned, test clips: {report.test_coverage(best_head.record) or 'every genre, none under half the largest'}")
+print(f"fine-tuned, test clips: {report.coverage_text(best_head.record)}")
 
 # %% [markdown]
 # ## 4. Beyond one head: more seeds, ensembles, stacking, fewer windows

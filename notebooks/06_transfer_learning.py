@@ -216,7 +216,7 @@ plots.mistaken_excerpts(chosen["extra"]["test_clips"], tracks, n=3)
 # Look at the exact-set accuracy (both genres, nothing else) beside the seed's, and at how often
 # both true genres are the two most probable. The intervals resample the items as if they were
 # independent; a genre with few clips lends the same clip to several items
-# (the table's `items (clips)`), so there they are narrower than they should be. Reading the
+# (the table's `test items (clips)`), so there they are narrower than they should be. Reading the
 # columns: `chance exact set` is the exact-set accuracy of always answering the two commonest
 # training genres (the floor to beat); `threshold` says where it was chosen (on validation items,
 # or the seed's fixed 0.2); `(port + reference)` in a model's name means its training clips went

@@ -229,6 +229,7 @@ def test_a_record_follows_the_results_schema_and_its_intervals_hold_the_values(t
                                           sizes={}, threshold_source="s", resamples=200, seed=1)
     assert again["metrics"] == record["metrics"] and again["extra"]["chance_exact_set_accuracy"] == 0.0  # seeded; no counts
     assert multigenre.record_table([record]).loc[0, "threshold"] == "0.30 (validation)"
+    assert multigenre.record_table([record]).index.name == f"{record['dataset']}, {record['protocol']}"  # the caption
     assert multigenre.record_table([again]).loc[0, "threshold"] == "0.30 (fixed)"  # source "s": neither validation nor seed's
 
 

@@ -259,3 +259,19 @@ def test_sizes_of_a_leaky_run_count_its_units_and_say_it_is_leaky():
     leaky = {"sizes": {"train": 2657, "valid": 380, "test": 760}, "extra": {"leaky": True, "unit": "segment"}}
     assert report.sizes(leaky).startswith("2657 train / 380 valid / 760 test segments (leaky")
     assert report.sizes({"sizes": {"train": 8, "valid": 0, "test": 2}}) == "8 train / 2 test clips"
+
+
+def test_top_counts_a_run_repeated_over_seeds_once_and_keeps_its_seeds():
+    seeded = [run("cnn", "fault-filtered", right, params={"training": {"seed": s}}) for s, right in ((42, 120), (43, 60), (44, 70))]
+    others = [run(f"other-{i}", "fault-filtered", 100 - i) for i in range(3)]
+    kept = report.top([*seeded, *others], n=2)
+    assert [r["model"] for r in kept] == ["cnn", "cnn", "cnn", "other-0"]  # cnn ranked by its best seed, all its seeds kept
+
+
+def test_a_best_run_with_the_same_predictions_as_another_is_read_as_one_model():
+    clips = {"id": ["a", "b"], "truth": ["blues", "jazz"], "predicted": ["blues", "blues"]}
+    base, tuned = ({**run(m, "fault-filtered", 120), "extra": {"test_clips": clips}} for m in ("base-cnn", "tuned-cnn"))
+    text = report.protocol_reading([base, tuned], "audio")
+    assert "(the same predictions as tuned-cnn: one model)" in text
+    table = evaluate.accuracy_table([base, tuned])
+    assert list(table["status"]) == ["ok", "ok · same predictions as base-cnn"]

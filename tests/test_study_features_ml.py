@@ -72,3 +72,14 @@ def test_sequence_sets_add_the_balanced_subset_of_uneven_audio():
     assert set(tracks.loc[chosen, "genre"]) == {"blues", "jazz"} and len(chosen) == 10
     even = study.sequence_sets(tracks.iloc[:10], rows.iloc[:10], "toy", "Toy")
     assert list(even) == ["toy"]
+
+
+def test_resampling_figures_are_titled_with_the_split_sizes_and_saved(tmp_path):
+    import matplotlib.pyplot as plt
+    split = pd.Series(["train"] * 8 + ["test"] * 2)
+    retrain = pd.DataFrame({"accuracy": [0.5, 0.6, 0.7], "macro_f1": [0.4, 0.5, 0.6]})
+    study.bootstrap_figure(retrain, split, "Toy", tmp_path)
+    title = " ".join(plt.gcf().axes[0].get_title().split())
+    assert title.endswith("3 bootstrap resamples (8 training clips each, 2 test clips)")
+    assert (tmp_path / "03_bootstrap_retrain.png").exists()
+    plt.close("all")

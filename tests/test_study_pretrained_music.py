@@ -298,14 +298,19 @@ def _runs() -> list[dict]:
 
 
 def test_largest_test_set_ranks_only_the_runs_on_the_largest_test_set():
-    size, table = study.largest_test_set(_runs(), "random-80/20", top=2)
-    assert size == 12 and table["model"].tolist() == ["notebook 03", "large, good"]
+    caption, table = study.largest_test_set(_runs(), "random-80/20", top=2)
+    assert caption == "random-80/20, the largest test set (12 clips; dataset toy): its 2 most accurate runs"
+    assert table["model"].tolist() == ["notebook 03", "large, good"]
 
 
 def test_test_set_rankings_give_one_heading_and_table_per_test_set_and_save_the_figures(tmp_path):
     shown = study.test_set_rankings(_runs(), "random-80/20", "Toy", tmp_path)
-    assert [heading for heading, _ in shown] == ["**random-80/20, 12 test clips** (3 runs; datasets toy)",
-                                                 "**random-80/20, 4 test clips** (1 runs; datasets toy)"]
+    assert [heading for heading, _ in shown] == ["**random-80/20, 12 test clips** (3 most accurate of 3 runs of notebooks 03-05; "
+                                                 "dataset toy)",
+                                                 "**random-80/20, 4 test clips** (1 most accurate of 1 runs of notebooks 03-05; "
+                                                 "dataset toy)"]
+    other = [*_runs(), _record("notebook 06", 12, 12, experiment="transfer_learning")]  # not ranked with 03-05
+    assert "notebook 06" not in set(study.test_set_rankings(other, "random-80/20", "Toy", tmp_path.parent / "six")[0][1]["model"])
     assert shown[0][1]["model"].tolist() == ["notebook 03", "large, good", "large, fair"]  # best first, no baseline
     assert sorted(p.name for p in tmp_path.iterdir()) == ["05_ranking_1.png", "05_ranking_2.png"]
     assert len(study.test_set_rankings(_runs(), "random-80/20", "Toy", tmp_path / "one", sets=1, top=1)[0][1]) == 1

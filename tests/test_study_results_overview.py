@@ -48,19 +48,20 @@ def test_load_records_keeps_single_and_multi_label_records_apart(tmp_path, recor
 
 def test_experiment_tables_head_each_table_with_its_counts(records):
     tables = study.experiment_tables(records)
-    assert list(tables) == ["features_ml: 2 records", f"pretrained_music: 14 records, {study.TABLE_RUNS} shown",
-                            "cnn_gridsearch (smoke profile): 1 records"]
-    shown = tables[f"pretrained_music: 14 records, {study.TABLE_RUNS} shown"]
+    assert list(tables) == ["features_ml: 2 records on synthetic", f"pretrained_music: 14 records on synthetic, {study.TABLE_RUNS} shown",
+                            "cnn_gridsearch (smoke profile): 1 records on synthetic"]
+    shown = tables[f"pretrained_music: 14 records on synthetic, {study.TABLE_RUNS} shown"]
     assert len(shown) == study.TABLE_RUNS and "head-0" not in set(shown["model"]) and "head-13" in set(shown["model"])
-    assert list(tables["features_ml: 2 records"]["model"]) == ["majority-class baseline", "svm-rbf"]
-    assert list(study.experiment_tables(records, runs=20))[1] == "pretrained_music: 14 records"  # nothing left out
+    assert list(tables["features_ml: 2 records on synthetic"]["model"]) == ["majority-class baseline", "svm-rbf"]
+    assert list(study.experiment_tables(records, runs=20))[1] == "pretrained_music: 14 records on synthetic"  # nothing left out
 
 
 def test_show_experiment_tables_prints_each_heading_before_its_table(records, capsys):
     shown = []
     study.show_experiment_tables(records, show=lambda table: shown.append((capsys.readouterr().out, len(table))))
-    assert shown == [("features_ml: 2 records\n", 2), (f"pretrained_music: 14 records, {study.TABLE_RUNS} shown\n", study.TABLE_RUNS),
-                     ("cnn_gridsearch (smoke profile): 1 records\n", 1)]
+    assert shown == [("features_ml: 2 records on synthetic\n", 2),
+                     (f"pretrained_music: 14 records on synthetic, {study.TABLE_RUNS} shown\n", study.TABLE_RUNS),
+                     ("cnn_gridsearch (smoke profile): 1 records on synthetic\n", 1)]
 
 
 def test_experiment_figures_draw_the_most_accurate_runs_of_each_experiment(records, tmp_path, monkeypatch):
@@ -73,9 +74,9 @@ def test_experiment_figures_draw_the_most_accurate_runs_of_each_experiment(recor
 
     monkeypatch.setattr(plots, "experiment_overview", recording)
     study.experiment_figures(records, tmp_path)
-    assert drawn == [("features_ml: balanced accuracy", 2, "balanced_accuracy"),
-                     ("pretrained_music: balanced accuracy", study.FIGURE_RUNS, "balanced_accuracy"),
-                     ("cnn_gridsearch (smoke profile): balanced accuracy", 1, "balanced_accuracy")]
+    assert drawn == [("features_ml on synthetic: balanced accuracy", 2, "balanced_accuracy"),
+                     ("pretrained_music on synthetic: balanced accuracy", study.FIGURE_RUNS, "balanced_accuracy"),
+                     ("cnn_gridsearch (smoke profile) on synthetic: balanced accuracy", 1, "balanced_accuracy")]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["09_cnn_gridsearch (smoke profile)_balanced_accuracy.png",
                                                           "09_features_ml_balanced_accuracy.png",
                                                           "09_pretrained_music_balanced_accuracy.png"]

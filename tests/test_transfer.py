@@ -227,6 +227,8 @@ def test_uneven_test_genres_are_named_and_the_default_model_reaches_the_readme()
     uneven = {"sizes_per_genre": {"test": {"blues": 30, "jazz": 30, "rock": 30, "pop": 2, "metal": 0}}}
     assert report.test_coverage(uneven) == "4 of 5 genres in its test clips, the largest four 100 % of them"
     assert report.test_coverage({"sizes_per_genre": {"test": {"blues": 30, "jazz": 28}}}) == ""
+    assert report.coverage_text({"sizes_per_genre": {"test": {"blues": 30, "jazz": 28}}}) == "every genre, none under half the largest"
+    assert report.coverage_text(uneven) == report.test_coverage(uneven)
     records = transfer.run_protocols(separable(), "toy", dataset="toy", methods=["logreg-cv"], protocols=["fault-filtered"],
                                      resamples=20)
     assert "default model" not in report.readme_section(records)

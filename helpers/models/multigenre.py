@@ -465,19 +465,24 @@ def threshold_text(threshold: float, source: str) -> str:
 
 def record_table(records: Sequence[dict]) -> pd.DataFrame:
     """One row per multi-genre record (at most eight columns): model, mode, threshold, exact-set accuracy with its
-    95 % interval beside its chance level, both true genres in the top two, Jaccard, test items (distinct clips).
+    95 % interval beside its chance level, both true genres in the top two, Jaccard, training and validation clips
+    with the test items (distinct clips); the dataset and split name the table when the records share them.
     Macro-F1 and the mean set size stay in the records."""
     from ..results.records import metric_cell
 
     # the name ends with " · <mode> · <threshold>": both have their own columns
-    return pd.DataFrame([{"model": r["model"].rsplit(" · ", 2)[0], "mode": r["extra"]["mode"],
+    table = pd.DataFrame([{"model": r["model"].rsplit(" · ", 2)[0], "mode": r["extra"]["mode"],
                           "threshold": threshold_text(r["extra"]["threshold"], r["extra"].get("threshold_source", "")),
                           "exact set [95 % CI]": metric_cell(r, "exact_set_accuracy"),
                           "chance exact set": f"{r['extra']['chance_exact_set_accuracy']:.3f}",
                           "both in top 2": f"{r['metrics']['both_in_top2']['value']:.3f}",
                           "Jaccard": f"{r['metrics']['jaccard']['value']:.3f}",
-                          "items (clips)": f"{r['sizes']['test']} ({r['extra'].get('distinct_test_clips', '-')})"}
+                          "train/valid clips · test items (clips)": f"{r['sizes'].get('train', 0)}/{r['sizes'].get('valid', 0)} · "
+                                                                   f"{r['sizes']['test']} ({r['extra'].get('distinct_test_clips', '-')})"}
                          for r in records])
+    # the dataset and split as the table's caption (its index name) when the records share them
+    where = sorted({f"{r['dataset']}, {r['protocol']}" for r in records})
+    return table.rename_axis(where[0]) if len(where) == 1 else table
 
 
 # ---------------------------------------------------------------------------- features, the experiment

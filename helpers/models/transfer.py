@@ -18,7 +18,6 @@ the reference is named ``<name>+reference``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -138,27 +137,9 @@ def ranking(records: Sequence[dict], protocol: str, metric: str = "accuracy") ->
     table = evaluate.summary_table(chosen) if chosen else pd.DataFrame()
     if table.empty:
         return table
-    ordered = evaluate._sorted(chosen)
-    order = np.argsort([-r["metrics"][metric]["value"] for r in ordered], kind="stable")
-    table["status"] = [status + (f" · same predictions as {same}" if same else "")
-                       for status, same in zip(table["status"], _same_predictions(ordered, order))]
+    order = np.argsort([-r["metrics"][metric]["value"] for r in evaluate._sorted(chosen)], kind="stable")
     columns = ["model", "dataset", evaluate.CLIPS_COLUMN, "accuracy", evaluate.BALANCED_F1_COLUMN, "status"]
     return table.iloc[order][[c for c in columns if c in table.columns]].reset_index(drop=True)
-
-
-def _same_predictions(records: Sequence[dict], order: Sequence[int]) -> list[str]:
-    """Per record, the model of a record ranked above it with the very same test predictions (the same model listed
-    under two names, e.g. a section's head and a candidate of one seed), else an empty string."""
-    seen: dict[str, str] = {}
-    same = [""] * len(records)
-    for i in order:
-        clips = records[i].get("extra", {}).get("test_clips")
-        if not clips:
-            continue
-        key = json.dumps([records[i]["dataset"], clips.get("id"), clips.get("predicted")])
-        same[i] = seen.setdefault(key, records[i]["model"])
-        same[i] = "" if same[i] == records[i]["model"] else same[i]
-    return same
 
 # ---------------------------------------------------------------------------- the reading
 

@@ -282,7 +282,7 @@ def summary_table(records: Sequence[dict] | str | Path, full: bool = False) -> p
     shown[CLIPS_COLUMN] = ["/".join(str(r["sizes"].get(part, 0)) for part in PARTS) for r in records]
     shown["accuracy"] = table["accuracy"]
     shown[BALANCED_F1_COLUMN] = [balanced_f1_text(r) for r in records]
-    shown["status"] = table["status"]
+    shown["status"] = _with_same(table["status"], records)
     return shown
 
 
@@ -296,6 +296,34 @@ def repeated_seed(records: Sequence[dict]) -> Callable[[dict], int | None]:
     for r in records:
         seeds.setdefault(run(r), set()).add(identity(r)["seed"])
     return lambda r: identity(r)["seed"] if len(seeds.get(run(r), ())) > 1 else None
+
+
+def same_predictions(records: Sequence[dict]) -> list[str]:
+    """Per record, in the given order, the model of an earlier record on the same dataset with the very same test
+    predictions (one model listed under two names, e.g. a section's head and a one-seed candidate, or a grid search
+    that chose the base setting), else ``""``. Records without ``extra.test_clips`` are never marked."""
+    seen: dict[str, str] = {}
+    same = []
+    for r in records:
+        clips = (r.get("extra") or {}).get("test_clips")
+        key = json.dumps([r["dataset"], clips.get("id"), clips.get("predicted")]) if clips else None
+        first = seen.setdefault(key, r["model"]) if key else r["model"]
+        same.append("" if first == r["model"] else first)
+    return same
+
+
+def prediction_twins(record: dict, records: Sequence[dict]) -> list[str]:
+    """The models of the other ``records`` on the record's dataset with the very same test predictions."""
+    def key(r: dict) -> str | None:
+        clips = (r.get("extra") or {}).get("test_clips")
+        return json.dumps([r["dataset"], clips.get("id"), clips.get("predicted")]) if clips else None
+
+    own = key(record)
+    return [r["model"] for r in records if own is not None and r is not record and r["model"] != record["model"] and key(r) == own]
+
+
+def _with_same(statuses: Iterable[str], records: Sequence[dict]) -> list[str]:
+    return [s + (f" · same predictions as {same}" if same else "") for s, same in zip(statuses, same_predictions(records))]
 
 
 CLIPS_COLUMN = "clips (train/valid/test)"
@@ -416,7 +444,10 @@ def accuracy_table(records: Sequence[dict]) -> pd.DataFrame:
                      BALANCED_F1_COLUMN: balanced_f1_text(r),
                      "clips train/valid/test": "/".join(str(r["sizes"].get(part, 0)) for part in PARTS),
                      "status": status(r) + epochs})
-    return drop_constant(pd.DataFrame(rows), ("dataset",))
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["status"] = _with_same(table["status"], records)
+    return drop_constant(table, ("dataset",))
 
 
 def score_text(value: float | None) -> str:

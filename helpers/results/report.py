@@ -196,7 +196,9 @@ def _gaps(records: Sequence[dict]) -> list[str]:
 def protocol_reading(records: Sequence[dict], dataset_label: str) -> str:
     """Bullets: per protocol the best model by balanced accuracy, the baselines and the failed runs;
     then the measured random-vs-fixed differences per model (at equal training size too, when recorded)."""
-    lines = [f"Per split protocol ({dataset_label}):", ""]
+    datasets = sorted({r["dataset"] for r in records})
+    named = f", dataset {datasets[0]}" if len(datasets) == 1 and datasets[0].lower() not in dataset_label.lower() else ""
+    lines = [f"Per split protocol ({dataset_label}{named}):", ""]
     seed = seed_suffix(records)
     for protocol, group in _by_protocol(records).items():
         models = [r for r in group if not evaluate.is_baseline(r)]
@@ -204,8 +206,10 @@ def protocol_reading(records: Sequence[dict], dataset_label: str) -> str:
         said = []
         if usable:
             best = max(usable, key=lambda r: _value(r, "balanced_accuracy"))
+            twins = evaluate.prediction_twins(best, usable)  # e.g. a tuned setting that is the base setting
             said.append((f"best by balanced accuracy: **{best['model']}{seed(best)}**" if len(usable) > 1
                          else f"**{best['model']}{seed(best)}**")
+                        + (f" (the same predictions as {', '.join(twins)}: one model)" if twins else "")
                         + f" ({_what(best)}): {metrics(best)}"
                         + (" (one training run each: a ranking of these runs, not a finding)" if len(usable) > 1 else ""))
         elif models:
@@ -434,15 +438,21 @@ def readme_section(records: Sequence[dict]) -> str:
 
 
 def top(records: Sequence[dict], n: int = 12) -> list[dict]:
-    """Per dataset and protocol, its baselines and its ``n`` most accurate other runs (failed runs count as runs):
-    what a table or figure of an experiment with many configurations can show legibly."""
+    """Per dataset and protocol, its baselines and its ``n`` most accurate other runs (failed runs count as runs; a
+    run repeated over training seeds counts once and keeps every seed): what a table or figure of an experiment with
+    many configurations can show legibly."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in records:
         groups.setdefault((r["dataset"], r["protocol"]), []).append(r)
     kept = []
     for part in groups.values():
-        runs = sorted((r for r in part if not evaluate.is_baseline(r)), key=lambda r: -r["metrics"]["accuracy"]["value"])
-        kept += [r for r in part if evaluate.is_baseline(r)] + runs[:n]
+        # a run repeated over training seeds counts once (by its best seed) and keeps all its seeds
+        runs: dict[tuple, list[dict]] = {}
+        for r in part:
+            if not evaluate.is_baseline(r):
+                runs.setdefault((r["model"], r.get("representation", "")), []).append(r)
+        ranked = sorted(runs.values(), key=lambda seeds: -max(r["metrics"]["accuracy"]["value"] for r in seeds))
+        kept += [r for r in part if evaluate.is_baseline(r)] + [r for seeds in ranked[:n] for r in seeds]
     return kept
 
 
@@ -455,6 +465,11 @@ def test_coverage(record: dict) -> str:
         return ""
     return (f"{len(present)} of {len(counts)} genres in its test clips, the largest four "
             f"{sum(present[:4]) / sum(present) * 100:.0f} % of them")
+
+
+def coverage_text(record: dict) -> str:
+    """:func:`test_coverage`, or that the test clips cover the genres evenly."""
+    return test_coverage(record) or "every genre, none under half the largest"
 
 
 def best_table(records: Sequence[dict], protocol: str) -> str:

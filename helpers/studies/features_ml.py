@@ -180,3 +180,18 @@ def confusion_figures(runs: Sequence[dict], label: str, figures_dir: Path) -> st
                                       f"(accuracy {record['metrics']['accuracy']['value']:.3f}, n={record['sizes']['test']})")
         plots.save(fig, figures_dir, f"03_confusion_{record['model']}_{record['protocol'].replace('/', '-')}")
     return "\n\n".join(report.describe(record) for record in runs)
+
+
+def bootstrap_figure(retrain: pd.DataFrame, split: pd.Series, label: str, figures_dir: Path) -> None:
+    """The bootstrap refits' scores (``training.bootstrap_retrain``) as a box plot titled with the split's sizes."""
+    fig = plots.bootstrap_box(retrain, f"{label}, random 80/20: tuned XGBoost refit on {len(retrain)} bootstrap resamples "
+                                       f"({int((split == 'train').sum())} training clips each, "
+                                       f"{int((split == 'test').sum())} test clips)")
+    plots.save(fig, figures_dir, "03_bootstrap_retrain")
+
+
+def training_size_figure(curve: pd.DataFrame, split: pd.Series, label: str, figures_dir: Path) -> None:
+    """The training-size curve (``training.training_size_curve``) titled with the split's test size."""
+    fig = plots.learning_curve(curve, f"{label}, random 80/20: tuned XGBoost test accuracy by training size "
+                                      f"({int((split == 'test').sum())} test clips)")
+    plots.save(fig, figures_dir, "03_training_size")

@@ -101,11 +101,13 @@ def embedding_records(tracks: pd.DataFrame, settings: dict, protocols: Sequence[
     return records
 
 
-def largest_test_set(records: Sequence[dict], protocol: str, top: int = 15) -> tuple[int, pd.DataFrame]:
-    """The size of the largest test set under ``protocol`` and its ``top`` most accurate runs (baselines left out):
-    only runs scored on the same test clips compare directly."""
+def largest_test_set(records: Sequence[dict], protocol: str, top: int = 15) -> tuple[str, pd.DataFrame]:
+    """A caption naming the largest test set under ``protocol`` (its size and datasets) and its ``top`` most accurate
+    runs (baselines left out): only runs scored on the same test clips compare directly."""
     size, group = transfer.test_sets(records, protocol)[0]
-    return size, transfer.ranking(group, protocol).head(top)
+    table = transfer.ranking(group, protocol).head(top)
+    datasets = ", ".join(sorted({r["dataset"] for r in group}))
+    return f"{protocol}, the largest test set ({size} clips; dataset {datasets}): its {len(table)} most accurate runs", table
 
 
 def head_records(tracks: pd.DataFrame, settings: dict, protocols: Sequence[str], *, dataset: str, reference: dict,
@@ -150,16 +152,21 @@ def fine_tune_best(tracks: pd.DataFrame, head_results: Sequence[dict], trained_h
     return FineTuned(name, chosen, head, tuned, model, settings["tune_hop_seconds"])
 
 
+RANKED_EXPERIMENTS = ("features_ml", "cnn_gridsearch", "pretrained_music")  # notebooks 03, 04 and 05
+
+
 def test_set_rankings(records: Sequence[dict], protocol: str, label: str, figures_dir: Path, *,
                       sets: int = RANKED_TEST_SETS, top: int = RANKED_RUNS) -> list[tuple[str, pd.DataFrame]]:
     """Section 5: the ``sets`` largest test sets under ``protocol``, each as a heading (Markdown) and its ``top`` most
     accurate runs; each set's bar chart with intervals is saved as ``05_ranking_<n>``. Runs are ranked per test set
     because only runs scored on the same test clips compare directly."""
     shown = []
-    for number, (size, group) in enumerate(transfer.test_sets(records, protocol)[:sets]):
-        datasets = ", ".join(sorted({r["dataset"] for r in group}))
-        shown.append((f"**{protocol}, {size} test clips** ({len(group)} runs; datasets {datasets})",
-                      transfer.ranking(group, protocol).head(top)))
+    ranked = [r for r in records if r["experiment"] in RANKED_EXPERIMENTS]  # notebooks 03-05, as the titles say
+    for number, (size, group) in enumerate(transfer.test_sets(ranked, protocol)[:sets]):
+        table = transfer.ranking(group, protocol).head(top)
+        datasets = ", ".join(sorted(set(table["dataset"]) if "dataset" in table else {r["dataset"] for r in group}))
+        shown.append((f"**{protocol}, {size} test clips** ({len(table)} most accurate of {len(group)} runs of notebooks "
+                      f"03-05; dataset {datasets})", table))
         fig = plots.ranking(sorted(group, key=lambda r: -r["metrics"]["accuracy"]["value"])[:top],
                             f"{label}, {protocol}, {size} test clips: the {min(top, len(group))} most accurate runs of notebooks 03-05")
         plots.save(fig, figures_dir, f"05_ranking_{number + 1}")

@@ -56,7 +56,9 @@ def experiment_tables(records: Sequence[dict], runs: int = TABLE_RUNS) -> dict[s
     for experiment, part in report.by_experiment(records).items():
         shown = report.top(part, runs)
         # Say "n shown" only when rows were left out, so that a complete table reads as complete.
-        heading = f"{experiment}: {len(part)} records" + (f", {len(shown)} shown" if len(shown) < len(part) else "")
+        datasets = ", ".join(sorted({r["dataset"] for r in part}))
+        heading = (f"{experiment}: {len(part)} records on {datasets}"
+                   + (f", {len(shown)} shown" if len(shown) < len(part) else ""))
         tables[heading] = evaluate.summary_table(shown)
     return tables
 
@@ -73,7 +75,9 @@ def experiment_figures(records: Sequence[dict], figures_dir: str | Path, runs: i
     """One balanced-accuracy figure per experiment (``plots.experiment_overview`` of its ``runs`` most accurate runs
     per dataset and protocol), saved as ``09_<experiment>_balanced_accuracy``."""
     for experiment, part in report.by_experiment(records).items():
-        fig = plots.experiment_overview(report.top(part, runs), f"{experiment}: balanced accuracy", metric="balanced_accuracy")
+        datasets = ", ".join(sorted({r["dataset"] for r in part}))
+        fig = plots.experiment_overview(report.top(part, runs), f"{experiment} on {datasets}: balanced accuracy",
+                                        metric="balanced_accuracy")
         plots.save(fig, figures_dir, f"09_{experiment}_balanced_accuracy")
 
 

@@ -166,10 +166,6 @@ STUDY: dict[str, dict] = {
 # GTZAN audio, 2 cores, in a report render (training and validation): per epoch on the 168 fault-filtered training
 # tracks about 1.5 s for NNET1, 3 s for NNET2 on MFCC and for MixNet, 10 s for NNET2 on log-mel, 6 s for each
 # ResNet18 network (training steps alone: benchmarks/waveform_training.py).
-# ``warmup_epochs``: epochs before early stopping watches the validation loss (helpers.models.waveform_nets.fit). In
-# session 32's report render three of nine seeded ResNet18 runs stopped at epoch 9 with their first epoch's weights: their
-# validation loss rose from epoch 1 while their validation accuracy climbed, and they read as failed; 10 epochs of
-# warm-up let such a run reach the loss it would settle at. The smoke profile trains 2 epochs and has none.
 # ``wav2vec2``: the features report's Wav2Vec2 runs, only with real weights (helpers.models.wav2vec2_transfer):
 # ``hub`` (may they come from the Hub; the smoke profile uses only a folder named in $MGC_WAV2VEC2), ``layer`` (the
 # hidden state; None: the last), ``excerpt_seconds`` of each clip for the frozen embeddings (None: the whole clip),
@@ -177,7 +173,7 @@ STUDY: dict[str, dict] = {
 # per 30-s clip frozen and 11 s per 10-s crop and epoch to fine-tune on 2 CPU cores (benchmarks/wav2vec2_cost.py: half
 # an hour per epoch on 168 training tracks), so the report profile embeds a 10-s excerpt and does not fine-tune.
 WAVEFORM: dict[str, dict] = {
-    "smoke": dict(crop_seconds=1.0, image_size=32, n_mfcc=8, n_mels=16, epochs=2, patience=1, warmup_epochs=0, batch_size=16, trials=2,
+    "smoke": dict(crop_seconds=1.0, image_size=32, n_mfcc=8, n_mels=16, epochs=2, patience=1, batch_size=16, trials=2,
                   seeds=2, seeded_runs=("resnet18-mel", "late-fusion"),
                   model_params={"nnet1": dict(filters=(4, 4, 4, 4), kernel_sizes=(16, 3, 3, 3), strides=(4, 1, 1, 1), dense_units=(8,)),
                                 "nnet2": dict(filters=4, pool_size=2, dense_units=(8, 8, 8)), "mixnet": dict(dense_units=(8, 8, 8)),
@@ -185,12 +181,12 @@ WAVEFORM: dict[str, dict] = {
                                 "resnet18-mel": dict(blocks=(1, 1), filters=(4, 8))},
                   wav2vec2=dict(hub=False, layer=None, excerpt_seconds=1.0, fine_tune=True, crop_seconds=0.5, tune_epochs=1,
                                 tune_patience=1, tune_learning_rate=1e-5, batch_size=4)),
-    "report": dict(crop_seconds=None, image_size=64, n_mfcc=20, n_mels=128, epochs=40, patience=8, warmup_epochs=10, batch_size=32,
-                   trials=3, seeds=3, seeded_runs=("resnet18-mel", "late-fusion"), model_params={},
+    "report": dict(crop_seconds=None, image_size=64, n_mfcc=20, n_mels=128, epochs=40, patience=8, batch_size=32, trials=3,
+                   seeds=3, seeded_runs=("resnet18-mel", "late-fusion"), model_params={},
                    wav2vec2=dict(hub=True, layer=None, excerpt_seconds=10.0, fine_tune=False, crop_seconds=10.0, tune_epochs=10,
                                  tune_patience=3, tune_learning_rate=1e-5, batch_size=8)),
-    "paper": dict(crop_seconds=None, image_size=128, n_mfcc=20, n_mels=128, epochs=100, patience=10, warmup_epochs=10, batch_size=64,
-                  trials=30, seeds=3, seeded_runs=("nnet1", "nnet2-mfcc", "nnet2-log-mel", "mixnet", "resnet18-mel", "late-fusion"),
+    "paper": dict(crop_seconds=None, image_size=128, n_mfcc=20, n_mels=128, epochs=100, patience=10, batch_size=64, trials=30,
+                  seeds=3, seeded_runs=("nnet1", "nnet2-mfcc", "nnet2-log-mel", "mixnet", "resnet18-mel", "late-fusion"),
                   model_params={}, wav2vec2=dict(hub=True, layer=None, excerpt_seconds=None, fine_tune=True, crop_seconds=10.0,
                                                  tune_epochs=10, tune_patience=3, tune_learning_rate=1e-5, batch_size=8)),
 }

@@ -79,8 +79,7 @@ HONEST = study.honest_protocol(found, FIXED)
 print(f"{LABEL}: {len(found.tracks)} tracks decoded at {CROP.sample_rate} Hz; {len(found.failed)} could not be decoded"
       + (": " + "; ".join(found.failed) if found.failed else ""))
 print(f"crops of {CROP.length} samples ({CROP.seconds:.2f} s); at most {W['epochs']} epochs, patience {W['patience']} on the "
-      f"validation loss after a warm-up of {W['warmup_epochs']} epochs; {W['trials']} Optuna trials per study; "
-      f"{W['seeds']} training seeds for {', '.join(W['seeded_runs'])}")
+      f"validation loss; {W['trials']} Optuna trials per study; {W['seeds']} training seeds for {', '.join(W['seeded_runs'])}")
 print(f"{LABEL}: tracks per part of each split (splits decided per track)")
 display(study.split_sizes(found))
 
@@ -134,15 +133,9 @@ display(seed_reports.report_metrics("FMA report"))
 # and unlike accuracy it also counts how sure a right or wrong answer was.
 #
 # Each training prints a progress line that shows the *last* epoch trained, while the record and
-# the table keep the epoch restored by early stopping (the one with the lowest validation loss
-# after the warm-up; the `epochs (best)` column gives both). So a run whose progress line shows a
-# decent accuracy can still be reported as "did not learn": the verdict is made on the restored epoch.
-#
-# Why a *warm-up*: from random weights, the validation loss of a deep network can rise for its
-# first epochs while its validation accuracy climbs (its outputs grow confident before they grow
-# right). Early stopping that watched from epoch 1 would stop such a run after `patience` epochs
-# and restore its first epoch, a network at chance. So early stopping here starts watching only
-# after the warm-up printed above.
+# the table keep the epoch restored by early stopping (the one with the lowest validation loss;
+# the `epochs (best)` column gives both). So a run whose progress line shows a decent accuracy can
+# still be reported as "did not learn": the verdict is made on the restored epoch.
 
 # %%
 storage = optuna_search.default_storage(study.study_file(cfg.results_dir, NAME, cfg.profile.name))
@@ -183,13 +176,12 @@ plots.save(fig, cfg.figures_dir, "08_optuna_importance")
 # ## 5. Learning curves and confusions
 #
 # Training (solid, on random crops, augmented for NNET1, NNET2 and MixNet) and validation (dashed,
-# on mid-track crops) per epoch under the honest split; the dot marks the epoch whose weights were kept (the
-# lowest validation loss after the warm-up). Then the confusion matrix
+# on mid-track crops) per epoch under the honest split; the dot marks the epoch whose weights were kept. Then the confusion matrix
 # of the run with the lowest validation loss. Look for a validation curve that never leaves chance.
 
 # %%
 fig = plots.training_curves(study.histories(runs.main[HONEST]), f"{LABEL}, {HONEST} ({study.part_sizes(found, HONEST)}): "
-                            "every network, per epoch", kept=study.kept_epochs(runs.main[HONEST]))
+                            "every network, per epoch")
 plots.save(fig, cfg.figures_dir, "08_training_curves")
 chosen = min((r.record for r in runs.main[HONEST].values()), key=lambda r: r["extra"]["valid_loss"])
 fig = plots.confusion(chosen)

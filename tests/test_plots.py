@@ -333,8 +333,6 @@ def test_training_curves_draw_train_and_valid_per_fit_and_mark_the_kept_epoch():
     kept = [line for line in loss_ax.get_lines() if line.get_marker() == "o"]
     assert [list(line.get_xdata()) for line in kept] == [[2], [2]] and list(kept[0].get_ydata()) == [1.0]
     assert fig._suptitle.get_text() == "curves" and loss_ax.get_ylabel() == "loss"
-    warmed = plots.training_curves({"random": history}, "curves", kept={"random": 3})  # early stopping after a warm-up
-    assert [list(line.get_xdata()) for line in warmed.axes[1].get_lines() if line.get_marker() == "o"] == [[3]]
 
 
 def trials() -> pd.DataFrame:

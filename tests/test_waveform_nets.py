@@ -219,19 +219,3 @@ def test_every_network_trains_one_step_under_another_backend_without_tensorflow(
     done = subprocess.run([sys.executable, "-c", OTHER_BACKEND % {"tiny": TINY}, backend], env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0 and f"trained {backend}" in done.stdout, done.stderr[-3000:]
-
-
-def test_best_epoch_is_the_lowest_validation_loss_after_the_warm_up():
-    # the loss of a network from random weights can rise for a few epochs while its accuracy climbs
-    history = pd.DataFrame({"val_loss": [1.0, 2.0, 3.0, 2.5, 2.2, 2.4]}, index=range(1, 7))
-    assert nets.best_epoch(history) == 1
-    assert nets.best_epoch(history, warmup=2) == 5
-    assert nets.best_epoch(history, warmup=6) == 6  # ended within the warm-up: its last epoch is what it has
-
-
-def test_fit_does_not_stop_within_the_warm_up(tracks):
-    inputs = nets.model_inputs("nnet2")
-    model = nets.build("nnet2", [RECIPE.shape(kind) for kind in inputs], 3, **TINY["nnet2"])
-    fit = nets.fit(model, crops.crop_dataset(_batches(tracks, "train", inputs)),
-                   crops.crop_dataset(_batches(tracks, "valid", inputs)), epochs=3, patience=0, warmup=3, progress=False)
-    assert len(fit.history) == 3 and fit.best_epoch == 3

@@ -7,7 +7,7 @@ at zero, so their lengths compare honestly; points and lines get axes fitted to 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -132,17 +132,15 @@ def parity_bars(table: pd.DataFrame, title: str, threshold: float = 0.02) -> mat
 
 
 @styled
-def training_curves(histories: dict[str, pd.DataFrame], title: str, kept: Mapping[str, int] | None = None,
-                    ) -> matplotlib.figure.Figure:
+def training_curves(histories: dict[str, pd.DataFrame], title: str) -> matplotlib.figure.Figure:
     """Accuracy (left) and loss (right) per epoch for one or more fits, one colour per fit, training solid and
-    validation dashed; a dot marks the epoch whose weights were kept: ``kept[name]`` where given (early stopping
-    after a warm-up), else the lowest validation loss. The legend names each fit once, below the panels, so that
-    it never covers a curve."""
+    validation dashed; a dot marks the epoch whose weights were kept (lowest validation loss). The legend names
+    each fit once, below the panels, so that it never covers a curve."""
     fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.2))
     handles = []
     for i, (label, history) in enumerate(histories.items()):
         color = plt.get_cmap("tab10")(i)
-        best = (kept or {}).get(label, history["val_loss"].idxmin())
+        best = history["val_loss"].idxmin()
         for ax, metric in zip(axes, ("accuracy", "loss")):
             line, = ax.plot(history.index, history[metric], color=color)
             ax.plot(history.index, history[f"val_{metric}"], color=color, linestyle="--")

@@ -176,11 +176,10 @@ def fit_run(run: str, found: StudyData, protocol: str, crop: crops.CropRecipe, s
     model = _model(run, crop, len(found.labels), chosen, seed, encoders)
     train = _batches(found, table, "train", kinds, crop, standardiser, settings, seed)
     valid = _batches(found, table, "valid", kinds, crop, standardiser, settings, seed)
-    training = dict(epochs=settings["epochs"], patience=settings["patience"], warmup_epochs=settings["warmup_epochs"],
-                    batch_size=settings["batch_size"], seed=seed, crop_seconds=crop.seconds, sample_rate=crop.sample_rate)
+    training = dict(epochs=settings["epochs"], patience=settings["patience"], batch_size=settings["batch_size"], seed=seed,
+                    crop_seconds=crop.seconds, sample_rate=crop.sample_rate)
     fit = nets.fit(model, crops.crop_dataset(train), crops.crop_dataset(valid), epochs=settings["epochs"],
-                   patience=settings["patience"], warmup=settings["warmup_epochs"], callbacks=callbacks,
-                   desc=f"{run} {protocol} (seed {seed})",
+                   patience=settings["patience"], callbacks=callbacks, desc=f"{run} {protocol}",
                    settings={"model": {**nets.defaults(network), **chosen}, "training": training})
     return Trained(run, protocol, fit, table, tuple(kinds), standardiser, len(train.padded))
 
@@ -241,13 +240,13 @@ def study_file(results_dir: str | os.PathLike, dataset: str, profile: str) -> Pa
 def study_name(run: str, found: StudyData, protocol: str, crop: crops.CropRecipe, settings: Mapping, *, dataset: str,
                profile: str, seed: int) -> str:
     """The name of ``run``'s study under ``protocol``: run, split, dataset, profile and seed in words, then a digest of
-    everything else that shapes a trial (crop recipe, epochs, patience, warm-up, batch, the network's parameters, the training
+    everything else that shapes a trial (crop recipe, epochs, patience, batch, the network's parameters, the training
     and validation tracks), so that a study shared through ``$MGC_OPTUNA_STORAGE`` is resumed only by the same search."""
     from ..data import cache
 
     network = RUNS[run][0]
     table = found.splits[protocol]
-    digest = cache.key(crop, {k: settings[k] for k in ("epochs", "patience", "warmup_epochs", "batch_size")},
+    digest = cache.key(crop, {k: settings[k] for k in ("epochs", "patience", "batch_size")},
                        settings["model_params"].get(network, {}),
                        {part: sorted(table.loc[table["split"] == part, "track_id"]) for part in ("train", "valid")})
     return f"{run} · {protocol} · {dataset} · {profile} · seed {seed} · {digest[:10]}"
@@ -263,7 +262,7 @@ def tuned_run(run: str, found: StudyData, protocol: str, crop: crops.CropRecipe,
               storage: str | os.PathLike, profile: str = "report", seed: int = 42, resamples: int = 1000) -> TunedRun:
     """Search the learning rate and weight decay of ``run`` with Optuna on ``protocol``'s validation tracks
     (``settings["trials"]`` finished trials, median pruning on the validation loss per epoch after the first
-    ``patience`` or ``warmup_epochs`` epochs, the study kept in ``storage``); trials never read the test tracks. The run is the best trial,
+    ``patience`` epochs, the study kept in ``storage``); trials never read the test tracks. The run is the best trial,
     scored once; it is trained again with its parameters when this process did not train it (a resumed study)."""
     best: dict = {}
     name = study_name(run, found, protocol, crop, settings, dataset=dataset, profile=profile, seed=seed)
@@ -271,18 +270,18 @@ def tuned_run(run: str, found: StudyData, protocol: str, crop: crops.CropRecipe,
     def objective(params: dict[str, float], report_epoch) -> float:
         trained = fit_run(run, found, protocol, crop, settings, params=params, seed=seed,
                           callbacks=[optuna_search.pruning_callback(report_epoch)])
-        value = float(trained.fit.history.loc[trained.fit.best_epoch, "val_loss"])  # the kept epoch's, after warm-up
+        value = float(trained.fit.history["val_loss"].min())
         if not best or value < best["value"]:
             best.update(value=value, params=dict(params), trained=trained)
         return value
 
     trials = settings["trials"]
-    # Pruning waits for half the trials and, within a trial, for the warm-up and the patience (a low learning rate
+    # Pruning waits for half the trials and, within a trial, for the early-stopping patience (a low learning rate
     # starts slowly); TPE models the results after its random start-up trials, at most 10: a 4-trial report search is
     # a seeded random search, and the notebook says so.
     search = optuna_search.search(objective, study_name=name, storage=storage, trials=trials, seed=seed,
                                   startup_trials=min(10, trials), pruner_startup_trials=max(1, trials // 2),
-                                  warmup_epochs=min(max(settings["patience"], settings["warmup_epochs"]), settings["epochs"] - 1))
+                                  warmup_epochs=min(settings["patience"], settings["epochs"] - 1))
     chosen = search.best_params
     trained = best["trained"] if best.get("params") == chosen else \
         fit_run(run, found, protocol, crop, settings, params=chosen, seed=seed)
@@ -440,12 +439,6 @@ def optuna_table(searches: Mapping[tuple[str, str], optuna_search.Search], found
 def histories(runs: Mapping[str, Run]) -> dict[str, pd.DataFrame]:
     """Each run's history per epoch, for ``plots.training_curves``."""
     return {name: run.fit.history for name, run in runs.items()}
-
-
-def kept_epochs(runs: Mapping[str, Run]) -> dict[str, int]:
-    """Each run's epoch whose weights were kept (the lowest validation loss after the warm-up), for
-    ``plots.training_curves``."""
-    return {name: run.fit.best_epoch for name, run in runs.items()}
 
 
 def part_sizes(found: StudyData, protocol: str) -> str:

@@ -275,7 +275,8 @@ embedded = study.embedding_map(tracks, SETTINGS["checkpoints"][0], LABEL, cfg.fi
 # One head, the mean of heads (section 4, first group of seeds) or the fine-tuned model,
 # whichever reached the best validation balanced accuracy under the fixed split (balanced,
 # because the validation clips of partial audio can be uneven across genres: the `valid clips`
-# column below counts them, and a genre without one cannot sway the choice; the simplest on a tie), as one Keras model (standard layers only, so it loads in safe mode). The regressions
+# column below counts them, and a genre without one cannot sway the choice; the simplest on a
+# tie), as one Keras model (standard layers only, so it loads in safe mode). The regressions
 # and blends are not candidates here: they need clip statistics and handcrafted features that one
 # network on audio windows does not compute. The 3-s hop is not a candidate either: it is a way of
 # running the same model, not another model; `python -m helpers.library classify MUSIC_DIR --catalog

@@ -154,10 +154,8 @@ STUDY: dict[str, dict] = {
 # Waveform and fusion networks per profile (notebook 08): ``crop_seconds`` (None: the FMA report's 2^18 samples at
 # 44.1 kHz, 5.94 s), ``image_size`` of the mel and waveform images of late fusion and its baseline, ``n_mfcc`` /
 # ``n_mels`` of NNET2's inputs; ``epochs`` and early-stopping ``patience`` on the validation loss (best weights
-# restored), watched only after ``warmup_epochs`` (helpers.models.waveform_nets.fit: in the session-32 render three
-# ResNet18 runs, whose validation loss rose for the first epochs while their accuracy climbed from chance, stopped at
-# epoch 9 with epoch 1 restored and predicted one genre), ``batch_size`` (the report's 64); ``trials``: finished
-# Optuna trials per study (learning rate and weight decay of NNET1 and NNET2 on MFCC, one study per split; the report gives no count, see
+# restored), ``batch_size`` (the report's 64); ``trials``: finished Optuna trials per study (learning rate and weight
+# decay of NNET1 and NNET2 on MFCC, one study per split; the report gives no count, see
 # helpers.models.optuna_search.TRIALS); ``seeds``: training seeds of the ``seeded_runs`` on the honest split (a
 # difference is read as a finding only over 3 or more); ``model_params``: overrides of
 # helpers.models.waveform_nets' parameters per network (smoke: tiny networks). The report profile keeps the seed's
@@ -175,7 +173,7 @@ STUDY: dict[str, dict] = {
 # per 30-s clip frozen and 11 s per 10-s crop and epoch to fine-tune on 2 CPU cores (benchmarks/wav2vec2_cost.py: half
 # an hour per epoch on 168 training tracks), so the report profile embeds a 10-s excerpt and does not fine-tune.
 WAVEFORM: dict[str, dict] = {
-    "smoke": dict(crop_seconds=1.0, image_size=32, n_mfcc=8, n_mels=16, epochs=2, patience=1, warmup_epochs=0, batch_size=16, trials=2,
+    "smoke": dict(crop_seconds=1.0, image_size=32, n_mfcc=8, n_mels=16, epochs=2, patience=1, batch_size=16, trials=2,
                   seeds=2, seeded_runs=("resnet18-mel", "late-fusion"),
                   model_params={"nnet1": dict(filters=(4, 4, 4, 4), kernel_sizes=(16, 3, 3, 3), strides=(4, 1, 1, 1), dense_units=(8,)),
                                 "nnet2": dict(filters=4, pool_size=2, dense_units=(8, 8, 8)), "mixnet": dict(dense_units=(8, 8, 8)),
@@ -183,13 +181,11 @@ WAVEFORM: dict[str, dict] = {
                                 "resnet18-mel": dict(blocks=(1, 1), filters=(4, 8))},
                   wav2vec2=dict(hub=False, layer=None, excerpt_seconds=1.0, fine_tune=True, crop_seconds=0.5, tune_epochs=1,
                                 tune_patience=1, tune_learning_rate=1e-5, batch_size=4)),
-    "report": dict(crop_seconds=None, image_size=64, n_mfcc=20, n_mels=128, epochs=40, patience=8, warmup_epochs=10, batch_size=32,
-                   trials=3,
+    "report": dict(crop_seconds=None, image_size=64, n_mfcc=20, n_mels=128, epochs=40, patience=8, batch_size=32, trials=3,
                    seeds=3, seeded_runs=("resnet18-mel", "late-fusion"), model_params={},
                    wav2vec2=dict(hub=True, layer=None, excerpt_seconds=10.0, fine_tune=False, crop_seconds=10.0, tune_epochs=10,
                                  tune_patience=3, tune_learning_rate=1e-5, batch_size=8)),
-    "paper": dict(crop_seconds=None, image_size=128, n_mfcc=20, n_mels=128, epochs=100, patience=10, warmup_epochs=10, batch_size=64,
-                  trials=30,
+    "paper": dict(crop_seconds=None, image_size=128, n_mfcc=20, n_mels=128, epochs=100, patience=10, batch_size=64, trials=30,
                   seeds=3, seeded_runs=("nnet1", "nnet2-mfcc", "nnet2-log-mel", "mixnet", "resnet18-mel", "late-fusion"),
                   model_params={}, wav2vec2=dict(hub=True, layer=None, excerpt_seconds=None, fine_tune=True, crop_seconds=10.0,
                                                  tune_epochs=10, tune_patience=3, tune_learning_rate=1e-5, batch_size=8)),

@@ -3,12 +3,11 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/07_augmentation_segments.ipynb)
 #
-# Three *seed reports* (the five student reports this course re-implements; not to be confused with a
-# *training seed*, the random seed of one training run) changed the *data* rather than the network. One multiplied its training set
+# Three seed reports changed the *data* rather than the network. One multiplied its training set
 # six-fold with time stretching (two factors slower, two faster: `helpers.inputs.augment.STRETCH_FACTORS`) and a 5-s
 # circular shift; one cut every
 # 30-s clip into 3-, 5- or 10-s segments and found the shorter ones better for ResNet18; one added
-# gaussian noise and a silenced stretch of time to waveforms, and masked bands of spectrograms. Some of those
+# gaussian noise and a silenced band to waveforms and masked bands of spectrograms. Some of those
 # splits put segments or augmented copies of one clip on both sides of the split. This notebook:
 #
 # 1. **shows the copies** (made with `audiomentations`, cached per clip) and the masks;
@@ -31,20 +30,10 @@
 #   bands) so that a network learns what stays the same across them; only training clips may be
 #   copied.
 # * **Leakage**: when segments or copies of one clip land on both sides of a split, the test
-#   set holds near-duplicates of training data and the score can measure memory, not
-#   generalisation. Splitting clips first, then cutting and copying, prevents it. GTZAN has a
-#   second leak *across* clips: several clips of one artist, and some repeated or distorted clips
-#   (Sturm's analysis of its faults), so a random split of clips still tests on artists it trained
-#   on. The *fault-filtered* split (Kereliuk, Sturm and Larsen's artist-conditional split, with the
-#   faulty clips left out) removes that one. This notebook measures both leaks, one run each.
+#   set holds near-duplicates of training data and the score measures memory, not
+#   generalisation. Splitting clips first, then cutting and copying, prevents it.
 # * **Paired comparisons**: two runs scored on the same test clips are compared clip by clip;
 #   one training run per condition is not yet a finding, whatever its interval.
-#
-# Terms used below: *clip accuracy* scores a clip by the mean of its segments' probabilities;
-# *macro-F1* averages the per-genre F1 scores, so every genre counts the same; *early stopping*
-# ends training when the validation loss has not improved for *patience* epochs and keeps the best
-# epoch; a *head* is a small classifier trained on a frozen network's *penultimate layer* (its
-# last layer before the output).
 
 # %%
 # Colab set-up: clone the repository, install its pinned requirements and fetch GTZAN.
@@ -95,15 +84,9 @@ CACHE = cfg.cache_for("network-inputs")
 RUN = dict(seed=cfg.seed, resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, profile=cfg.profile.name, fixed_protocol=FIXED)
 print(f"main evidence: {MAIN_LABEL}: {len(MAIN_TRACKS)} clips; second view: {cfg.dataset.label}: {len(tracks)} readable clips "
       f"({', '.join(f'{g} {n}' for g, n in tracks['genre'].value_counts().sort_index().items())})")
-if FIXED:  # the fixed split leaves some clips out (the faulty ones)
-    placed = MAIN_TRACKS["fixed_split"].fillna("").replace("", "outside the split").value_counts()
-    print(f"honest split: {FIXED}: {', '.join(f'{n} {part}' for part, n in placed.items())} ({MAIN_LABEL})")
-else:
-    print("honest split: random 70/10/20 by clip (no fixed split in this dataset)")
-print(f"segments per clip: {S['per_clip'] or 'all'} for the base CNN and the musicnn head (leakage and segment studies), "
-      f"{S['resnet_per_clip'] or 'all'} for ResNet18 (segment study), {S['augment_per_clip'] or 'all'} per clip and per copy "
-      f"(augmentation runs, the leakage runs with copies and the second view); at most {S['epochs']} epochs, patience "
-      f"{S['patience']} on validation loss")
+print(f"honest split: {FIXED or 'random 70/10/20 by clip (no fixed split in this dataset)'}; segments per clip: "
+      f"{S['per_clip'] or 'all'} (leakage and segment studies), {S['augment_per_clip'] or 'all'} per copy (augmentation runs); "
+      f"at most {S['epochs']} epochs, patience {S['patience']} on validation loss")
 
 # %% [markdown]
 # ## 1. The copies and the masks
@@ -111,10 +94,8 @@ print(f"segments per clip: {S['per_clip'] or 'all'} for the base CNN and the mus
 # The six-fold set keeps the original and adds four time stretches (tempo changes, pitch kept,
 # the clip gets longer or shorter) and a 5-s circular shift; the noise-and-mask copies add quiet
 # gaussian noise and silence 10 % to 15 % of the clip, each half of the time (`helpers.inputs.augment.NOISE`,
-# `helpers.inputs.augment.TIME_MASK`); spectrogram masks zero a band of frames and a band of mel bands of each
-# training image, drawn anew every time it is seen (`helpers.inputs.augment.SPEC_MASKS`). A copy named
-# `stretch-0.81` plays at 0.81 times the original speed (slower, so longer); `stretch-1.23` faster. Look at the
-# first 3-s segment of one clip under each: time runs left to right, low frequencies at the bottom.
+# `helpers.inputs.augment.TIME_MASK`); spectrogram masks zero a band of frames and a band of mel bands in each
+# training batch (`helpers.inputs.augment.SPEC_MASKS`). Look at the first 3-s segment of one clip under each.
 
 # %%
 inputs = study.study_inputs(MAIN_TRACKS, S, seed=cfg.seed, cache_dir=CACHE, jobs=cfg.jobs)
@@ -136,19 +117,12 @@ plots.save(fig, cfg.figures_dir, "07_copies")
 # interval resamples whole clips. In a leaky row a clip counts on both sides of the split (some of
 # its segments or copies train, others are tested), so its test clips are not unseen clips. Look
 # at the distance between each leaky point and its twin.
-#
-# Three comparisons in this table, each one run: *segment-random* against *clip-random* (a random
-# split of clips) is the within-clip leak; *augment-before-split* against *augment-after-split* is the
-# copy leak; *clip-random* against the fault-filtered split is the across-clip leak (artists and
-# faulty clips), mixed with a smaller training set. Which gap is large on these clips, and which is
-# not? The reading at the end gives each with its interval.
 
 # %%
 leakage = study.leakage_runs(inputs, S, dataset=MAIN, model_params=cfg.profile.model_params, **RUN)
 baselines = networks.majority_baselines(inputs.originals[study.SECONDS].table, ["random-70/10/20"] + ([FIXED] if FIXED else []),
                                         experiment=study.EXPERIMENT, dataset=MAIN, representation=study.LOG_MEL, seed=cfg.seed,
                                         resamples=cfg.profile.ci_resamples, results_dir=cfg.results_dir, profile=cfg.profile.name)
-print(f"{MAIN_LABEL}: the base CNN on 3-s segments under each split condition, and the majority baselines")
 display(study.study_table([*baselines.values(), *leakage.values()], cfg.profile.ci_resamples))
 
 # %%
@@ -166,23 +140,17 @@ plots.save(fig, cfg.figures_dir, "07_leakage")
 # augmentation, the six-fold copies, the noise-and-mask copies, and spectrogram masks on training
 # batches. Only training clips are copied. Differences are paired on the same test clips; look at
 # whether an interval leaves zero. Each condition is one training run, so a difference here is
-# not yet a finding, whatever its interval. The conditions also differ in how much training they
-# get: a copied set has more rows per epoch (the table's rows), and early stopping ends each run at
-# its own epoch (the training lines print it; a run that reached the epoch cap was still improving),
-# so a difference mixes the augmentation with the amount of training.
+# not yet a finding, whatever its interval.
 #
-# Two rows are both the base CNN on 3-s segments under the honest split without augmentation:
-# the *none* row here, and the leakage table's honest row without copies (reused as the base CNN's
-# 3-s row of section 4). Read their two intervals first: where they overlap, their difference may be
-# noise. They also differ in data: this one trains and tests on the number of segments per clip
-# printed above for the augmentation runs (its model name says how many), the other on the number
-# printed for the leakage and segment studies; and each is one training run.
+# Two rows are both the base CNN on 3-s segments under the honest split without augmentation,
+# yet their scores differ: the *none* row here, and the leakage table's honest row without copies
+# (reused as the base CNN's 3-s row of section 4). This one trains and tests on the capped number
+# of segments per clip printed above for the augmentation runs (the model name says how many per
+# clip), the other on as many segments per clip as printed for the leakage and segment studies;
+# and each is one training run.
 #
-# The features report's augmentation numbers come first (`helpers.results.seed_reports`), quoted, not
-# compared: its one random 80/20 split of its own spectrograms; its VGG16, AlexNet and ResNet rows start
-# from ImageNet weights we cannot download here. Its six-fold gain was measured on a random split: compare
-# its sign with the six-fold effect on this notebook's random split (section 2's table, *augment-after-split*
-# against *clip-random* with as many segments per clip) and on the fault-filtered split (the table below).
+# The features report's augmentation numbers come first (`helpers.results.seed_reports`: its one
+# random 80/20 split, ImageNet weights we cannot download here, so they are quoted, not compared).
 
 # %%
 display(seed_reports.report_rows("features report", where="augmentation experiments"))
@@ -190,10 +158,7 @@ display(seed_reports.report_rows("features report", where="augmentation experime
 # %%
 # Without a fixed split the honest split is section 2's random one: its control and six-fold runs are reused.
 augmentation = study.augmentation_runs(inputs, leakage, S, dataset=MAIN, model_params=cfg.profile.model_params, **RUN)
-print(f"{MAIN_LABEL}, {augmentation['none']['protocol']} split: the base CNN on 3-s segments by augmentation")
 display(study.study_table(list(augmentation.values()), cfg.profile.ci_resamples))
-print(f"each augmentation minus no augmentation, clip level, paired on the same test clips of {augmentation['none']['protocol']} "
-      "(one training run each)")
 display(study.differences_table(list(augmentation.values()), augmentation["none"], cfg.profile.ci_resamples))
 
 # %%
@@ -207,12 +172,10 @@ plots.save(fig, cfg.figures_dir, "07_augmentation")
 #
 # Three networks on the honest split: the base CNN and ResNet18 (from scratch) on log-mel segments,
 # and the seed's head on MSD-musicnn's penultimate layer averaged over the 3-s windows inside each
-# segment. A clip is scored by the mean of its segments' probabilities. Look at both levels: for the
-# base CNN and the head, which see every segment, shorter segments give more training examples from
-# the same audio. ResNet18 sees as many segments per clip as its row names (a CPU budget in the report
-# profile): a fixed number of segments, so the audio it hears per clip grows with the segment length,
-# and its lengths differ in both. Compare its lengths with each other only with that in mind, and not
-# with the base CNN's. The segment-length report's numbers first (its ResNet18 started from
+# segment. A clip is scored by the mean of its segments' probabilities. Look at both levels:
+# shorter segments give more training examples from the same audio. ResNet18 sees as many segments
+# per clip as its row names (a CPU budget in the report profile), so compare its lengths with each
+# other, not with the base CNN's. The segment-length report's numbers first (its ResNet18 started from
 # ImageNet weights; ours from scratch, as Keras publishes none).
 
 # %%
@@ -222,7 +185,6 @@ display(seed_reports.report_rows("segment-length report"))
 # The base CNN's 3-s run is the leakage study's honest run (same network, segments and split), not trained again.
 segment_runs = study.segment_length_runs(MAIN_TRACKS, leakage, S, dataset=MAIN, model_params=cfg.profile.model_params,
                                          cache_dir=CACHE, jobs=cfg.jobs, **RUN)
-print(f"{MAIN_LABEL}, {segment_runs[0]['protocol']} split: each network by segment length")
 display(study.study_table(segment_runs, cfg.profile.ci_resamples))
 
 # %%
@@ -247,7 +209,6 @@ second = {}
 if subset is not None:
     second = study.every_genre_runs(tracks, S, dataset=cfg.dataset.name, model_params=cfg.profile.model_params, cache_dir=CACHE,
                                     jobs=cfg.jobs, **RUN)
-    print(f"{cfg.dataset.label}: the base CNN on 3-s segments under each split condition")
     display(study.study_table(list(second.values()), cfg.profile.ci_resamples))
 else:
     print(f"{cfg.dataset.label} is balanced: the main evidence is every clip, no second view")
@@ -270,10 +231,7 @@ if second:
 #
 #    <details><summary>Hint</summary>
 #
-#    The gap is what a segment-level split adds, but the two test sets differ (the table's test
-#    clips), so read it against the interval widths. Then compare *clip-random* with the
-#    fault-filtered split: that gap is the across-clip leak (artists, faulty clips), mixed with a
-#    smaller training set.
+#    The gap is what a segment-level split adds; read it against the interval widths.
 #
 #    </details>
 #
@@ -288,9 +246,7 @@ if second:
 #
 # 3. **More seeds.** Is the best segment length still best with another training seed? In the
 #    set-up cell, write `cfg = config.setup(PROFILE, DATASET, seed=7)`, run the notebook again, then
-#    once more with a third seed. Each rerun repeats every training run above (the training lines
-#    print their times): start with `PROFILE = "smoke"` to check the code, and keep the report
-#    profile for a long CPU session or a GPU. Each record's file name carries its seed, so the runs of every
+#    once more with a third seed. Each record's file name carries its seed, so the runs of every
 #    seed sit side by side in `cfg.results_dir / study.EXPERIMENT` (`results/augmentation_segments`
 #    for the committed render). Then compare two lengths seed by seed:
 #

@@ -3,9 +3,7 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/mgc-reports/music-genre-classification/blob/main/notebooks/08_waveform_fusion.ipynb)
 #
-# Two *seed reports* (student reports this course re-implements: the FMA report and the slides report;
-# not to be confused with *training seeds*, the random seeds of section 6) trained networks that read
-# the audio more directly than a spectrogram PNG.
+# Two seed reports trained networks that read the audio more directly than a spectrogram PNG.
 # The FMA report (FMA-small, 8 genres) built **NNET1**, a 1D CNN on the raw samples, **NNET2**, a
 # small residual 2D CNN on MFCC or log-mel frames, and **MixNet**, both trained encoders side by side
 # under a new classifier; it trained on random 6-s crops drawn anew every epoch, tested on the crop
@@ -13,12 +11,8 @@
 # Optuna. The slides report (GTZAN) fused two ResNet18 encoders, one on the mel-spectrogram image and
 # one on an image of the waveform, and found no significant difference from the spectrogram network alone.
 #
-# Splits are decided per track: the dataset's fixed split, here called the *honest* split (GTZAN:
-# fault-filtered, the artist-conditional split of Kereliuk, Sturm and Larsen that also leaves out
-# GTZAN's faulty clips, see notebook 00; FMA: official), and the seeds' random 70/10/20. A test asserts
-# that no training crop comes from a validation or test track. Where the audio has only some genres in
-# full (this repository's GTZAN audio), the notebook trains on the balanced genres the set-up cell names,
-# so the majority baseline is the share of one genre, not one in ten.
+# Splits are decided per track: the dataset's fixed split (GTZAN: fault-filtered; FMA: official)
+# and the seeds' random 70/10/20. A test asserts that no training crop comes from a validation or test track.
 #
 # ## What you will learn
 #
@@ -85,8 +79,7 @@ HONEST = study.honest_protocol(found, FIXED)
 print(f"{LABEL}: {len(found.tracks)} tracks decoded at {CROP.sample_rate} Hz; {len(found.failed)} could not be decoded"
       + (": " + "; ".join(found.failed) if found.failed else ""))
 print(f"crops of {CROP.length} samples ({CROP.seconds:.2f} s); at most {W['epochs']} epochs, patience {W['patience']} on the "
-      f"validation loss watched after {W['warmup_epochs']} epochs; {W['trials']} Optuna trials per study; {W['seeds']} training "
-      f"seeds for {', '.join(W['seeded_runs'])}")
+      f"validation loss; {W['trials']} Optuna trials per study; {W['seeds']} training seeds for {', '.join(W['seeded_runs'])}")
 print(f"{LABEL}: tracks per part of each split (splits decided per track)")
 display(study.split_sizes(found))
 
@@ -98,9 +91,7 @@ display(study.split_sizes(found))
 # 5.94-s crop, 2^18 samples at 44.1 kHz, gives its 256 frames), standardised with statistics of the training tracks; late fusion
 # reads the seed's mel image and the waveform drawn as an image (`helpers.models.crops.waveform_image`:
 # time left to right, each column lit between its lowest and highest sample, scaled to the crop's peak).
-# Look at what the waveform image can show: how loud each moment is (its envelope), not which pitches sound. The
-# MFCC panel is scaled over all coefficients at once, so the first coefficient (overall level) dominates it;
-# the network reads each coefficient standardised on its own.
+# Look at how little of the waveform image changes from column to column: it shows loudness over time, not pitch.
 #
 # **Raw waveforms and fusion.** A raw-waveform network such as NNET1 slides 1-D convolutions
 # along the samples themselves. Its first layers learn their own filterbank, where a spectrogram
@@ -125,8 +116,7 @@ plots.save(fig, cfg.figures_dir, "08_inputs")
 #
 # The FMA report's test results on FMA-small's official split (`helpers.results.seed_reports`).
 # They are quoted, not compared: its dataset, crop rate and tuning budget differ from this run's.
-# The reading checks only its ranking in test accuracy (MixNet above NNET2 above NNET1) against ours;
-# compare its F1 column: a ranking can change with the metric.
+# The reading checks only its ranking (MixNet above NNET2 above NNET1) against ours.
 
 # %%
 display(seed_reports.report_metrics("FMA report"))
@@ -137,20 +127,15 @@ display(seed_reports.report_metrics("FMA report"))
 # NNET1 and NNET2 on MFCC are tuned with Optuna on each split's validation tracks; the best trial is
 # the run. NNET2 on log-mel takes NNET2-on-MFCC's best parameters; MixNet starts from that split's
 # two trained encoders and trains only its classifier; the two ResNet18 networks train from scratch.
-# Look at the test loss column beside accuracy (the report's table has both), at any run marked
-# `(failed)`, and at the `epochs (best)` column: a run that trained to the epoch cap with its best
-# epoch among the last was still improving (the reading names those).
+# Look at the test loss column beside accuracy (the report's table has both) and at runs marked failed.
 # The *test loss* is the mean cross-entropy on the test tracks' mid-track crops: minus the log of
 # the probability the network gave the true genre, averaged over the test tracks; lower is better,
 # and unlike accuracy it also counts how sure a right or wrong answer was.
 #
 # Each training prints a progress line that shows the *last* epoch trained, while the record and
 # the table keep the epoch restored by early stopping (the one with the lowest validation loss;
-# the `epochs (best)` column gives both); the verdict "did not learn" is made on the restored epoch.
-# Early stopping watches the validation loss only after a warm-up (the set-up cell prints it): from
-# random initialisation these networks' validation loss can *rise* for their first epochs while
-# their validation accuracy climbs from chance, and a rule that watched from the first epoch would
-# stop them there and restore epoch 1, a network that predicts one genre.
+# the `epochs (best)` column gives both). So a run whose progress line shows a decent accuracy can
+# still be reported as "did not learn": the verdict is made on the restored epoch.
 
 # %%
 storage = optuna_search.default_storage(study.study_file(cfg.results_dir, NAME, cfg.profile.name))
@@ -170,22 +155,17 @@ display(study.seed_style_table(records))
 # Every trial of every study: its validation loss (lower is better), its parameters and what
 # became of it (`PRUNED`: stopped by the median rule). With few trials the sampler is still in its
 # random start-up, so this is a seeded random search; the paper profile runs 30 trials per study.
-# Every study draws its start-up trials from the same seed, so the studies try the same parameters
-# (compare the rows). A study found in the storage is resumed, not run again: the line above the
-# table says how many trials ran in this render. The median rule compares a trial with the trials
-# before it, so with few trials it compares with one or two.
 # A `PRUNED` trial's validation loss is the one of the epoch where it was stopped, earlier than a
 # completed trial's, so it does not compare with the completed trials' losses.
-# The two figures are Optuna's own, for NNET2 on MFCC under the honest split; the history draws
-# the complete trials only (its title counts them). The importance panel
+# The two figures are Optuna's own, for NNET2 on MFCC under the honest split. The importance panel
 # needs several completed trials: with fewer than two it is a placeholder that says so, and with
 # a handful its importances are rough.
 
 # %%
-print(f"{LABEL}: every Optuna trial (validation loss on each split's validation tracks); {study.optuna_summary(runs.searches)}")
+print(f"{LABEL}: every Optuna trial (validation loss on each split's validation tracks)")
 display(study.optuna_table(runs.searches, found))
 searched = runs.searches[("nnet2-mfcc", HONEST)]
-TRIALS = f"{study.trials_caption(searched)}, {study.part_sizes(found, HONEST)}"
+TRIALS = f"{len(searched.trials)} trials, {study.part_sizes(found, HONEST)}"
 fig = optuna_search.history_figure(searched.study, f"{LABEL}, {HONEST}: nnet2-mfcc, validation loss of each trial ({TRIALS})")
 plots.save(fig, cfg.figures_dir, "08_optuna_history")
 fig = optuna_search.importance_figure(searched.study, f"{LABEL}, {HONEST}: nnet2-mfcc, parameter importances ({TRIALS})",
@@ -196,18 +176,15 @@ plots.save(fig, cfg.figures_dir, "08_optuna_importance")
 # ## 5. Learning curves and confusions
 #
 # Training (solid, on random crops, augmented for NNET1, NNET2 and MixNet) and validation (dashed,
-# on mid-track crops) per epoch under the honest split, training seed as printed in the title; the dot marks the epoch
-# whose weights were kept. Then the confusion matrix of the run with the lowest validation loss. Look at how
-# many epochs each dashed curve needs to leave chance: the warm-up of section 3 is for those. The runs of the
-# other training seeds are in section 6's tables.
+# on mid-track crops) per epoch under the honest split; the dot marks the epoch whose weights were kept. Then the confusion matrix
+# of the run with the lowest validation loss. Look for a validation curve that never leaves chance.
 
 # %%
 fig = plots.training_curves(study.histories(runs.main[HONEST]), f"{LABEL}, {HONEST} ({study.part_sizes(found, HONEST)}): "
-                            f"every network, training seed {cfg.seed}, per epoch")
+                            "every network, per epoch")
 plots.save(fig, cfg.figures_dir, "08_training_curves")
 chosen = min((r.record for r in runs.main[HONEST].values()), key=lambda r: r["extra"]["valid_loss"])
-fig = plots.confusion(chosen, f"{LABEL}, {HONEST}: {chosen['model']} (seed {cfg.seed}), {chosen['sizes']['test']} test tracks "
-                              "(mid-track crops)")
+fig = plots.confusion(chosen)
 plots.save(fig, cfg.figures_dir, "08_best_confusion")
 
 # %% [markdown]
@@ -235,7 +212,7 @@ display(study.seeded_table(runs, cfg.profile.ci_resamples, cfg.seed))
 # initialised Wav2Vec2 is not the report's model. The frozen runs embed each clip, or the excerpt the
 # profile names (a hidden state averaged over time); fine-tuning, where the profile runs it, trains on
 # random crops and stops early on the validation tracks (`helpers.models.wav2vec2_transfer`). The
-# next line says what this profile does. The set-up cell's output (its Wav2Vec2 line) says where the weights came from.
+# next line says what this profile does. The first output line of this notebook says where the weights came from.
 
 # %%
 print(study.wav2vec2_plan(W))
@@ -287,9 +264,7 @@ display(Markdown(study.reading(runs, baselines, HONEST, LABEL, cfg.profile.ci_re
 #
 # 3. Train MixNet with its encoders unfrozen: set `W["model_params"]["mixnet"] = dict(train_encoders=True)`
 #    after the set-up cell and run section 3 again. Its records are kept apart from the frozen ones
-#    (`variant` `trained-encoders`); is one run enough to say which is better? Section 3 trains every
-#    network under both splits again (the progress lines above give their times; stored Optuna
-#    studies are resumed, not rerun), so try it first with `PROFILE = "smoke"`.
+#    (`variant` `trained-encoders`); is one run enough to say which is better?
 #
 #    <details><summary>Hint</summary>
 #

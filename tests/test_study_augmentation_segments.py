@@ -160,14 +160,4 @@ def test_level_rows_put_each_runs_clip_and_segment_levels_side_by_side():
     assert list(rows["label"]) == ["m · 3-s segments"] * 2 + ["m · 5-s segments"] * 2
     assert list(rows["group"]) == ["per clip", "per segment"] * 2 and list(rows["value"]) == [0.5, 1.0, 0.5, 0.0]
     assert study.leakage_label({**record("base-cnn · 3-s segments", [1] * 4), "protocol": "fault-filtered"}) == (
-        "fault-filtered · 3-s segments")
-
-
-def test_one_split_has_one_display_name_in_a_network_row_and_in_a_baseline_row():
-    def record(condition, protocol, baseline=False):
-        return {"protocol": protocol, "extra": {"condition": condition} if not baseline else {"baseline": True}}
-    assert study.condition_label(record("track-random", "random-70/10/20")) == "clip-random"
-    assert study.condition_label(record(None, "random-70/10/20", baseline=True)) == "clip-random"
-    assert study.condition_label(record("fixed", "fault-filtered")) == "fault-filtered"
-    assert study.condition_label(record(None, "fault-filtered", baseline=True)) == "fault-filtered"
-    assert study.condition_label(record("segment-random", "segment-random 70/10/20")) == "segment-random"
+        "fixed (fault-filtered) · 3-s segments")

@@ -20,8 +20,8 @@ from .test_fma import write_fma_fixture
 
 TINY_WAV2VEC2 = REPO.parent / "shared" / "data" / "wav2vec2" / "wav2vec2-base-tiny"
 
-SETTINGS = dict(crop_seconds=0.25, image_size=32, n_mfcc=8, n_mels=16, epochs=2, patience=1, warmup_epochs=0, batch_size=4, trials=2,
-                seeds=2, seeded_runs=("resnet18-mel", "late-fusion"),
+SETTINGS = dict(crop_seconds=0.25, image_size=32, n_mfcc=8, n_mels=16, epochs=2, patience=1, batch_size=4, trials=2, seeds=2,
+                seeded_runs=("resnet18-mel", "late-fusion"),
                 model_params={"nnet1": dict(filters=(4, 4, 4, 4), kernel_sizes=(16, 3, 3, 3), strides=(4, 1, 1, 1), dense_units=(8,)),
                               "nnet2": dict(filters=4, pool_size=2, dense_units=(8, 8, 8)), "mixnet": dict(dense_units=(8, 8, 8)),
                               "late-fusion": dict(blocks=(1, 1), filters=(4, 8)), "resnet18-mel": dict(blocks=(1, 1), filters=(4, 8))},
@@ -137,57 +137,3 @@ def test_frozen_and_fine_tuned_wav2vec2_run_end_to_end_on_the_tiny_stand_in(tmp_
         assert record["extra"]["weights_origin"] == f"folder {TINY_WAV2VEC2}" and record["sizes"] == {"train": 3, "valid": 3, "test": 3}
         assert record["extra"]["layer"] == 2 and record["extra"]["test_clips"]["id"] == ["t06", "t07", "t08"]
     assert len(list((tmp_path / "results" / study.EXPERIMENT).glob("*.json"))) == 2
-
-
-def test_early_stopping_keeps_the_best_epoch_after_the_warm_up():
-    from helpers.models import waveform_nets
-
-    history = pd.DataFrame({"val_loss": [1.0, 1.2, 1.3, 1.1, 1.15]}, index=range(1, 6))
-    assert waveform_nets.best_epoch(history) == 1  # watched from the first epoch: epoch 1, a network at chance
-    assert waveform_nets.best_epoch(history, warmup=2) == 4  # epochs 1-2 are not watched
-    assert waveform_nets.best_epoch(history, warmup=5) == 5  # ended within the warm-up: the last epoch's weights stay
-
-
-def _run_record(model: str, protocol: str, accuracy: float, *, train: int, failed: bool = False, epochs_run: int = 20,
-                best_epoch: int = 12, seed: int = 42) -> study.Run:
-    record = {"model": model, "protocol": protocol, "sizes": {"train": train, "valid": 10, "test": 20},
-              "metrics": {"accuracy": {"value": accuracy, "ci_low": accuracy - 0.1, "ci_high": accuracy + 0.1}},
-              "params": {"training": {"epochs": 40, "seed": seed}}, "extra": {"epochs_run": epochs_run, "best_epoch": best_epoch},
-              "failure": "did not learn" if failed else None}
-    return study.Run(record, None)
-
-
-def test_the_reading_gives_split_gaps_of_runs_that_learned_with_their_causes_and_names_runs_at_the_epoch_cap():
-    runs = study.StudyRuns(main={
-        "fault-filtered": {"nnet1": _run_record("nnet1", "fault-filtered", 0.5, train=168),
-                           "mixnet": _run_record("mixnet", "fault-filtered", 0.6, train=168, epochs_run=40, best_epoch=39),
-                           "resnet18-mel": _run_record("resnet18-mel", "fault-filtered", 0.25, train=168, failed=True)},
-        "random-70/10/20": {"nnet1": _run_record("nnet1", "random-70/10/20", 0.7, train=268),
-                            "mixnet": _run_record("mixnet", "random-70/10/20", 0.8, train=268),
-                            "resnet18-mel": _run_record("resnet18-mel", "random-70/10/20", 0.9, train=268)}})
-    text = study.reading(runs, {}, "fault-filtered", "Toy")
-    gap = next(line for line in text.splitlines() if "minus *fault-filtered*" in line)
-    assert "nnet1 +0.200" in gap and "mixnet +0.200" in gap and "resnet18-mel" not in gap  # not against a failed run
-    assert "268 vs 168 tracks" in gap and "not a finding" in gap
-    assert "epoch cap stopped them" in text and "mixnet (fault-filtered)" in text and "nnet1 (fault-filtered)" not in text
-    assert study.still_improving(runs.main["fault-filtered"]["mixnet"].record)
-    assert not study.still_improving(runs.main["fault-filtered"]["nnet1"].record)
-
-
-def test_the_seed_table_says_over_how_many_seeds_its_spread_runs():
-    seeded = [_run_record("late-fusion", "fault-filtered", a, train=168, failed=f, seed=s)
-              for a, f, s in ((0.6, False, 42), (0.25, True, 43), (0.7, False, 44))]
-    row = study.seed_accuracies(study.StudyRuns(seeded={"late-fusion": seeded})).iloc[0]
-    assert row["spread (seeds learned)"] == "0.100 (2 of 3)" and row["seed 43"] == "0.250 (failed)"
-
-
-def test_the_optuna_summary_counts_trial_states_and_the_trials_loaded_from_storage():
-    from helpers.models import optuna_search
-
-    def search(states, ran):
-        return optuna_search.Search(None, pd.DataFrame({"state": states}), ran)
-
-    searches = {("nnet1", "a"): search(["COMPLETE", "PRUNED", "PRUNED"], 0), ("nnet1", "b"): search(["COMPLETE", "COMPLETE"], 2)}
-    assert study.optuna_summary(searches) == ("5 trials in 2 studies (3 complete, 2 pruned); 2 ran in this process, "
-                                              "3 were loaded from the study storage")
-    assert study.trials_caption(searches[("nnet1", "a")]) == "1 complete of 3 trials"

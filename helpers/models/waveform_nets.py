@@ -207,15 +207,10 @@ def mixnet(nnet1, nnet2, n_classes: int, *, seed: int = 42, **overrides: Any):
     return _compile(keras, keras.Model(inputs, _dense_layers(keras, x, p["dense_units"], n_classes, p["dropout"]), name="mixnet"), p)
 
 
-def fit(model, train, valid, *, epochs: int = 50, patience: int = 10, warmup: int = 0, callbacks: Sequence = (),
-        progress: bool = True, desc: str | None = None, settings: dict | None = None) -> networks.NetworkFit:
+def fit(model, train, valid, *, epochs: int = 50, patience: int = 10, callbacks: Sequence = (), progress: bool = True,
+        desc: str | None = None, settings: dict | None = None) -> networks.NetworkFit:
     """Train ``model`` on the ``train`` PyDataset (``crops.crop_dataset``), stopping early on the validation loss of
     ``valid`` with the best epoch's weights restored, as the seeds did; ``callbacks`` run too (an Optuna pruner).
-
-    ``warmup``: early stopping watches the validation loss only after this many epochs, and the best epoch is
-    chosen among the later ones. From random initialisation these networks' validation loss can rise for the first
-    epochs while their validation accuracy climbs from chance; a rule that watched from the first epoch stopped such
-    a run and restored epoch 1, a network that predicts one genre.
 
     ``settings``: the model's parameters and training settings, kept in the fit for the results record.
     Returns ``networks.NetworkFit`` (model, history per epoch, seconds, best epoch, settings).
@@ -223,7 +218,7 @@ def fit(model, train, valid, *, epochs: int = 50, patience: int = 10, warmup: in
     install_quiet_tensorflow()
     import keras
 
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True, start_from_epoch=warmup)
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     shown = [networks.epoch_progress(epochs, desc or model.name)] if progress else []
     start = time.perf_counter()
     history = model.fit(train, validation_data=valid, epochs=epochs, callbacks=[stop, *callbacks, *shown], verbose=0,
@@ -231,11 +226,4 @@ def fit(model, train, valid, *, epochs: int = 50, patience: int = 10, warmup: in
     seconds = time.perf_counter() - start
     history = pd.DataFrame(history).rename_axis("epoch")
     history.index += 1
-    return networks.NetworkFit(model, history, seconds, best_epoch(history, warmup), dict(settings or {}))
-
-
-def best_epoch(history: pd.DataFrame, warmup: int = 0) -> int:
-    """The epoch (from 1) whose weights :func:`fit` keeps: the lowest validation loss after ``warmup`` epochs, or the
-    last epoch when training ended within the warm-up (early stopping then never kept a best)."""
-    watched = history["val_loss"].loc[warmup + 1:]
-    return int(watched.idxmin()) if len(watched) else int(history.index[-1])
+    return networks.NetworkFit(model, history, seconds, int(history["val_loss"].idxmin()), dict(settings or {}))

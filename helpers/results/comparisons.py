@@ -129,18 +129,13 @@ def failed_in_seeds(*groups: Sequence[dict]) -> str:
 def seeded_row(name: str, records: Sequence[dict], reference: str, references: Sequence[dict], resamples: int = 1000,
                seed: int = 42) -> dict:
     """One table row of :func:`seeded_difference`: comparison, protocol, test clips, seeds, each seed's accuracy
-    difference, the mean with its paired interval, and the verdict; where a run failed in a seed, that seed's
-    difference and the mean are ``n/a`` and the verdict ``not compared`` names the failed runs and seeds
-    (:func:`failed_in_seeds`)."""
-    from .records import failure
-
+    difference, the mean with its paired interval, and the verdict; where a run failed in a seed, the mean is
+    ``n/a`` and the verdict ``not compared`` names the failed runs and seeds (:func:`failed_in_seeds`)."""
     diff = seeded_difference(records, references, resamples=resamples, seed=seed)
     failed = failed_in_seeds(records, references)
-    # a seed where either run failed gives no difference: it would compare a network that did not learn
-    per_seed = ["n/a (failed)" if failure(r) or failure(ref) else f"{d:+.3f}" for r, ref, d in zip(records, references, diff.per_seed)]
     return {"comparison": f"{name} minus {reference}", "protocol": records[0]["protocol"],
             "test clips": records[0]["sizes"]["test"], "seeds": diff.seeds,
-            "per seed": ", ".join(per_seed),
+            "per seed": ", ".join(f"{d:+.3f}" for d in diff.per_seed),
             "mean [95 % CI over clips]": "n/a (a run failed)" if failed else f"{diff.mean:+.3f} [{diff.low:+.3f}, {diff.high:+.3f}]",
             "verdict": f"not compared: failed {failed}" if failed else diff.verdict}
 

@@ -494,19 +494,10 @@ def _signed_cell(value: float, low: float, high: float) -> str:
     return f"{_signed(value)} [{_signed(low)}, {_signed(high)}]"
 
 
-# The display name of a split, one per split whatever made the run: a clip-level random split is "clip-random" in a
-# network's row and in a baseline's (whose condition is its protocol), the fixed split is named by its protocol.
-RANDOM_SPLIT_LABEL = "clip-random"
-
-
 def condition_label(record: dict) -> str:
-    """A record's condition as tables and figures name it: ``clip-random`` for clips split at random (a network's
-    ``track-random`` condition and a baseline's ``random-70/10/20`` protocol alike), the fixed split's own name
-    (``fault-filtered``), the others as :data:`CONDITIONS` names them."""
+    """A record's condition as tables and figures name it (``fixed`` says which split it is)."""
     condition = record["extra"].get("condition", record["protocol"])
-    if condition == "fixed":
-        return record["protocol"]
-    return RANDOM_SPLIT_LABEL if condition in ("track-random", "random-70/10/20") else condition
+    return f"fixed ({record['protocol']})" if condition == "fixed" else condition
 
 
 LEAKY_CELL = "n/a (leaky)"  # a clip's segments or copies on both sides of the split: no clip-level score
@@ -524,8 +515,8 @@ def study_table(records: Sequence[dict], resamples: int = 1000) -> pd.DataFrame:
         sources, counts = e.get("source_tracks", r["sizes"]), e.get("rows", {})
         rows.append({"dataset": r["dataset"], "condition": condition_label(r), "model": r["model"],
                      "augmentation": e.get("augmentation", "none"),
-                     "clips train/test (rows)": f"{sources.get('train')}/{sources.get('test')}"
-                                                + (f" ({counts['train']}/{counts['test']})" if counts else ""),  # a baseline has no rows
+                     "clips train/test (rows)": f"{sources.get('train')}/{sources.get('test')} "
+                                                f"({counts.get('train', '-')}/{counts.get('test', '-')})",
                      "clip accuracy": LEAKY_CELL if leaky else evaluate.metric_cell(r, "accuracy"),
                      "clip macro-F1": LEAKY_CELL if leaky else f"{r['metrics']['macro_f1']['value']:.3f}",
                      "segment accuracy": "n/a (baseline)" if e.get("baseline") else _cell(*segment_score(r, "accuracy", resamples)),

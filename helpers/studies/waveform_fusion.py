@@ -176,11 +176,10 @@ def fit_run(run: str, found: StudyData, protocol: str, crop: crops.CropRecipe, s
     model = _model(run, crop, len(found.labels), chosen, seed, encoders)
     train = _batches(found, table, "train", kinds, crop, standardiser, settings, seed)
     valid = _batches(found, table, "valid", kinds, crop, standardiser, settings, seed)
-    training = dict(epochs=settings["epochs"], patience=settings["patience"], warmup_epochs=settings["warmup_epochs"],
-                    batch_size=settings["batch_size"], seed=seed, crop_seconds=crop.seconds, sample_rate=crop.sample_rate)
+    training = dict(epochs=settings["epochs"], patience=settings["patience"], batch_size=settings["batch_size"], seed=seed,
+                    crop_seconds=crop.seconds, sample_rate=crop.sample_rate)
     fit = nets.fit(model, crops.crop_dataset(train), crops.crop_dataset(valid), epochs=settings["epochs"],
-                   patience=settings["patience"], warmup=settings["warmup_epochs"], callbacks=callbacks,
-                   desc=f"{run} {protocol} (seed {seed})",
+                   patience=settings["patience"], callbacks=callbacks, desc=f"{run} {protocol}",
                    settings={"model": {**nets.defaults(network), **chosen}, "training": training})
     return Trained(run, protocol, fit, table, tuple(kinds), standardiser, len(train.padded))
 
@@ -247,7 +246,7 @@ def study_name(run: str, found: StudyData, protocol: str, crop: crops.CropRecipe
 
     network = RUNS[run][0]
     table = found.splits[protocol]
-    digest = cache.key(crop, {k: settings[k] for k in ("epochs", "patience", "warmup_epochs", "batch_size")},
+    digest = cache.key(crop, {k: settings[k] for k in ("epochs", "patience", "batch_size")},
                        settings["model_params"].get(network, {}),
                        {part: sorted(table.loc[table["split"] == part, "track_id"]) for part in ("train", "valid")})
     return f"{run} · {protocol} · {dataset} · {profile} · seed {seed} · {digest[:10]}"
@@ -271,18 +270,18 @@ def tuned_run(run: str, found: StudyData, protocol: str, crop: crops.CropRecipe,
     def objective(params: dict[str, float], report_epoch) -> float:
         trained = fit_run(run, found, protocol, crop, settings, params=params, seed=seed,
                           callbacks=[optuna_search.pruning_callback(report_epoch)])
-        value = float(trained.fit.history["val_loss"].loc[trained.fit.best_epoch])  # the kept epoch's, after the warm-up
+        value = float(trained.fit.history["val_loss"].min())
         if not best or value < best["value"]:
             best.update(value=value, params=dict(params), trained=trained)
         return value
 
     trials = settings["trials"]
-    # Pruning waits for half the trials and, within a trial, for the early-stopping patience or warm-up (a low learning
-    # rate starts slowly); TPE models the results after its random start-up trials, at most 10: a 4-trial report search is
+    # Pruning waits for half the trials and, within a trial, for the early-stopping patience (a low learning rate
+    # starts slowly); TPE models the results after its random start-up trials, at most 10: a 4-trial report search is
     # a seeded random search, and the notebook says so.
     search = optuna_search.search(objective, study_name=name, storage=storage, trials=trials, seed=seed,
                                   startup_trials=min(10, trials), pruner_startup_trials=max(1, trials // 2),
-                                  warmup_epochs=min(max(settings["patience"], settings["warmup_epochs"]), settings["epochs"] - 1))
+                                  warmup_epochs=min(settings["patience"], settings["epochs"] - 1))
     chosen = search.best_params
     trained = best["trained"] if best.get("params") == chosen else \
         fit_run(run, found, protocol, crop, settings, params=chosen, seed=seed)
@@ -437,22 +436,6 @@ def optuna_table(searches: Mapping[tuple[str, str], optuna_search.Search], found
         ["network", "split", "trial", "state", "valid loss", *optuna_search.SEARCH_SPACE, "seconds"]]
 
 
-def optuna_summary(searches: Mapping[tuple[str, str], optuna_search.Search]) -> str:
-    """How the studies' trials ended and where they ran: ``12 trials in 4 studies (7 complete, 5 pruned); 12 ran in
-    this process, 0 were loaded from the study storage``."""
-    trials = [search.trials for search in searches.values()]
-    states = pd.concat(trials)["state"].value_counts() if trials else pd.Series(dtype=int)
-    total, ran = sum(len(t) for t in trials), sum(int(search.ran) for search in searches.values())
-    return (f"{total} trials in {len(trials)} studies ({int(states.get('COMPLETE', 0))} complete, {int(states.get('PRUNED', 0))} "
-            f"pruned); {ran} ran in this process, {total - ran} were loaded from the study storage")
-
-
-def trials_caption(search: optuna_search.Search) -> str:
-    """``2 complete of 3 trials``: Optuna's history figure draws the complete trials only."""
-    complete = int((search.trials["state"] == "COMPLETE").sum())
-    return f"{complete} complete of {len(search.trials)} trials"
-
-
 def histories(runs: Mapping[str, Run]) -> dict[str, pd.DataFrame]:
     """Each run's history per epoch, for ``plots.training_curves``."""
     return {name: run.fit.history for name, run in runs.items()}
@@ -489,15 +472,8 @@ def seed_accuracies(study: StudyRuns) -> pd.DataFrame:
                      **{f"seed {training_seed(r.record)}": f"{v:.3f}" + (" (failed)" if failure(r.record) else "")
                         for r, v in zip(runs, values)},
                      # over the seeds that learned: a failed run's score says how it failed, not how seeds vary
-                     "spread (seeds learned)": f"{max(learned) - min(learned):.3f} ({len(learned)} of {len(runs)})"
-                     if len(learned) > 1 else f"n/a ({len(learned)} of {len(runs)} learned)"})
+                     "spread (learned)": f"{max(learned) - min(learned):.3f}" if len(learned) > 1 else "n/a"})
     return pd.DataFrame(rows)
-
-
-def still_improving(record: dict, last: int = 3) -> bool:
-    """Whether a run trained to its epoch cap and kept one of its ``last`` epochs: early stopping never ended it."""
-    extra, cap = record.get("extra", {}), record.get("params", {}).get("training", {}).get("epochs")
-    return cap is not None and extra.get("epochs_run") == cap and extra.get("best_epoch", 0) > cap - last
 
 
 def _fma_ranking(records: Mapping[str, dict], protocol: str) -> str | None:
@@ -531,18 +507,10 @@ def reading(study: StudyRuns, baselines: Mapping[str, dict], honest: str, label:
         lines.append(head + ". Each is one run: a ranking between single runs is not a finding.")
     if honest in study.main and len(study.main) > 1:
         other = next(p for p in study.main if p != honest)
-        pairs = [(name, study.main[other][name].record, r.record) for name, r in study.main[honest].items() if name in study.main[other]]
-        gaps = [f"{name} {a['metrics']['accuracy']['value'] - b['metrics']['accuracy']['value']:+.3f}"
-                for name, a, b in pairs if not failure(a) and not failure(b)]  # a failed run's score is not a gap
-        if gaps:
-            train = [pairs[0][i]["sizes"]["train"] for i in (1, 2)]
-            lines.append(f"- *{other}* minus *{honest}*, test accuracy per network that learned under both: " + ", ".join(gaps)
-                         + f". The splits differ in test tracks and in training size ({train[0]} vs {train[1]} tracks), so each "
-                         f"gap has more than one cause; {comparisons.VERDICT_WORDS['one run']}.")
-    capped = [f"{name} ({protocol})" for protocol, runs in study.main.items() for name, r in runs.items() if still_improving(r.record)]
-    if capped:
-        lines.append(f"- Still improving when the epoch cap stopped them (best epoch within the last three): {', '.join(capped)}: "
-                     "their scores are those of a CPU budget, not of trained-out networks.")
+        gaps = [f"{name} {study.main[other][name].record['metrics']['accuracy']['value'] - r.record['metrics']['accuracy']['value']:+.3f}"
+                for name, r in study.main[honest].items() if name in study.main[other]]
+        lines.append(f"- *{other}* minus *{honest}*, test accuracy per network (one run each, different test tracks): "
+                     + ", ".join(gaps) + ".")
     if honest in study.main:
         ranking = _fma_ranking({n: r.record for n, r in study.main[honest].items() if not failure(r.record)}, honest)
         lines.append(ranking or "- The FMA report's ranking (MixNet > NNET2 > NNET1) cannot be checked here: one of the "
@@ -550,8 +518,8 @@ def reading(study: StudyRuns, baselines: Mapping[str, dict], honest: str, label:
     for name, records, reference, references in _seeded_pairs(study):
         failed = comparisons.failed_in_seeds(records, references)
         if failed:
-            lines.append(f"- {name} minus {reference}: not compared, failed: {failed}. The same network learned under "
-                         "another seed: whether a run learns depends on its seed here, which the seed table shows.")
+            lines.append(f"- {name} minus {reference}: not compared, failed: {failed}; a score of the same network "
+                         "from another seed is fragile.")
             continue
         diff = comparisons.seeded_difference(records, references, resamples=resamples, seed=seed)
         lines.append("- " + comparisons.difference_sentence(name, reference, diff, honest, records[0]["sizes"]["test"]) + ".")

@@ -97,8 +97,8 @@ print(f"{len(tracks)} readable audio clips; 30-s protocols: {', '.join(CLIP_PROT
 #
 # On GTZAN the two counts printed below differ: the audio here is a partial copy of GTZAN, with
 # some genres holding fewer clips than others (notebook 00 counts them), while the Kaggle image
-# set covers nearly every clip (it lacks the damaged jazz clip). Sections 2-4 train on the Kaggle images when there are some; the networks
-# on the audio (section 5) see only the clips present.
+# set covers nearly every clip (it lacks the damaged jazz clip). Sections 2-4 train on the Kaggle
+# images when there are some; the networks on the audio (section 5) see only the clips present.
 
 # %%
 own = study.own_images(tracks, NET["image_size"], cfg.cache_for("spectrograms"), INPUT_CACHE, cfg.jobs)
